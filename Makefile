@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gpusvm: GPU shared virtual memory for Linux 6.12, and the suite that
+# proves it.  "make" is the main job; "make test" is what CI runs; "make
+# help" lists the rest.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD ?= $(TOP)/build
+JOBS ?= $(shell nproc)
+KUNIT_ARCH ?= um x86_64
+
+export TOP BUILD JOBS KDIR INPLACE FORCE KUNIT_FILTER KUNIT_TIMEOUT KUNIT_CONFIGS
+
+KTAP := ci/ktap/ktap
+
+.PHONY: all help deps tree ktap kunit $(addprefix kunit-,um x86_64) \
+	summary test check patches clean distclean
+
+# The main job: dependencies, the tree, our KUnit suites on UML and
+# x86_64, and their summary.
+all: deps tree ktap
+	@rc=0; for a in $(KUNIT_ARCH); do \
+		ci/kunit.sh $$a || rc=1; \
+	done; ci/summary.sh $(addprefix $(BUILD)/logs/kunit-,$(addsuffix .stats,$(KUNIT_ARCH))); exit $$rc
+
+help:
+	@echo "make                 deps, tree, build and run the KUnit suites (UML, x86_64), summary"
+	@echo "make test            everything CI checks; ends with 'N passed, N failed, N skipped'"
+	@echo "make deps            install missing Debian packages (ci/deps.sh)"
+	@echo "make tree            prepare build/linux (KDIR=/path: another 6.12 tree; INPLACE=1)"
+	@echo "make kunit           KUnit on $(KUNIT_ARCH) (KUNIT_FILTER=suite.test, KUNIT_ARCH=um)"
+	@echo "make kunit-um        KUnit on UML only (kunit-x86_64: QEMU only)"
+	@echo "make check           checkpatch --strict, kernel-doc and W=1 on our kernel code"
+	@echo "make ktap            build the C KTAP harness (ci/ktap)"
+	@echo "make patches         write build/linux's commits back to kernel/patches"
+	@echo "make clean           remove build outputs but keep the prepared tree"
+	@echo "make distclean       remove build/ entirely"
+
+deps:
+	@ci/deps.sh base $(if $(KDIR),,tarball)
+
+tree: deps
+	@ci/tree.sh
+
+ktap:
+	@$(MAKE) -s -C ci/ktap
+
+kunit: tree ktap
+	@rc=0; for a in $(KUNIT_ARCH); do \
+		ci/kunit.sh $$a || rc=1; \
+	done; ci/summary.sh $(addprefix $(BUILD)/logs/kunit-,$(addsuffix .stats,$(KUNIT_ARCH))); exit $$rc
+
+kunit-um kunit-x86_64: kunit-%: tree ktap
+	@ci/kunit.sh $*
+
+test: deps
+	@ci/test.sh
+
+check: tree
+	@ci/check.sh
+
+patches:
+	@ci/patches.sh
+
+clean:
+	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs
+	@$(MAKE) -s -C ci/ktap clean
+
+distclean:
+	rm -rf $(BUILD)
+	@$(MAKE) -s -C ci/ktap clean
