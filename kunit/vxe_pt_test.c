@@ -48,9 +48,10 @@ static unsigned long fill_addrs(struct vxe_pt_test *t, u64 addr, u64 size,
 	unsigned long npages = size >> PAGE_SHIFT, i, j = 0;
 
 	for (i = 0; i < npages; i += 1UL << order)
-		t->addrs[j++] = drm_pagemap_device_addr_encode(addr + (i << PAGE_SHIFT),
-							     proto, order,
-							     DMA_BIDIRECTIONAL);
+		t->addrs[j++] =
+			drm_pagemap_device_addr_encode(addr + (i << PAGE_SHIFT),
+						       proto, order,
+						       DMA_BIDIRECTIONAL);
 	return npages;
 }
 

@@ -480,6 +480,40 @@ static struct vxe_tlb_entry *vxe_tlb_victim(struct vxe_pt *pt)
 	return victim;
 }
 
+static int __vxe_pt_translate(struct vxe_pt *pt, u64 va, bool write,
+			      struct vxe_pt_xlate *x)
+{
+	struct vxe_tlb_entry *e;
+	int err;
+
+	lockdep_assert_held(&pt->lock);
+	if (va >= BIT_ULL(pt->va_bits))
+		return -ENOENT;
+
+	e = vxe_tlb_find(pt, va);
+	if (e) {
+		pt->stats.tlb_hits++;
+	} else {
+		pt->stats.tlb_misses++;
+		err = vxe_pt_walk(pt, va, x);
+		if (err) {
+			pt->stats.tlb_faults++;
+			return err;
+		}
+		e = vxe_tlb_victim(pt);
+		e->shift = x->shift;
+		e->va = round_down(va, BIT_ULL(x->shift));
+		e->pte = x->pte;
+	}
+	e->stamp = ++pt->tlb_clock;
+	x->shift = e->shift;
+	x->pte = e->pte;
+	x->addr = (e->pte & VXE_PTE_ADDR_MASK) + (va - e->va);
+	if (write && !(e->pte & VXE_PTE_RW))
+		return -EACCES;
+	return 0;
+}
+
 /**
  * vxe_pt_translate() - translate a GPU access, as the hardware does
  * @pt: the page tables
@@ -498,39 +532,61 @@ static struct vxe_tlb_entry *vxe_tlb_victim(struct vxe_pt *pt)
 int vxe_pt_translate(struct vxe_pt *pt, u64 va, bool write,
 		     struct vxe_pt_xlate *x)
 {
-	struct vxe_tlb_entry *e;
-	int err = 0;
-
-	if (va >= BIT_ULL(pt->va_bits))
-		return -ENOENT;
+	int err;
 
 	spin_lock(&pt->lock);
-	e = vxe_tlb_find(pt, va);
-	if (e) {
-		pt->stats.tlb_hits++;
-	} else {
-		pt->stats.tlb_misses++;
-		err = vxe_pt_walk(pt, va, x);
-		if (err) {
-			pt->stats.tlb_faults++;
-			goto out;
-		}
-		e = vxe_tlb_victim(pt);
-		e->shift = x->shift;
-		e->va = round_down(va, BIT_ULL(x->shift));
-		e->pte = x->pte;
-	}
-	e->stamp = ++pt->tlb_clock;
-	x->shift = e->shift;
-	x->pte = e->pte;
-	x->addr = (e->pte & VXE_PTE_ADDR_MASK) + (va - e->va);
-	if (write && !(e->pte & VXE_PTE_RW))
-		err = -EACCES;
-out:
+	err = __vxe_pt_translate(pt, va, write, x);
 	spin_unlock(&pt->lock);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_pt_translate);
+
+/**
+ * vxe_pt_access() - read or write memory at a GPU virtual address
+ * @pt: the page tables
+ * @va: GPU virtual address of the first byte
+ * @buf: data to write, or where to read to
+ * @len: number of bytes
+ * @write: write rather than read
+ * @copy: moves the bytes of one translated piece (never crossing a 4K page)
+ * @priv: passed to @copy
+ * @fault_va: on -ENOENT, the address that faulted
+ *
+ * Every piece is translated like vxe_pt_translate() (TLB first) and
+ * copied with &vxe_pt.lock held, so a TLB invalidation waits for the
+ * accesses that use the translations it drops, as hardware completes
+ * in-flight accesses before acknowledging one.  Bytes before a fault have
+ * been copied.
+ *
+ * Context: @copy must not sleep; takes &vxe_pt.lock.
+ * Return: 0; -ENOENT on a GPU page fault (@fault_va says where); -EACCES
+ * for a write through a read-only leaf; an error from @copy.
+ */
+int vxe_pt_access(struct vxe_pt *pt, u64 va, void *buf, size_t len,
+		  bool write, vxe_pt_copy_fn copy, void *priv, u64 *fault_va)
+{
+	while (len) {
+		size_t n = min_t(u64, len, SZ_4K - (va & (SZ_4K - 1)));
+		struct vxe_pt_xlate x;
+		int err;
+
+		spin_lock(&pt->lock);
+		err = __vxe_pt_translate(pt, va, write, &x);
+		if (!err)
+			err = copy(priv, &x, buf, n, write);
+		spin_unlock(&pt->lock);
+		if (err) {
+			if (err == -ENOENT && fault_va)
+				*fault_va = va;
+			return err;
+		}
+		va += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_pt_access);
 
 /**
  * vxe_pt_tlb_invalidate() - drop cached translations of a range

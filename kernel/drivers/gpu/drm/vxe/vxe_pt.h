@@ -112,6 +112,21 @@ struct vxe_pt_xlate {
 	unsigned int shift;
 };
 
+/**
+ * typedef vxe_pt_copy_fn - move bytes at a translated device address
+ * @priv: the caller's data
+ * @x: the translation of the first byte
+ * @buf: the CPU-side buffer
+ * @len: number of bytes, within one 4K page
+ * @write: copy from @buf to the device address, not the other way
+ *
+ * Called with &vxe_pt.lock held: must not sleep.
+ *
+ * Return: 0 or a negative errno.
+ */
+typedef int (*vxe_pt_copy_fn)(void *priv, const struct vxe_pt_xlate *x,
+			      void *buf, size_t len, bool write);
+
 int vxe_pt_init(struct vxe_pt *pt, unsigned int va_bits,
 		struct vxe_inject *inj);
 void vxe_pt_fini(struct vxe_pt *pt);
@@ -123,6 +138,8 @@ unsigned long vxe_pt_zap(struct vxe_pt *pt, u64 start, u64 end);
 int vxe_pt_lookup(struct vxe_pt *pt, u64 va, struct vxe_pt_xlate *x);
 int vxe_pt_translate(struct vxe_pt *pt, u64 va, bool write,
 		     struct vxe_pt_xlate *x);
+int vxe_pt_access(struct vxe_pt *pt, u64 va, void *buf, size_t len,
+		  bool write, vxe_pt_copy_fn copy, void *priv, u64 *fault_va);
 int vxe_pt_tlb_invalidate(struct vxe_pt *pt, u64 start, u64 end);
 void vxe_pt_get_stats(struct vxe_pt *pt, struct vxe_pt_stats *stats);
 

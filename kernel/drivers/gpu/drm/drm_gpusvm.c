@@ -1,0 +1,1061 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/export.h>
+#include <linux/hmm.h>
+#include <linux/hugetlb_inline.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+#include <drm/drm_print.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+/**
+ * DOC: Overview
+ *
+ * GPU Shared Virtual Memory (GPU SVM) lets a GPU use a process's ordinary
+ * memory at the same virtual addresses as the CPU.  Nothing is pinned and
+ * nothing is bound up front: the GPU faults on an address, the driver asks
+ * drm_gpusvm for the range around it, collects and DMA-maps the CPU pages
+ * with hmm_range_fault(), and writes GPU page-table entries.  When the CPU
+ * side changes (munmap, mremap, fork's copy-on-write, madvise, migration,
+ * reclaim), an MMU interval notifier tells the driver to zap those entries.
+ *
+ * drm_gpusvm keeps the bookkeeping generic:
+ *
+ * - **Notifiers** (&struct drm_gpusvm_notifier): one MMU interval notifier
+ *   per &drm_gpusvm.notifier_size aligned window of the address space that
+ *   holds ranges, created with its first range and removed with its last.
+ * - **Ranges** (&struct drm_gpusvm_range): chunks of the address space the
+ *   GPU maps.  A new range gets the largest of &drm_gpusvm.chunk_sizes that
+ *   is aligned around the faulting address, lies inside the CPU VMA, the
+ *   notifier's window, the GPU VA window given by the driver and the
+ *   mirrored window of the GPU SVM, and overlaps no other range.
+ * - **Pages**: drm_gpusvm_range_get_pages() faults in and DMA-maps a
+ *   range's pages, as whole folios where the CPU maps them so (a 2M range
+ *   backed by a transparent huge page is one mapping), and publishes them
+ *   only if no invalidation raced with it.
+ *
+ * The driver provides the &drm_gpusvm_ops.invalidate callback (zap GPU
+ * mappings, invalidate TLBs, unmap the pages) and a worker that removes
+ * ranges the CPU has unmapped (a notifier callback must not remove them).
+ */
+
+/**
+ * DOC: Locking
+ *
+ * Three locks are involved, always taken in this order:
+ *
+ * 1. **The driver's VM lock** (a mutex or rwsem of the driver's, named to
+ *    lockdep with drm_gpusvm_driver_set_lock()): held around
+ *    drm_gpusvm_range_find_or_insert(), drm_gpusvm_range_remove(), the
+ *    lookups and iterators, and drm_gpusvm_range_get_pages().  It
+ *    serializes changes to the notifier and range trees.  The invalidation
+ *    callback never takes it.
+ * 2. **The mmap lock** of &drm_gpusvm.mm: taken for reading inside
+ *    drm_gpusvm only, around find_vma() and hmm_range_fault(); never held
+ *    when calling into the driver.
+ * 3. **The notifier lock** (&drm_gpusvm.notifier_lock, an rwsem): held for
+ *    writing by the MMU notifier callback while the driver zaps GPU
+ *    mappings; held for reading by the driver from
+ *    drm_gpusvm_range_pages_valid() to the end of the GPU page-table commit
+ *    (drm_gpusvm_notifier_lock()), and inside drm_gpusvm while it maps
+ *    pages and changes the range trees.  Because MMU notifiers run in
+ *    memory reclaim, nothing may allocate memory (other than atomically)
+ *    while holding it; drm_gpusvm_init() teaches lockdep so.
+ *
+ * A range's pages are valid from the moment drm_gpusvm_range_get_pages()
+ * publishes them until the driver's invalidation callback unmaps them; the
+ * notifier lock makes "check valid, then commit GPU PTEs" atomic with
+ * respect to invalidation.
+ */
+
+/**
+ * DOC: Usage
+ *
+ * A GPU page-fault handler, with the VM lock held::
+ *
+ *	retry:
+ *		range = drm_gpusvm_range_find_or_insert(gpusvm, addr,
+ *							 va_start, va_end, &ctx);
+ *		if (IS_ERR(range))
+ *			return PTR_ERR(range);
+ *		err = drm_gpusvm_range_get_pages(gpusvm, range, &ctx);
+ *		if (err == -EFAULT || err == -EPERM)
+ *			return err;			// no access: report it
+ *		if (err)
+ *			goto retry;			// raced: try again
+ *		prepare_page_tables(range);		// may allocate
+ *		drm_gpusvm_notifier_lock(gpusvm);
+ *		if (!drm_gpusvm_range_pages_valid(gpusvm, range)) {
+ *			drm_gpusvm_notifier_unlock(gpusvm);
+ *			goto retry;			// invalidated meanwhile
+ *		}
+ *		commit_page_tables(range->dma_addr);	// must not allocate
+ *		drm_gpusvm_notifier_unlock(gpusvm);
+ *
+ * The invalidation callback, with the notifier lock held for writing::
+ *
+ *	drm_gpusvm_for_each_range(range, notifier, start, end) {
+ *		zap_page_tables(range);
+ *		drm_gpusvm_range_unmap_pages(gpusvm, range, &in_notifier_ctx);
+ *		if (mmu_range->event == MMU_NOTIFY_UNMAP) {
+ *			drm_gpusvm_range_set_unmapped(range, mmu_range);
+ *			queue_for_garbage_collection(range);
+ *		}
+ *	}
+ *	invalidate_tlbs(start, end);
+ *
+ * And the garbage collector, a worker, with the VM lock held: unbind each
+ * queued range and drm_gpusvm_range_remove() it.
+ */
+
+/*
+ * The CPU and the GPU use mirrored pages at the same time, with no transfer
+ * of ownership in between: a GPU that does SVM snoops the CPU caches, and
+ * there is nothing for dma_sync_*() to do, at mapping time or later.  The
+ * same page may also be mapped for several VMs of one device at once, which
+ * the DMA API allows only without CPU syncs.
+ */
+#define DRM_GPUSVM_DMA_ATTRS	DMA_ATTR_SKIP_CPU_SYNC
+
+#ifdef CONFIG_LOCKDEP
+static void drm_gpusvm_driver_lock_held(struct drm_gpusvm *gpusvm)
+{
+	if (gpusvm->lock_dep_map)
+		lockdep_assert(lock_is_held(gpusvm->lock_dep_map));
+}
+#else
+static void drm_gpusvm_driver_lock_held(struct drm_gpusvm *gpusvm)
+{
+}
+#endif
+
+static unsigned long npages_in_range(unsigned long start, unsigned long end)
+{
+	return (end - start) >> PAGE_SHIFT;
+}
+
+static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
+					   const struct mmu_notifier_range *mmu_range,
+					   unsigned long cur_seq)
+{
+	struct drm_gpusvm_notifier *notifier =
+		container_of(mni, typeof(*notifier), notifier);
+	struct drm_gpusvm *gpusvm = notifier->gpusvm;
+
+	if (!mmu_notifier_range_blockable(mmu_range))
+		return false;
+
+	down_write(&gpusvm->notifier_lock);
+	mmu_interval_set_seq(mni, cur_seq);
+	gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
+	up_write(&gpusvm->notifier_lock);
+
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops drm_gpusvm_notifier_ops = {
+	.invalidate = drm_gpusvm_notifier_invalidate,
+};
+
+/**
+ * drm_gpusvm_init() - initialize a GPU SVM
+ * @gpusvm: the GPU SVM, embedded in the driver's VM
+ * @name: name, for messages
+ * @drm: the DRM device (pages are DMA-mapped for its &drm_device.dev)
+ * @mm: the address space to mirror; a reference is taken with mmgrab()
+ * @device_private_page_owner: owner of the device-private pages the GPU
+ *	maps directly
+ * @mm_start: start of the mirrored window, page aligned
+ * @mm_range: size of the mirrored window, page aligned
+ * @notifier_size: size of the window of one notifier: a power of two, at
+ *	least the largest chunk size
+ * @ops: the driver's operations; &drm_gpusvm_ops.invalidate is required
+ * @chunk_sizes: range sizes, powers of two in descending order, the last
+ *	one PAGE_SIZE; the array must outlive @gpusvm
+ * @num_chunks: number of @chunk_sizes
+ *
+ * Return: 0, or -EINVAL for a bad argument (with a message saying which).
+ */
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+		    struct drm_device *drm, struct mm_struct *mm,
+		    void *device_private_page_owner,
+		    unsigned long mm_start, unsigned long mm_range,
+		    unsigned long notifier_size,
+		    const struct drm_gpusvm_ops *ops,
+		    const unsigned long *chunk_sizes, int num_chunks)
+{
+	int i;
+
+	if (!drm || !mm || !ops || !ops->invalidate || !chunk_sizes ||
+	    num_chunks <= 0) {
+		pr_err("drm_gpusvm: %s: missing device, mm, ops->invalidate or chunk sizes\n",
+		       name ?: "?");
+		return -EINVAL;
+	}
+	for (i = 0; i < num_chunks; i++) {
+		if (!is_power_of_2(chunk_sizes[i]) ||
+		    chunk_sizes[i] < PAGE_SIZE ||
+		    (i && chunk_sizes[i] >= chunk_sizes[i - 1])) {
+			drm_err(drm, "gpusvm %s: chunk sizes must be descending powers of two >= PAGE_SIZE (entry %d is %#lx)\n",
+				name, i, chunk_sizes[i]);
+			return -EINVAL;
+		}
+	}
+	if (chunk_sizes[num_chunks - 1] != PAGE_SIZE) {
+		drm_err(drm, "gpusvm %s: the last chunk size must be PAGE_SIZE\n",
+			name);
+		return -EINVAL;
+	}
+	if (!is_power_of_2(notifier_size) || notifier_size < chunk_sizes[0]) {
+		drm_err(drm, "gpusvm %s: notifier size %#lx must be a power of two >= the largest chunk %#lx\n",
+			name, notifier_size, chunk_sizes[0]);
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(mm_start) || !PAGE_ALIGNED(mm_range) || !mm_range ||
+	    mm_start + mm_range - 1 < mm_start) {
+		drm_err(drm, "gpusvm %s: bad window [%#lx, +%#lx)\n",
+			name, mm_start, mm_range);
+		return -EINVAL;
+	}
+
+	gpusvm->name = name;
+	gpusvm->drm = drm;
+	gpusvm->mm = mm;
+	gpusvm->device_private_page_owner = device_private_page_owner;
+	gpusvm->mm_start = mm_start;
+	gpusvm->mm_range = mm_range;
+	gpusvm->notifier_size = notifier_size;
+	gpusvm->ops = ops;
+	gpusvm->chunk_sizes = chunk_sizes;
+	gpusvm->num_chunks = num_chunks;
+	init_rwsem(&gpusvm->notifier_lock);
+	gpusvm->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&gpusvm->notifier_list);
+#ifdef CONFIG_LOCKDEP
+	gpusvm->lock_dep_map = NULL;
+#endif
+
+	/* The notifier lock is taken in reclaim: tell lockdep up front. */
+	fs_reclaim_acquire(GFP_KERNEL);
+	might_lock(&gpusvm->notifier_lock);
+	fs_reclaim_release(GFP_KERNEL);
+
+	mmgrab(mm);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_init);
+
+/**
+ * drm_gpusvm_notifier_find() - the first notifier overlapping an interval
+ * @gpusvm: the GPU SVM
+ * @start: start of the interval
+ * @end: end of the interval (exclusive)
+ *
+ * Context: the driver's VM lock.
+ * Return: the notifier with the lowest address overlapping [@start, @end),
+ * or NULL.
+ */
+struct drm_gpusvm_notifier *
+drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long start,
+			 unsigned long end)
+{
+	struct interval_tree_node *itree;
+
+	itree = interval_tree_iter_first(&gpusvm->root, start, end - 1);
+	return itree ? container_of(itree, struct drm_gpusvm_notifier, itree) :
+		       NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_notifier_find);
+
+/**
+ * drm_gpusvm_range_find() - the first range of a notifier in an interval
+ * @notifier: the notifier
+ * @start: start of the interval
+ * @end: end of the interval (exclusive)
+ *
+ * Context: the driver's VM lock, or the notifier lock.
+ * Return: the range with the lowest address overlapping [@start, @end), or
+ * NULL.
+ */
+struct drm_gpusvm_range *
+drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier,
+		      unsigned long start, unsigned long end)
+{
+	struct interval_tree_node *itree;
+
+	itree = interval_tree_iter_first(&notifier->root, start, end - 1);
+	return itree ? container_of(itree, struct drm_gpusvm_range, itree) :
+		       NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_find);
+
+/**
+ * drm_gpusvm_has_mapping() - whether any range overlaps an interval
+ * @gpusvm: the GPU SVM
+ * @start: start of the interval
+ * @end: end of the interval (exclusive)
+ *
+ * Context: the driver's VM lock.
+ * Return: true if a range overlaps [@start, @end).
+ */
+bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
+			    unsigned long end)
+{
+	struct drm_gpusvm_notifier *notifier;
+
+	drm_gpusvm_for_each_notifier(notifier, gpusvm, start, end)
+		if (drm_gpusvm_range_find(notifier, start, end))
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_has_mapping);
+
+static struct drm_gpusvm_notifier *
+drm_gpusvm_notifier_alloc(struct drm_gpusvm *gpusvm, unsigned long addr)
+{
+	struct drm_gpusvm_notifier *notifier;
+
+	if (gpusvm->ops->notifier_alloc)
+		notifier = gpusvm->ops->notifier_alloc();
+	else
+		notifier = kzalloc(sizeof(*notifier), GFP_KERNEL);
+	if (!notifier)
+		return NULL;
+
+	notifier->gpusvm = gpusvm;
+	notifier->itree.start = ALIGN_DOWN(addr, gpusvm->notifier_size);
+	notifier->itree.last = notifier->itree.start + gpusvm->notifier_size - 1;
+	INIT_LIST_HEAD(&notifier->entry);
+	notifier->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&notifier->range_list);
+	return notifier;
+}
+
+static void drm_gpusvm_notifier_free(struct drm_gpusvm *gpusvm,
+				     struct drm_gpusvm_notifier *notifier)
+{
+	WARN_ON(!RB_EMPTY_ROOT(&notifier->root.rb_root));
+	if (gpusvm->ops->notifier_free)
+		gpusvm->ops->notifier_free(notifier);
+	else
+		kfree(notifier);
+}
+
+/* The list follows the tree's order: link after the tree predecessor. */
+static void drm_gpusvm_notifier_insert(struct drm_gpusvm *gpusvm,
+				       struct drm_gpusvm_notifier *notifier)
+{
+	struct rb_node *prev;
+
+	interval_tree_insert(&notifier->itree, &gpusvm->root);
+	prev = rb_prev(&notifier->itree.rb);
+	if (prev)
+		list_add(&notifier->entry,
+			 &rb_entry(prev, struct drm_gpusvm_notifier, itree.rb)->entry);
+	else
+		list_add(&notifier->entry, &gpusvm->notifier_list);
+}
+
+static void drm_gpusvm_notifier_remove(struct drm_gpusvm *gpusvm,
+				       struct drm_gpusvm_notifier *notifier)
+{
+	interval_tree_remove(&notifier->itree, &gpusvm->root);
+	list_del(&notifier->entry);
+}
+
+/* Remove the MMU notifier of an empty notifier and free it. */
+static void drm_gpusvm_notifier_destroy(struct drm_gpusvm *gpusvm,
+					struct drm_gpusvm_notifier *notifier)
+{
+	drm_gpusvm_notifier_remove(gpusvm, notifier);
+	mmu_interval_notifier_remove(&notifier->notifier);
+	notifier->flags.removed = true;
+	drm_gpusvm_notifier_free(gpusvm, notifier);
+}
+
+static struct drm_gpusvm_range *
+drm_gpusvm_range_alloc(struct drm_gpusvm *gpusvm,
+		       struct drm_gpusvm_notifier *notifier,
+		       unsigned long start, unsigned long size,
+		       bool migrate_devmem)
+{
+	struct drm_gpusvm_range *range;
+
+	if (gpusvm->ops->range_alloc)
+		range = gpusvm->ops->range_alloc(gpusvm);
+	else
+		range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return NULL;
+
+	kref_init(&range->refcount);
+	range->gpusvm = gpusvm;
+	range->notifier = notifier;
+	range->itree.start = start;
+	range->itree.last = start + size - 1;
+	INIT_LIST_HEAD(&range->entry);
+	range->notifier_seq = LONG_MAX;
+	range->dma_addr = NULL;
+	range->dpagemap = NULL;
+	range->flags.__flags = 0;
+	range->flags.migrate_devmem = migrate_devmem;
+	return range;
+}
+
+/*
+ * The trees change under the notifier lock (read mode: the VM lock already
+ * serializes changes; this only keeps the invalidation callback, which
+ * walks them, out).
+ */
+static void drm_gpusvm_range_insert(struct drm_gpusvm_notifier *notifier,
+				    struct drm_gpusvm_range *range)
+{
+	struct rb_node *prev;
+
+	drm_gpusvm_notifier_lock(notifier->gpusvm);
+	interval_tree_insert(&range->itree, &notifier->root);
+	prev = rb_prev(&range->itree.rb);
+	if (prev)
+		list_add(&range->entry,
+			 &rb_entry(prev, struct drm_gpusvm_range, itree.rb)->entry);
+	else
+		list_add(&range->entry, &notifier->range_list);
+	drm_gpusvm_notifier_unlock(notifier->gpusvm);
+}
+
+/*
+ * Are all pages of [start, end) present in the CPU page tables (without
+ * faulting anything in)?  Called with the mmap lock held for reading.
+ */
+static bool drm_gpusvm_check_pages(struct drm_gpusvm *gpusvm,
+				   struct drm_gpusvm_notifier *notifier,
+				   unsigned long start, unsigned long end)
+{
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long npages = npages_in_range(start, end), i;
+	struct hmm_range hmm_range = {
+		.default_flags = 0,
+		.notifier = &notifier->notifier,
+		.start = start,
+		.end = end,
+		.dev_private_owner = gpusvm->device_private_page_owner,
+	};
+	unsigned long *pfns;
+	int err;
+
+	mmap_assert_locked(gpusvm->mm);
+
+	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return false;
+	hmm_range.hmm_pfns = pfns;
+
+	do {
+		hmm_range.notifier_seq = mmu_interval_read_begin(&notifier->notifier);
+		err = hmm_range_fault(&hmm_range);
+	} while (err == -EBUSY && time_before(jiffies, timeout));
+
+	for (i = 0; !err && i < npages; i++)
+		if (!(pfns[i] & HMM_PFN_VALID))
+			err = -EFAULT;
+
+	kvfree(pfns);
+	return !err;
+}
+
+/*
+ * The largest chunk size that fits around @fault_addr: aligned, inside the
+ * VMA, the notifier, the GPU VA window and the mirrored window, not
+ * overlapping another range and, up to the check threshold, fully present.
+ * Returns 0 when none fits.
+ */
+static unsigned long
+drm_gpusvm_range_chunk_size(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_notifier *notifier,
+			    struct vm_area_struct *vma,
+			    unsigned long fault_addr,
+			    unsigned long gpuva_start, unsigned long gpuva_end,
+			    const struct drm_gpusvm_ctx *ctx)
+{
+	/* Bounds as first and last (inclusive) addresses: no overflow at the top. */
+	unsigned long lo = max3(vma->vm_start, gpuva_start, gpusvm->mm_start);
+	unsigned long last = min3(vma->vm_end - 1, gpuva_end - 1,
+				  gpusvm->mm_start + gpusvm->mm_range - 1);
+	int i;
+
+	lo = max(lo, drm_gpusvm_notifier_start(notifier));
+	last = min(last, notifier->itree.last);
+
+	for (i = 0; i < gpusvm->num_chunks; i++) {
+		unsigned long size = gpusvm->chunk_sizes[i];
+		unsigned long start = ALIGN_DOWN(fault_addr, size);
+		unsigned long end = start + size;
+
+		if (start < lo || end - 1 > last)
+			continue;
+		if (drm_gpusvm_range_find(notifier, start, end))
+			continue;
+		if (i < gpusvm->num_chunks - 1 &&
+		    size <= ctx->check_pages_threshold &&
+		    !drm_gpusvm_check_pages(gpusvm, notifier, start, end))
+			continue;
+		return size;
+	}
+	return 0;
+}
+
+/**
+ * drm_gpusvm_range_find_or_insert() - the range around a faulting address
+ * @gpusvm: the GPU SVM
+ * @fault_addr: the address the GPU faulted on
+ * @gpuva_start: start of the GPU VA window the range may use (the driver's
+ *	VMA mirroring the CPU)
+ * @gpuva_end: end of that window (exclusive)
+ * @ctx: &drm_gpusvm_ctx.check_pages_threshold, &drm_gpusvm_ctx.read_only
+ *	and &drm_gpusvm_ctx.devmem_possible are used
+ *
+ * Returns the range that contains @fault_addr, or creates one with the
+ * largest chunk size that fits (see the overview), creating its notifier
+ * when it is the first range of its window.  No reference is taken: the
+ * range stays valid while the caller holds the VM lock.
+ *
+ * Context: the driver's VM lock; takes the mmap lock for reading.
+ * Return: the range; ERR_PTR(-EINVAL) when @fault_addr is outside the
+ * mirrored window or [@gpuva_start, @gpuva_end); ERR_PTR(-EFAULT) when it
+ * is in no CPU VMA or the process has exited; ERR_PTR(-EPERM) for a
+ * read-only VMA unless @ctx asks for read-only access; ERR_PTR(-ENOMEM).
+ */
+struct drm_gpusvm_range *
+drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
+				unsigned long fault_addr,
+				unsigned long gpuva_start,
+				unsigned long gpuva_end,
+				const struct drm_gpusvm_ctx *ctx)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *range;
+	struct mm_struct *mm = gpusvm->mm;
+	struct vm_area_struct *vma;
+	bool new_notifier = false;
+	unsigned long size;
+	int err = 0;
+
+	drm_gpusvm_driver_lock_held(gpusvm);
+
+	if (fault_addr < gpusvm->mm_start ||
+	    fault_addr - gpusvm->mm_start >= gpusvm->mm_range ||
+	    fault_addr < gpuva_start || fault_addr >= gpuva_end)
+		return ERR_PTR(-EINVAL);
+
+	if (!mmget_not_zero(mm))
+		return ERR_PTR(-EFAULT);
+
+	notifier = drm_gpusvm_notifier_find(gpusvm, fault_addr, fault_addr + 1);
+	if (!notifier) {
+		notifier = drm_gpusvm_notifier_alloc(gpusvm, fault_addr);
+		if (!notifier) {
+			err = -ENOMEM;
+			goto out_mmput;
+		}
+		err = mmu_interval_notifier_insert(&notifier->notifier, mm,
+						   drm_gpusvm_notifier_start(notifier),
+						   drm_gpusvm_notifier_size(notifier),
+						   &drm_gpusvm_notifier_ops);
+		if (err) {
+			drm_gpusvm_notifier_free(gpusvm, notifier);
+			goto out_mmput;
+		}
+		new_notifier = true;
+	}
+
+	mmap_read_lock(mm);
+
+	vma = vma_lookup(mm, fault_addr);
+	if (!vma) {
+		err = -EFAULT;
+		goto out_unlock;
+	}
+	if (!ctx->read_only && !(vma->vm_flags & VM_WRITE)) {
+		err = -EPERM;
+		goto out_unlock;
+	}
+
+	range = drm_gpusvm_range_find(notifier, fault_addr, fault_addr + 1);
+	if (range)
+		goto out_unlock;
+
+	size = drm_gpusvm_range_chunk_size(gpusvm, notifier, vma, fault_addr,
+					   gpuva_start, gpuva_end, ctx);
+	if (!size) {
+		err = -EINVAL;
+		goto out_unlock;
+	}
+
+	range = drm_gpusvm_range_alloc(gpusvm, notifier,
+				       ALIGN_DOWN(fault_addr, size), size,
+				       ctx->devmem_possible &&
+				       vma_is_anonymous(vma) &&
+				       !is_vm_hugetlb_page(vma));
+	if (!range) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	drm_gpusvm_range_insert(notifier, range);
+	if (new_notifier)
+		drm_gpusvm_notifier_insert(gpusvm, notifier);
+	new_notifier = false;
+
+out_unlock:
+	mmap_read_unlock(mm);
+	if (new_notifier) {
+		mmu_interval_notifier_remove(&notifier->notifier);
+		drm_gpusvm_notifier_free(gpusvm, notifier);
+	}
+out_mmput:
+	mmput(mm);
+	return err ? ERR_PTR(err) : range;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_find_or_insert);
+
+/* Unmap a range's pages; the notifier lock is held (either mode). */
+static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
+					   struct drm_gpusvm_range *range)
+{
+	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range));
+	struct device *dev = gpusvm->drm->dev;
+	unsigned long i, j;
+
+	lockdep_assert_held(&gpusvm->notifier_lock);
+
+	if (range->flags.has_dma_mapping) {
+		for (i = 0, j = 0; i < npages; j++) {
+			struct drm_pagemap_device_addr *addr = &range->dma_addr[j];
+
+			if (addr->proto == DRM_INTERCONNECT_SYSTEM)
+				dma_unmap_page_attrs(dev, addr->addr,
+						     PAGE_SIZE << addr->order,
+						     addr->dir,
+						     DRM_GPUSVM_DMA_ATTRS);
+			i += 1UL << addr->order;
+		}
+	}
+	range->flags.has_dma_mapping = false;
+	range->flags.has_devmem_pages = false;
+	range->dpagemap = NULL;
+	range->notifier_seq = LONG_MAX;
+}
+
+/**
+ * drm_gpusvm_range_unmap_pages() - unmap a range's pages
+ * @gpusvm: the GPU SVM
+ * @range: the range
+ * @ctx: with &drm_gpusvm_ctx.in_notifier set when called from the
+ *	invalidation callback
+ *
+ * The range's pages stop being valid.  The GPU must no longer use them:
+ * zap its mappings of the range first.
+ *
+ * Context: from the invalidation callback (@ctx->in_notifier: the notifier
+ * lock is held for writing), or with the driver's VM lock held (takes the
+ * notifier lock).
+ */
+void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_range *range,
+				  const struct drm_gpusvm_ctx *ctx)
+{
+	if (ctx->in_notifier) {
+		lockdep_assert_held_write(&gpusvm->notifier_lock);
+		__drm_gpusvm_range_unmap_pages(gpusvm, range);
+		return;
+	}
+
+	drm_gpusvm_notifier_lock(gpusvm);
+	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	drm_gpusvm_notifier_unlock(gpusvm);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_unmap_pages);
+
+static void drm_gpusvm_range_destroy(struct kref *refcount)
+{
+	struct drm_gpusvm_range *range =
+		container_of(refcount, struct drm_gpusvm_range, refcount);
+	struct drm_gpusvm *gpusvm = range->gpusvm;
+
+	WARN_ON(range->flags.has_dma_mapping);
+	kvfree(range->dma_addr);
+	if (gpusvm->ops->range_free)
+		gpusvm->ops->range_free(range);
+	else
+		kfree(range);
+}
+
+/**
+ * drm_gpusvm_range_get() - take a reference on a range
+ * @range: the range
+ *
+ * Return: @range.
+ */
+struct drm_gpusvm_range *drm_gpusvm_range_get(struct drm_gpusvm_range *range)
+{
+	kref_get(&range->refcount);
+	return range;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_get);
+
+/**
+ * drm_gpusvm_range_put() - drop a reference on a range
+ * @range: the range
+ *
+ * The last reference frees it (it must have been removed).
+ */
+void drm_gpusvm_range_put(struct drm_gpusvm_range *range)
+{
+	kref_put(&range->refcount, drm_gpusvm_range_destroy);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_put);
+
+static void __drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
+				      struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_notifier *notifier = range->notifier;
+
+	drm_gpusvm_notifier_lock(gpusvm);
+	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	interval_tree_remove(&range->itree, &notifier->root);
+	list_del(&range->entry);
+	drm_gpusvm_notifier_unlock(gpusvm);
+
+	drm_gpusvm_range_put(range);
+
+	if (RB_EMPTY_ROOT(&notifier->root.rb_root))
+		drm_gpusvm_notifier_destroy(gpusvm, notifier);
+}
+
+/**
+ * drm_gpusvm_range_remove() - remove a range
+ * @gpusvm: the GPU SVM
+ * @range: the range
+ *
+ * Unmaps its pages, takes it out of its notifier and drops the tree's
+ * reference; the notifier goes with its last range.  The GPU must no longer
+ * map the range.
+ *
+ * Context: the driver's VM lock; not from the invalidation callback.
+ */
+void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
+			     struct drm_gpusvm_range *range)
+{
+	drm_gpusvm_driver_lock_held(gpusvm);
+	__drm_gpusvm_range_remove(gpusvm, range);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_remove);
+
+/**
+ * drm_gpusvm_fini() - tear down a GPU SVM
+ * @gpusvm: the GPU SVM
+ *
+ * Removes every remaining range and notifier and drops the reference on
+ * the mm.  Nothing else may use @gpusvm any more; the GPU must no longer
+ * map any range.
+ */
+void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
+{
+	struct drm_gpusvm_notifier *notifier, *next;
+
+	drm_gpusvm_for_each_notifier_safe(notifier, next, gpusvm, 0, ULONG_MAX) {
+		struct drm_gpusvm_range *range, *next_range;
+
+		drm_gpusvm_for_each_range_safe(range, next_range, notifier,
+					       0, ULONG_MAX)
+			__drm_gpusvm_range_remove(gpusvm, range);
+	}
+
+	WARN_ON(!RB_EMPTY_ROOT(&gpusvm->root.rb_root));
+	mmdrop(gpusvm->mm);
+	gpusvm->mm = NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_fini);
+
+/**
+ * drm_gpusvm_range_pages_valid() - are a range's pages valid?
+ * @gpusvm: the GPU SVM
+ * @range: the range
+ *
+ * Valid means collected by drm_gpusvm_range_get_pages() and not unmapped
+ * by an invalidation since.  Keep holding the lock until the GPU mappings
+ * of the pages are committed.
+ *
+ * Context: the notifier lock (drm_gpusvm_notifier_lock()).
+ * Return: true if the pages are valid.
+ */
+bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_range *range)
+{
+	lockdep_assert_held(&gpusvm->notifier_lock);
+
+	return range->flags.has_devmem_pages || range->flags.has_dma_mapping;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_pages_valid);
+
+/**
+ * drm_gpusvm_range_pages_valid_unlocked() - are a range's pages valid?
+ * @gpusvm: the GPU SVM
+ * @range: the range
+ *
+ * As drm_gpusvm_range_pages_valid(), taking the notifier lock: a hint
+ * only, since the answer may change as soon as the lock is dropped.
+ *
+ * Context: not holding the notifier lock.
+ * Return: true if the pages were valid.
+ */
+bool drm_gpusvm_range_pages_valid_unlocked(struct drm_gpusvm *gpusvm,
+					   struct drm_gpusvm_range *range)
+{
+	bool valid;
+
+	drm_gpusvm_notifier_lock(gpusvm);
+	valid = drm_gpusvm_range_pages_valid(gpusvm, range);
+	drm_gpusvm_notifier_unlock(gpusvm);
+	return valid;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_pages_valid_unlocked);
+
+/**
+ * drm_gpusvm_hmm_fault() - the hmm_range_fault() step of page collection
+ * @gpusvm: the GPU SVM
+ * @hmm_range: the HMM range, with its notifier sequence number set
+ *
+ * A function of its own so that KUnit tests can make an invalidation race
+ * with page collection at exactly this point.
+ *
+ * Context: takes the mmap lock for reading.
+ * Return: what hmm_range_fault() returns.
+ */
+VISIBLE_IF_KUNIT int drm_gpusvm_hmm_fault(struct drm_gpusvm *gpusvm,
+					  struct hmm_range *hmm_range)
+{
+	int err;
+
+	KUNIT_STATIC_STUB_REDIRECT(drm_gpusvm_hmm_fault, gpusvm, hmm_range);
+
+	mmap_read_lock(gpusvm->mm);
+	err = hmm_range_fault(hmm_range);
+	mmap_read_unlock(gpusvm->mm);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_gpusvm_hmm_fault);
+
+/*
+ * The largest order, up to the CPU's mapping order @order, at which page
+ * @i of @npages starts a naturally aligned block that fits in the range.
+ */
+static unsigned int drm_gpusvm_chunk_order(unsigned long i,
+					   unsigned long npages,
+					   unsigned int order)
+{
+	while (order && (!IS_ALIGNED(i, 1UL << order) ||
+			 i + (1UL << order) > npages))
+		order--;
+	return order;
+}
+
+/*
+ * DMA-map the pages hmm_range_fault() found.  Called with the notifier lock
+ * held and the sequence checked, so no invalidation can free them meanwhile.
+ */
+static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
+				struct drm_gpusvm_range *range,
+				const unsigned long *pfns,
+				unsigned long npages,
+				enum dma_data_direction dir)
+{
+	struct device *dev = gpusvm->drm->dev;
+	unsigned long i, j;
+
+	for (i = 0, j = 0; i < npages; j++) {
+		struct page *page = hmm_pfn_to_page(pfns[i]);
+		unsigned int order = drm_gpusvm_chunk_order(i, npages,
+							    hmm_pfn_to_map_order(pfns[i]));
+		dma_addr_t addr;
+
+		if (is_device_private_page(page)) {
+			/*
+			 * hmm_range_fault() only leaves device-private pages
+			 * of our own owner in place.  Mapping them needs the
+			 * device's drm_pagemap, which this range has none of.
+			 */
+			drm_dbg_driver(gpusvm->drm,
+				       "gpusvm %s: device page in [%#lx, %#lx) without a pagemap\n",
+				       gpusvm->name,
+				       drm_gpusvm_range_start(range),
+				       drm_gpusvm_range_end(range));
+			goto err_unmap;
+		}
+
+		addr = dma_map_page_attrs(dev, page, 0, PAGE_SIZE << order, dir,
+					  DRM_GPUSVM_DMA_ATTRS);
+		if (dma_mapping_error(dev, addr))
+			goto err_unmap;
+		range->dma_addr[j] =
+			drm_pagemap_device_addr_encode(addr,
+						       DRM_INTERCONNECT_SYSTEM,
+						       order, dir);
+		i += 1UL << order;
+	}
+	return 0;
+
+err_unmap:
+	while (j--)
+		dma_unmap_page_attrs(dev, range->dma_addr[j].addr,
+				     PAGE_SIZE << range->dma_addr[j].order, dir,
+				     DRM_GPUSVM_DMA_ATTRS);
+	return -EFAULT;
+}
+
+/**
+ * drm_gpusvm_range_get_pages() - collect and DMA-map a range's pages
+ * @gpusvm: the GPU SVM
+ * @range: the range
+ * @ctx: &drm_gpusvm_ctx.read_only: fault the pages for reading only and
+ *	map them %DMA_TO_DEVICE; otherwise for writing, %DMA_BIDIRECTIONAL
+ *
+ * Faults the pages in with hmm_range_fault() under the notifier's sequence
+ * number (retrying while the mm is busy, for at most
+ * %HMM_RANGE_DEFAULT_TIMEOUT ms), then, under the notifier lock and only
+ * if no invalidation happened since, DMA-maps them (one mapping per folio
+ * chunk the CPU maps whole) and publishes them in &drm_gpusvm_range.dma_addr.
+ * If an invalidation raced, it starts again.  Pages that are already valid
+ * are left as they are.
+ *
+ * Context: the driver's VM lock; takes the mmap lock for reading.
+ * Return: 0; -EFAULT when the process has exited, an address has no VMA or
+ * a page cannot be mapped; -EPERM when writing to a read-only VMA; -EBUSY
+ * when invalidations kept racing past the time-out; -ENOMEM.
+ */
+int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
+			       struct drm_gpusvm_range *range,
+			       const struct drm_gpusvm_ctx *ctx)
+{
+	struct mmu_interval_notifier *notifier = &range->notifier->notifier;
+	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range));
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	enum dma_data_direction dir = ctx->read_only ? DMA_TO_DEVICE :
+						       DMA_BIDIRECTIONAL;
+	struct hmm_range hmm_range = {
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (ctx->read_only ? 0 : HMM_PFN_REQ_WRITE),
+		.notifier = notifier,
+		.start = drm_gpusvm_range_start(range),
+		.end = drm_gpusvm_range_end(range),
+		.dev_private_owner = gpusvm->device_private_page_owner,
+	};
+	struct mm_struct *mm = gpusvm->mm;
+	unsigned long *pfns;
+	int err;
+
+	if (drm_gpusvm_range_pages_valid_unlocked(gpusvm, range))
+		return 0;
+
+	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	hmm_range.hmm_pfns = pfns;
+
+	if (!range->dma_addr) {
+		struct drm_pagemap_device_addr *dma_addr;
+
+		dma_addr = kvmalloc_array(npages, sizeof(*dma_addr), GFP_KERNEL);
+		if (!dma_addr) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		drm_gpusvm_notifier_lock(gpusvm);
+		range->dma_addr = dma_addr;
+		drm_gpusvm_notifier_unlock(gpusvm);
+	}
+
+	if (!mmget_not_zero(mm)) {
+		err = -EFAULT;
+		goto out_free;
+	}
+
+retry:
+	hmm_range.notifier_seq = mmu_interval_read_begin(notifier);
+	err = drm_gpusvm_hmm_fault(gpusvm, &hmm_range);
+	if (err == -EBUSY) {
+		if (time_before(jiffies, timeout))
+			goto retry;
+		goto out_mmput;
+	}
+	if (err)
+		goto out_mmput;
+
+	drm_gpusvm_notifier_lock(gpusvm);
+	if (mmu_interval_read_retry(notifier, hmm_range.notifier_seq)) {
+		drm_gpusvm_notifier_unlock(gpusvm);
+		if (time_before(jiffies, timeout))
+			goto retry;
+		err = -EBUSY;
+		goto out_mmput;
+	}
+	/* Mappings an invalidation did not take down go first. */
+	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	err = drm_gpusvm_map_pages(gpusvm, range, pfns, npages, dir);
+	if (!err) {
+		range->flags.has_dma_mapping = true;
+		range->notifier_seq = hmm_range.notifier_seq;
+	}
+	drm_gpusvm_notifier_unlock(gpusvm);
+
+out_mmput:
+	mmput(mm);
+out_free:
+	kvfree(pfns);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_get_pages);
+
+/**
+ * drm_gpusvm_range_set_unmapped() - mark a range unmapped by the CPU
+ * @range: the range
+ * @mmu_range: the %MMU_NOTIFY_UNMAP invalidation
+ *
+ * For the driver's invalidation callback: the range only waits to be
+ * removed by the driver's worker.  When the unmapped part does not cover
+ * the whole range, &drm_gpusvm_range_flags.partial_unmap is set too (what
+ * remains mapped gets a new range at the next fault).
+ *
+ * Context: the notifier lock held for writing (the invalidation callback).
+ */
+void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
+				   const struct mmu_notifier_range *mmu_range)
+{
+	lockdep_assert_held_write(&range->gpusvm->notifier_lock);
+
+	range->flags.unmapped = true;
+	if (drm_gpusvm_range_start(range) < mmu_range->start ||
+	    drm_gpusvm_range_end(range) > mmu_range->end)
+		range->flags.partial_unmap = true;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_set_unmapped);
+
+MODULE_DESCRIPTION("DRM GPU shared virtual memory");
+MODULE_LICENSE("Dual MIT/GPL");

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/slab.h>
+#include <linux/sizes.h>
+#include <drm/drm_print.h>
+#include <kunit/visibility.h>
+
+#include "vxe_device.h"
+#include "vxe_vm.h"
+
+/**
+ * DOC: vxe SVM
+ *
+ * vxe follows Xe's shared virtual memory design on top of drm_gpusvm:
+ *
+ * - A GPU page fault (vxe_svm_handle_fault()) first collects garbage, then
+ *   finds or creates the range around the address, collects its pages,
+ *   allocates page tables (which may sleep), and commits the GPU mappings
+ *   under the notifier lock only if the pages are still valid; otherwise
+ *   it starts over, a bounded number of times.
+ * - The invalidation callback zaps the GPU mappings of the ranges
+ *   concerned, unmaps their pages and invalidates the TLB once for all of
+ *   them (ranges the GPU does not map need no TLB invalidation).  On
+ *   %MMU_NOTIFY_UNMAP it marks the ranges unmapped and queues them for the
+ *   garbage collector, a worker that removes them under the VM lock.
+ */
+
+static const unsigned long vxe_svm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
+
+/*
+ * Chunk sizes, notifier size and check threshold as Xe uses them for a
+ * discrete GPU; the mirror covers the whole 48-bit CPU address space.
+ */
+const struct vxe_svm_config vxe_svm_default_config = {
+	.chunk_sizes = vxe_svm_chunk_sizes,
+	.num_chunks = ARRAY_SIZE(vxe_svm_chunk_sizes),
+	.notifier_size = SZ_512M,
+	.check_pages_threshold = SZ_64K,
+	.mirror_start = 0,
+	.mirror_end = 1ULL << 47,
+};
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_default_config);
+
+/* Attempts of one GPU page fault before giving up. */
+#define VXE_SVM_FAULT_TRIES	16
+
+static atomic_t vxe_svm_notifiers = ATOMIC_INIT(0);
+
+/**
+ * vxe_svm_nr_notifiers() - live drm_gpusvm notifiers of all vxe VMs
+ *
+ * For leak checks: it returns to its old value when the VMs are gone.
+ *
+ * Return: the number of notifiers.
+ */
+int vxe_svm_nr_notifiers(void)
+{
+	return atomic_read(&vxe_svm_notifiers);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_nr_notifiers);
+
+static struct drm_gpusvm_notifier *vxe_svm_notifier_alloc(void)
+{
+	struct drm_gpusvm_notifier *notifier;
+
+	notifier = kzalloc(sizeof(*notifier), GFP_KERNEL);
+	if (notifier)
+		atomic_inc(&vxe_svm_notifiers);
+	return notifier;
+}
+
+static void vxe_svm_notifier_free(struct drm_gpusvm_notifier *notifier)
+{
+	atomic_dec(&vxe_svm_notifiers);
+	kfree(notifier);
+}
+
+static struct drm_gpusvm_range *vxe_svm_range_alloc(struct drm_gpusvm *gpusvm)
+{
+	struct vxe_svm_range *range;
+
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return NULL;
+	INIT_LIST_HEAD(&range->gc_link);
+	atomic_inc(&gpusvm_to_vm(gpusvm)->nr_ranges);
+	return &range->base;
+}
+
+static void vxe_svm_range_free(struct drm_gpusvm_range *r)
+{
+	struct vxe_vm *vm = gpusvm_to_vm(r->gpusvm);
+
+	atomic_dec(&vm->nr_ranges);
+	kfree(to_vxe_svm_range(r));
+}
+
+static void vxe_svm_gc_queue(struct vxe_vm *vm, struct vxe_svm_range *range)
+{
+	spin_lock(&vm->svm.gc.lock);
+	if (list_empty(&range->gc_link))
+		list_add_tail(&range->gc_link, &vm->svm.gc.ranges);
+	spin_unlock(&vm->svm.gc.lock);
+	queue_work(vm->vxe->wq, &vm->svm.gc.work);
+}
+
+static void vxe_svm_invalidate(struct drm_gpusvm *gpusvm,
+			       struct drm_gpusvm_notifier *notifier,
+			       const struct mmu_notifier_range *mmu_range)
+{
+	struct vxe_vm *vm = gpusvm_to_vm(gpusvm);
+	struct drm_gpusvm_ctx ctx = { .in_notifier = true };
+	unsigned long start = max(mmu_range->start,
+				  drm_gpusvm_notifier_start(notifier));
+	unsigned long end = min(mmu_range->end,
+				drm_gpusvm_notifier_end(notifier));
+	u64 tlb_start = U64_MAX, tlb_end = 0;
+	struct drm_gpusvm_range *r = NULL;
+
+	atomic_inc(&vm->stats.invalidations);
+
+	drm_gpusvm_for_each_range(r, notifier, start, end) {
+		struct vxe_svm_range *range = to_vxe_svm_range(r);
+
+		if (range->bound) {
+			vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(r),
+				   drm_gpusvm_range_end(r));
+			range->bound = false;
+			tlb_start = min_t(u64, tlb_start, drm_gpusvm_range_start(r));
+			tlb_end = max_t(u64, tlb_end, drm_gpusvm_range_end(r));
+			atomic_inc(&vm->stats.ranges_zapped);
+		}
+		drm_gpusvm_range_unmap_pages(gpusvm, r, &ctx);
+		if (mmu_range->event == MMU_NOTIFY_UNMAP) {
+			drm_gpusvm_range_set_unmapped(r, mmu_range);
+			vxe_svm_gc_queue(vm, range);
+		}
+	}
+
+	/* Once for all zapped ranges; nothing to do if the GPU mapped none. */
+	if (tlb_start < tlb_end)
+		vxe_vm_tlb_invalidate(vm, tlb_start, tlb_end);
+}
+
+static const struct drm_gpusvm_ops vxe_svm_ops = {
+	.notifier_alloc = vxe_svm_notifier_alloc,
+	.notifier_free = vxe_svm_notifier_free,
+	.range_alloc = vxe_svm_range_alloc,
+	.range_free = vxe_svm_range_free,
+	.invalidate = vxe_svm_invalidate,
+};
+
+/* Zap a range if the GPU still maps it, and remove it. */
+static void vxe_svm_range_remove(struct vxe_vm *vm, struct vxe_svm_range *range)
+{
+	spin_lock(&vm->svm.gc.lock);
+	list_del_init(&range->gc_link);
+	spin_unlock(&vm->svm.gc.lock);
+
+	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
+	if (range->bound) {
+		/* Not invalidated yet (VM teardown): zap it here. */
+		vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(&range->base),
+			   drm_gpusvm_range_end(&range->base));
+		range->bound = false;
+		vxe_vm_tlb_invalidate(vm, drm_gpusvm_range_start(&range->base),
+				      drm_gpusvm_range_end(&range->base));
+	}
+	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+	drm_gpusvm_range_remove(&vm->svm.gpusvm, &range->base);
+}
+
+/**
+ * vxe_svm_garbage_collector() - remove the ranges the CPU unmapped
+ * @vm: the VM
+ *
+ * Context: the VM lock.
+ */
+void vxe_svm_garbage_collector(struct vxe_vm *vm)
+{
+	lockdep_assert_held(&vm->lock);
+
+	for (;;) {
+		struct vxe_svm_range *range;
+
+		spin_lock(&vm->svm.gc.lock);
+		range = list_first_entry_or_null(&vm->svm.gc.ranges,
+						 struct vxe_svm_range, gc_link);
+		if (range)
+			list_del_init(&range->gc_link);
+		spin_unlock(&vm->svm.gc.lock);
+		if (!range)
+			break;
+
+		vxe_svm_range_remove(vm, range);
+		atomic_inc(&vm->stats.gc_removed);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_garbage_collector);
+
+static void vxe_svm_gc_work(struct work_struct *work)
+{
+	struct vxe_vm *vm = container_of(work, struct vxe_vm, svm.gc.work);
+
+	mutex_lock(&vm->lock);
+	vxe_svm_garbage_collector(vm);
+	mutex_unlock(&vm->lock);
+}
+
+/**
+ * vxe_svm_init() - set up a VM's shared virtual memory
+ * @vm: the VM, with &vxe_vm.svm.cfg set
+ * @mm: the process address space to mirror
+ *
+ * Return: 0 or a negative errno from drm_gpusvm_init().
+ */
+int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm)
+{
+	const struct vxe_svm_config *cfg = &vm->svm.cfg;
+	int err;
+
+	spin_lock_init(&vm->svm.gc.lock);
+	INIT_LIST_HEAD(&vm->svm.gc.ranges);
+	INIT_WORK(&vm->svm.gc.work, vxe_svm_gc_work);
+
+	err = drm_gpusvm_init(&vm->svm.gpusvm, "vxe", &vm->vxe->drm, mm,
+			      NULL, cfg->mirror_start,
+			      cfg->mirror_end - cfg->mirror_start,
+			      cfg->notifier_size, &vxe_svm_ops,
+			      cfg->chunk_sizes, cfg->num_chunks);
+	if (err)
+		return err;
+	drm_gpusvm_driver_set_lock(&vm->svm.gpusvm, &vm->lock);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_init);
+
+/**
+ * vxe_svm_close() - tear down a VM's shared virtual memory
+ * @vm: the VM
+ *
+ * Zaps and removes every range, finalizes the drm_gpusvm and stops the
+ * garbage collector.
+ */
+void vxe_svm_close(struct vxe_vm *vm)
+{
+	struct drm_gpusvm_notifier *notifier, *next;
+
+	mutex_lock(&vm->lock);
+	vxe_svm_garbage_collector(vm);
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &vm->svm.gpusvm,
+					  0, ULONG_MAX) {
+		struct drm_gpusvm_range *r, *next_r;
+
+		drm_gpusvm_for_each_range_safe(r, next_r, notifier, 0, ULONG_MAX)
+			vxe_svm_range_remove(vm, to_vxe_svm_range(r));
+	}
+	mutex_unlock(&vm->lock);
+
+	/* No notifier is left to queue more work: stop the worker. */
+	drm_gpusvm_fini(&vm->svm.gpusvm);
+	cancel_work_sync(&vm->svm.gc.work);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_close);
+
+/* Map a range whose pages are collected; -EAGAIN if they went meanwhile. */
+static int vxe_svm_bind(struct vxe_vm *vm, struct vxe_svm_range *range)
+{
+	struct drm_gpusvm_range *r = &range->base;
+	unsigned long start = drm_gpusvm_range_start(r);
+	unsigned long end = drm_gpusvm_range_end(r);
+	int err;
+
+	/* Page tables are allocated outside the notifier lock. */
+	err = vxe_pt_prepare(&vm->pt, start, end);
+	if (err)
+		return err;
+
+	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
+	if (!drm_gpusvm_range_pages_valid(&vm->svm.gpusvm, r)) {
+		err = -EAGAIN;
+	} else if (!range->bound) {
+		err = vxe_pt_commit(&vm->pt, start, r->dma_addr,
+				    (end - start) >> PAGE_SHIFT, 0);
+		range->bound = !err;
+	}
+	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+	return err;
+}
+
+/*
+ * Has the CPU unmapped (part of) the range?  Read without the notifier
+ * lock: a hint that the garbage collector has work.
+ */
+static bool vxe_svm_range_unmapped(struct drm_gpusvm_range *r)
+{
+	struct drm_gpusvm_range_flags flags = {
+		.__flags = READ_ONCE(r->flags.__flags),
+	};
+
+	return flags.unmapped;
+}
+
+/**
+ * vxe_svm_handle_fault() - serve a GPU page fault
+ * @vm: the VM
+ * @addr: the faulting GPU virtual address (the same CPU address)
+ *
+ * Context: the VM lock.
+ * Return: 0 once the GPU maps @addr; -EINVAL outside the mirror; -EFAULT
+ * when the CPU maps nothing there (or the process exited); -EPERM for a
+ * read-only CPU mapping; -EBUSY when invalidations kept racing; -ENOMEM or
+ * an injected backend error.
+ */
+int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr)
+{
+	struct drm_gpusvm_ctx ctx = {
+		.check_pages_threshold = vm->svm.cfg.check_pages_threshold,
+	};
+	struct drm_gpusvm_range *r;
+	int err = -EBUSY, tries;
+
+	lockdep_assert_held(&vm->lock);
+	atomic_inc(&vm->stats.faults);
+
+	/* Unmapped ranges would be found again: remove them first. */
+	vxe_svm_garbage_collector(vm);
+
+	for (tries = 0; tries < VXE_SVM_FAULT_TRIES; tries++) {
+		if (tries)
+			atomic_inc(&vm->stats.fault_retries);
+
+		r = drm_gpusvm_range_find_or_insert(&vm->svm.gpusvm, addr,
+						    vm->svm.cfg.mirror_start,
+						    vm->svm.cfg.mirror_end,
+						    &ctx);
+		if (IS_ERR(r)) {
+			err = PTR_ERR(r);
+			break;
+		}
+		if (vxe_svm_range_unmapped(r)) {
+			/* Unmapped since the collection above: again. */
+			vxe_svm_garbage_collector(vm);
+			err = -EBUSY;
+			continue;
+		}
+
+		err = drm_gpusvm_range_get_pages(&vm->svm.gpusvm, r, &ctx);
+		if (err == -EBUSY ||
+		    (err == -EFAULT && vxe_svm_range_unmapped(r)))
+			continue;
+		if (err)
+			break;
+
+		err = vxe_svm_bind(vm, to_vxe_svm_range(r));
+		if (err != -EAGAIN)
+			break;
+	}
+
+	if (err) {
+		atomic_inc(&vm->stats.fault_errors);
+		drm_dbg_driver(&vm->vxe->drm, "vxe: GPU fault at %#llx: %d\n",
+			       addr, err);
+	}
+	return err == -EAGAIN ? -EBUSY : err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_handle_fault);

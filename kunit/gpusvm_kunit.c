@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Shared fixture of the drm_gpusvm and vxe SVM KUnit suites.
+ *
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <kunit/device.h>
+#include <linux/hash.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/tlb.h>
+
+#include "gpusvm_kunit.h"
+
+/* A page below every test mapping, only to give the test thread an mm. */
+#define GK_SENTINEL	0x20000000UL
+
+static void gk_vm_release(void *data)
+{
+	struct gpusvm_kunit *gk = data;
+
+	vxe_vm_destroy(gk->vm);
+	gk->vm = NULL;
+}
+
+/**
+ * gk_create() - a vxe device and a VM mirroring the test's mm
+ * @test: the test
+ * @cfg: the VM's SVM configuration, or NULL for vxe's default
+ *
+ * Return: the fixture (the test is aborted on failure).
+ */
+struct gpusvm_kunit *gk_create(struct kunit *test,
+			       const struct vxe_svm_config *cfg)
+{
+	struct gpusvm_kunit *gk;
+	struct device *dev;
+
+	gk = kunit_kzalloc(test, sizeof(*gk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, gk);
+	gk->test = test;
+
+	/* The first kunit_vm_mmap() attaches a fresh mm to this thread. */
+	KUNIT_ASSERT_EQ(test, kunit_vm_mmap(test, NULL, GK_SENTINEL, PAGE_SIZE,
+					    PROT_READ,
+					    MAP_PRIVATE | MAP_ANONYMOUS |
+					    MAP_FIXED_NOREPLACE, 0),
+			GK_SENTINEL);
+
+	dev = kunit_device_register(test, "vxe-kunit");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	gk->vxe = vxe_device_create(dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gk->vxe);
+
+	gk->notifiers0 = vxe_svm_nr_notifiers();
+	gk->vm = vxe_vm_create(gk->vxe, current->mm, cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gk->vm);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gk_vm_release, gk), 0);
+	return gk;
+}
+
+/**
+ * gk_destroy_vm() - destroy the fixture's VM now
+ * @gk: the fixture
+ */
+void gk_destroy_vm(struct gpusvm_kunit *gk)
+{
+	kunit_release_action(gk->test, gk_vm_release, gk);
+}
+
+/**
+ * gk_mmap() - map anonymous private memory at a fixed address
+ * @gk: the fixture
+ * @addr: the address
+ * @len: the length
+ * @prot: PROT_* bits
+ *
+ * Return: @addr (the test is aborted on failure).
+ */
+unsigned long gk_mmap(struct gpusvm_kunit *gk, unsigned long addr,
+		      unsigned long len, unsigned long prot)
+{
+	unsigned long got = kunit_vm_mmap(gk->test, NULL, addr, len, prot,
+					  MAP_PRIVATE | MAP_ANONYMOUS |
+					  MAP_FIXED_NOREPLACE, 0);
+
+	KUNIT_ASSERT_EQ(gk->test, got, addr);
+	return addr;
+}
+
+/**
+ * gk_munmap() - munmap(2) from the test thread
+ * @gk: the fixture
+ * @addr: start
+ * @len: length
+ */
+void gk_munmap(struct gpusvm_kunit *gk, unsigned long addr, unsigned long len)
+{
+	KUNIT_ASSERT_EQ(gk->test, vm_munmap(addr, len), 0);
+}
+
+/**
+ * gk_zap() - madvise(MADV_DONTNEED) from the test thread
+ * @gk: the fixture
+ * @addr: start, inside one VMA
+ * @len: length
+ *
+ * Drops the pages as MADV_DONTNEED does (zap_page_range_single(): an
+ * %MMU_NOTIFY_CLEAR invalidation); the next touch gets fresh zero pages.
+ */
+void gk_zap(struct gpusvm_kunit *gk, unsigned long addr, unsigned long len)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && addr + len <= vma->vm_end)
+		zap_page_range_single(vma, addr, len, NULL);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_NOT_NULL(gk->test, vma);
+}
+
+/**
+ * gk_mprotect() - mprotect(2) from the test thread
+ * @gk: the fixture
+ * @addr: start, page aligned
+ * @len: length, page aligned
+ * @prot: new PROT_* bits
+ *
+ * Does what the system call does for anonymous memory: mprotect_fixup()
+ * on each VMA of the range, under the mmap write lock.
+ *
+ * Return: 0 or a negative errno.
+ */
+int gk_mprotect(struct gpusvm_kunit *gk, unsigned long addr,
+		unsigned long len, unsigned long prot)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long end = addr + len;
+	struct vm_area_struct *vma, *prev;
+	struct vma_iterator vmi;
+	struct mmu_gather tlb;
+	int err = 0;
+
+	vma_iter_init(&vmi, mm, addr);
+
+	mmap_write_lock(mm);
+	vma = vma_find(&vmi, end);
+	if (!vma || vma->vm_start > addr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	prev = vma_prev(&vmi);
+	if (addr > vma->vm_start)
+		prev = vma;
+
+	tlb_gather_mmu(&tlb, mm);
+	for_each_vma_range(vmi, vma, end) {
+		unsigned long newflags = (vma->vm_flags &
+					  ~(VM_READ | VM_WRITE | VM_EXEC)) |
+					 calc_vm_prot_bits(prot, 0);
+
+		err = mprotect_fixup(&vmi, &tlb, vma, &prev,
+				     max(addr, vma->vm_start),
+				     min(end, vma->vm_end), newflags);
+		if (err)
+			break;
+	}
+	tlb_finish_mmu(&tlb);
+out:
+	mmap_write_unlock(mm);
+	return err;
+}
+
+/**
+ * gk_madvise() - madvise(2) from the test thread
+ * @gk: the fixture
+ * @addr: start
+ * @len: length
+ * @advice: MADV_*
+ */
+void gk_madvise(struct gpusvm_kunit *gk, unsigned long addr,
+		unsigned long len, int advice)
+{
+	KUNIT_ASSERT_EQ(gk->test, do_madvise(current->mm, addr, len, advice), 0);
+}
+
+/**
+ * gk_flush_gc() - wait for the garbage collector's queued work
+ * @gk: the fixture
+ */
+void gk_flush_gc(struct gpusvm_kunit *gk)
+{
+	flush_workqueue(gk->vxe->wq);
+}
+
+/**
+ * gk_pattern() - the data a test expects at an address
+ * @addr: the address of a 32-bit word
+ * @seed: the test's seed
+ *
+ * Return: a value that depends on every bit of @addr and @seed.
+ */
+u32 gk_pattern(unsigned long addr, u32 seed)
+{
+	return hash_64((u64)addr ^ ((u64)seed << 32 | seed), 32);
+}
+
+static void gk_pattern_fill(u32 *buf, unsigned long addr, unsigned long n,
+			    u32 seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < n / 4; i++)
+		buf[i] = gk_pattern(addr + 4 * i, seed);
+}
+
+static unsigned long gk_pattern_bad(const u32 *buf, unsigned long addr,
+				    unsigned long n, u32 seed)
+{
+	unsigned long i, bad = 0;
+
+	for (i = 0; i < n / 4; i++)
+		bad += buf[i] != gk_pattern(addr + 4 * i, seed);
+	return bad;
+}
+
+/**
+ * gk_cpu_fill() - the CPU writes the pattern
+ * @gk: the fixture
+ * @addr: start, 4-byte aligned
+ * @len: length, a multiple of 4
+ * @seed: the pattern's seed
+ */
+void gk_cpu_fill(struct gpusvm_kunit *gk, unsigned long addr,
+		 unsigned long len, u32 seed)
+{
+	u32 *buf = kunit_kmalloc(gk->test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long n;
+
+	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
+	for (; len; addr += n, len -= n) {
+		n = min(len, PAGE_SIZE - offset_in_page(addr));
+		gk_pattern_fill(buf, addr, n, seed);
+		KUNIT_ASSERT_EQ(gk->test,
+				copy_to_user((void __user *)addr, buf, n), 0);
+	}
+	kunit_kfree(gk->test, buf);
+}
+
+/**
+ * gk_cpu_check() - the CPU reads and compares with the pattern
+ * @gk: the fixture
+ * @addr: start, 4-byte aligned
+ * @len: length, a multiple of 4
+ * @seed: the pattern's seed
+ *
+ * Return: the number of 32-bit words that differ.
+ */
+unsigned long gk_cpu_check(struct gpusvm_kunit *gk, unsigned long addr,
+			   unsigned long len, u32 seed)
+{
+	u32 *buf = kunit_kmalloc(gk->test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long n, bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
+	for (; len; addr += n, len -= n) {
+		n = min(len, PAGE_SIZE - offset_in_page(addr));
+		KUNIT_ASSERT_EQ(gk->test,
+				copy_from_user(buf, (void __user *)addr, n), 0);
+		bad += gk_pattern_bad(buf, addr, n, seed);
+	}
+	kunit_kfree(gk->test, buf);
+	return bad;
+}
+
+/**
+ * gk_gpu_fill() - the GPU writes the pattern
+ * @gk: the fixture
+ * @addr: start, 4-byte aligned
+ * @len: length, a multiple of 4
+ * @seed: the pattern's seed
+ *
+ * Return: 0 or the error of vxe_gpu_access().
+ */
+int gk_gpu_fill(struct gpusvm_kunit *gk, unsigned long addr,
+		unsigned long len, u32 seed)
+{
+	u32 *buf = kunit_kmalloc(gk->test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long n;
+	int err = 0;
+
+	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
+	for (; len && !err; addr += n, len -= n) {
+		n = min(len, PAGE_SIZE - offset_in_page(addr));
+		gk_pattern_fill(buf, addr, n, seed);
+		err = vxe_gpu_access(gk->vm, addr, buf, n, true);
+	}
+	kunit_kfree(gk->test, buf);
+	return err;
+}
+
+/**
+ * gk_gpu_check() - the GPU reads and compares with the pattern
+ * @gk: the fixture
+ * @addr: start, 4-byte aligned
+ * @len: length, a multiple of 4
+ * @seed: the pattern's seed
+ * @bad: the number of 32-bit words that differ
+ *
+ * Return: 0 or the error of vxe_gpu_access().
+ */
+int gk_gpu_check(struct gpusvm_kunit *gk, unsigned long addr,
+		 unsigned long len, u32 seed, unsigned long *bad)
+{
+	u32 *buf = kunit_kmalloc(gk->test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long n;
+	int err = 0;
+
+	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
+	*bad = 0;
+	for (; len && !err; addr += n, len -= n) {
+		n = min(len, PAGE_SIZE - offset_in_page(addr));
+		err = vxe_gpu_access(gk->vm, addr, buf, n, false);
+		if (!err)
+			*bad += gk_pattern_bad(buf, addr, n, seed);
+	}
+	kunit_kfree(gk->test, buf);
+	return err;
+}
+
+/**
+ * gk_fault_range() - drm_gpusvm_range_find_or_insert() under the VM lock
+ * @gk: the fixture
+ * @addr: the faulting address
+ * @win_start: start of the GPU VA window
+ * @win_end: end of the GPU VA window
+ * @ctx: the context, or NULL for an all-zero one
+ *
+ * Return: what drm_gpusvm_range_find_or_insert() returns.
+ */
+struct drm_gpusvm_range *gk_fault_range(struct gpusvm_kunit *gk,
+					unsigned long addr,
+					unsigned long win_start,
+					unsigned long win_end,
+					const struct drm_gpusvm_ctx *ctx)
+{
+	static const struct drm_gpusvm_ctx zero;
+	struct drm_gpusvm_range *r;
+
+	mutex_lock(&gk->vm->lock);
+	r = drm_gpusvm_range_find_or_insert(&gk->vm->svm.gpusvm, addr,
+					    win_start, win_end, ctx ?: &zero);
+	mutex_unlock(&gk->vm->lock);
+	return r;
+}
+
+/**
+ * gk_find_range() - the range containing an address, if any
+ * @gk: the fixture
+ * @addr: the address
+ *
+ * Return: the range or NULL.
+ */
+struct drm_gpusvm_range *gk_find_range(struct gpusvm_kunit *gk,
+				       unsigned long addr)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *r = NULL;
+
+	mutex_lock(&gk->vm->lock);
+	notifier = drm_gpusvm_notifier_find(&gk->vm->svm.gpusvm, addr, addr + 1);
+	if (notifier)
+		r = drm_gpusvm_range_find(notifier, addr, addr + 1);
+	mutex_unlock(&gk->vm->lock);
+	return r;
+}
+
+/**
+ * gk_count_notifiers() - the notifiers of the fixture's VM
+ * @gk: the fixture
+ *
+ * Return: how many there are.
+ */
+unsigned int gk_count_notifiers(struct gpusvm_kunit *gk)
+{
+	struct drm_gpusvm_notifier *notifier;
+	unsigned int n = 0;
+
+	mutex_lock(&gk->vm->lock);
+	drm_gpusvm_for_each_notifier(notifier, &gk->vm->svm.gpusvm, 0, ULONG_MAX)
+		n++;
+	mutex_unlock(&gk->vm->lock);
+	return n;
+}
+
+/**
+ * gk_count_ranges() - the ranges of the fixture's VM
+ * @gk: the fixture
+ *
+ * Return: how many there are.
+ */
+unsigned int gk_count_ranges(struct gpusvm_kunit *gk)
+{
+	struct drm_gpusvm_notifier *notifier;
+	unsigned int n = 0;
+
+	mutex_lock(&gk->vm->lock);
+	drm_gpusvm_for_each_notifier(notifier, &gk->vm->svm.gpusvm, 0, ULONG_MAX) {
+		struct drm_gpusvm_range *r = NULL;
+
+		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX)
+			n++;
+	}
+	mutex_unlock(&gk->vm->lock);
+	return n;
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * KUnit tests for vxe's SVM: GPU accesses through faults, invalidation by
+ * every kind of CPU change, garbage collection, teardown without leaks,
+ * and every fault-injection point of the backend.
+ *
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <drm/drm_gpusvm.h>
+
+#include "gpusvm_kunit.h"
+
+#define RW	(PROT_READ | PROT_WRITE)
+
+static void expect_gpu_data(struct kunit *test, struct gpusvm_kunit *gk,
+			    unsigned long addr, unsigned long len, u32 seed)
+{
+	unsigned long bad;
+
+	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, addr, len, seed, &bad), 0);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "[%#lx, +%#lx) seed %u", addr, len,
+			    seed);
+}
+
+static void vxe_svm_gpu_reads_and_writes(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+
+	/* 4M + 64K + 4K: 2M, 64K and 4K ranges. */
+	gk_mmap(gk, GK_BASE, SZ_4M + SZ_64K + SZ_4K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_4M + SZ_64K + SZ_4K, 21);
+	expect_gpu_data(test, gk, GK_BASE, SZ_4M + SZ_64K + SZ_4K, 21);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 4);
+
+	KUNIT_ASSERT_EQ(test, gk_gpu_fill(gk, GK_BASE, SZ_4M + SZ_64K + SZ_4K, 22), 0);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_4M + SZ_64K + SZ_4K, 22), 0);
+	/* One fault per range, none since. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.faults), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.fault_errors), 0);
+}
+
+static void vxe_svm_fault_errors(struct kunit *test)
+{
+	struct vxe_svm_config cfg = vxe_svm_default_config;
+	struct gpusvm_kunit *gk;
+	u32 word = 0;
+
+	cfg.mirror_end = GK_BASE + SZ_4M;
+	gk = gk_create(test, &cfg);
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_mmap(gk, GK_BASE + SZ_4M, SZ_2M, RW);
+
+	/* Nothing mapped by the CPU there. */
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE + SZ_2M, &word, 4,
+					     false), -EFAULT);
+	/* Mapped, but outside the GPU's mirror. */
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE + SZ_4M, &word, 4,
+					     true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.fault_errors), 2);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 0);
+	/* An access straddling the end of a mapping does its first part. */
+	word = 0x12345678;
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE + SZ_2M - 2, &word,
+					     4, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 1);
+}
+
+static void vxe_svm_munmap_full(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct drm_gpusvm_range *r;
+	u32 word;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 23);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 23);
+	r = gk_find_range(gk, GK_BASE);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+
+	/* Hold the VM lock: the collector must not run before we look. */
+	mutex_lock(&gk->vm->lock);
+	gk_munmap(gk, GK_BASE, SZ_2M);
+	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
+	KUNIT_EXPECT_FALSE(test, r->flags.partial_unmap);
+	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->bound);
+	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.ranges_zapped), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.tlb_invalidations), 1);
+
+	/* The worker removes it, and its notifier with it. */
+	gk_flush_gc(gk);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.gc_removed), 1);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 0);
+	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, false),
+			-EFAULT);
+}
+
+static void vxe_svm_gc_not_in_notifier(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 24);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 24);
+
+	mutex_lock(&gk->vm->lock);
+	gk_munmap(gk, GK_BASE, SZ_64K);
+	/* The notifier has run: the range is marked, still in the tree. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.invalidations), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.gc_removed), 0);
+	mutex_unlock(&gk->vm->lock);
+
+	gk_flush_gc(gk);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 0);
+}
+
+static void vxe_svm_munmap_middle_of_2m(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct drm_gpusvm_range *r;
+	u32 word;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 25);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 25);
+	r = gk_find_range(gk, GK_BASE);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(r), SZ_2M);
+
+	mutex_lock(&gk->vm->lock);
+	gk_munmap(gk, GK_BASE + SZ_1M, SZ_64K);
+	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->flags.partial_unmap);
+	mutex_unlock(&gk->vm->lock);
+	gk_flush_gc(gk);
+
+	/* Both sides still hold the CPU's data, through smaller ranges. */
+	expect_gpu_data(test, gk, GK_BASE, SZ_1M, 25);
+	expect_gpu_data(test, gk, GK_BASE + SZ_1M + SZ_64K, SZ_1M - SZ_64K, 25);
+	r = gk_find_range(gk, GK_BASE + SZ_1M - SZ_4K);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_size(r), SZ_64K);
+	/* The hole faults. */
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE + SZ_1M, &word, 4,
+					     false), -EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.gc_removed), 1);
+}
+
+static void vxe_svm_madv_dontneed(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct drm_gpusvm_range *r;
+	unsigned long bad;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 26);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 26);
+	r = gk_find_range(gk, GK_BASE);
+
+	gk_zap(gk, GK_BASE, SZ_64K);
+	/* Not an unmap: the range stays, its pages do not. */
+	KUNIT_EXPECT_FALSE(test, r->flags.unmapped);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->bound);
+
+	/* The GPU sees the fresh zero pages, not the old data. */
+	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_64K, 26, &bad), 0);
+	KUNIT_EXPECT_EQ(test, bad, SZ_64K / 4);
+	KUNIT_EXPECT_PTR_EQ(test, gk_find_range(gk, GK_BASE), r);
+}
+
+static void vxe_svm_cpu_rewrite_seen(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 27);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 27);
+
+	/* Same pages rewritten: coherent at once. */
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 28);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 28);
+
+	/* New pages (dropped, then rewritten): seen after the invalidation. */
+	gk_zap(gk, GK_BASE + SZ_64K, SZ_64K);
+	gk_cpu_fill(gk, GK_BASE + SZ_64K, SZ_64K, 29);
+	expect_gpu_data(test, gk, GK_BASE + SZ_64K, SZ_64K, 29);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 28);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.faults), 2);
+}
+
+static void vxe_svm_mprotect_read_only(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	u32 word = 0xdeadbeef;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 30);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 30);
+
+	KUNIT_ASSERT_EQ(test, gk_mprotect(gk, GK_BASE, SZ_64K, PROT_READ), 0);
+	KUNIT_EXPECT_GE(test, atomic_read(&gk->vm->stats.invalidations), 1);
+	/* The mirror is read-write: the fault is refused, not half served. */
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, true),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_64K, 30), 0);
+
+	/* Writable again: the GPU writes again. */
+	KUNIT_ASSERT_EQ(test, gk_mprotect(gk, GK_BASE, SZ_64K, RW), 0);
+	KUNIT_ASSERT_EQ(test, gk_gpu_fill(gk, GK_BASE, SZ_64K, 31), 0);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_64K, 31), 0);
+}
+
+/* Stands in for vxe_vm_tlb_invalidate(): forgets to invalidate. */
+static int no_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
+{
+	return 0;
+}
+
+static void vxe_svm_missing_tlb_flush_is_caught(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct page *old;
+	unsigned long bad;
+
+	gk_mmap(gk, GK_BASE, SZ_4K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_4K, 32);
+	expect_gpu_data(test, gk, GK_BASE, SZ_4K, 32);
+	/* Keep the old page allocated, so the stale access reads it safely. */
+	mmap_read_lock(current->mm);
+	KUNIT_ASSERT_EQ(test, get_user_pages_remote(current->mm, GK_BASE, 1, 0,
+						    &old, NULL), 1);
+	mmap_read_unlock(current->mm);
+
+	kunit_activate_static_stub(test, vxe_vm_tlb_invalidate, no_tlb_invalidate);
+	gk_zap(gk, GK_BASE, SZ_4K);
+	gk_cpu_fill(gk, GK_BASE, SZ_4K, 33);
+	/* The TLB still holds the old translation: stale data. */
+	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_4K, 32, &bad), 0);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	kunit_deactivate_static_stub(test, vxe_vm_tlb_invalidate);
+
+	/* The flush that was missed brings the GPU up to date... */
+	KUNIT_ASSERT_EQ(test, vxe_vm_tlb_invalidate(gk->vm, GK_BASE,
+						    GK_BASE + SZ_4K), 0);
+	expect_gpu_data(test, gk, GK_BASE, SZ_4K, 33);
+	/* ...and with it in place, the same sequence reads the new data. */
+	gk_zap(gk, GK_BASE, SZ_4K);
+	gk_cpu_fill(gk, GK_BASE, SZ_4K, 34);
+	expect_gpu_data(test, gk, GK_BASE, SZ_4K, 34);
+	put_page(old);
+}
+
+static void vxe_svm_unbound_needs_no_tlb_flush(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct drm_gpusvm_ctx ctx = {};
+	struct drm_gpusvm_range *r;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	r = gk_fault_range(gk, GK_BASE, 0, 1UL << 47, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	mutex_lock(&gk->vm->lock);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_get_pages(&gk->vm->svm.gpusvm, r,
+							 &ctx), 0);
+	mutex_unlock(&gk->vm->lock);
+
+	/* Pages collected but never bound: unmapped, no TLB invalidation. */
+	gk_zap(gk, GK_BASE, SZ_64K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.invalidations), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.ranges_zapped), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.tlb_invalidations), 0);
+	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
+}
+
+static void vxe_svm_two_vms_one_mm(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct vxe_vm *other;
+	u32 word;
+
+	other = vxe_vm_create(gk->vxe, current->mm, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 35);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 35);
+	KUNIT_ASSERT_EQ(test, vxe_gpu_access(other, GK_BASE + 4, &word, 4, false), 0);
+	KUNIT_EXPECT_EQ(test, word, gk_pattern(GK_BASE + 4, 35));
+
+	/* One munmap invalidates both mirrors. */
+	gk_munmap(gk, GK_BASE, SZ_2M);
+	KUNIT_EXPECT_GE(test, atomic_read(&gk->vm->stats.invalidations), 1);
+	KUNIT_EXPECT_GE(test, atomic_read(&other->stats.invalidations), 1);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(other, GK_BASE, &word, 4, false),
+			-EFAULT);
+	vxe_vm_destroy(other);
+}
+
+static void vxe_svm_fini_no_leaks(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	unsigned long a;
+
+	/* Ranges in three notifiers, some unmapped and not collected yet. */
+	gk_mmap(gk, GK_BASE, SZ_8M, RW);
+	gk_mmap(gk, GK_BASE + SZ_512M, SZ_2M, RW);
+	gk_mmap(gk, GK_BASE + SZ_1G, SZ_64K + SZ_4K, RW);
+	for (a = GK_BASE; a < GK_BASE + SZ_8M; a += SZ_1M)
+		KUNIT_ASSERT_EQ(test, gk_gpu_fill(gk, a, SZ_4K, 36), 0);
+	KUNIT_ASSERT_EQ(test, gk_gpu_fill(gk, GK_BASE + SZ_512M, SZ_4K, 36), 0);
+	/* Populated first, or the check-pages rule would split it into 4K. */
+	gk_cpu_fill(gk, GK_BASE + SZ_1G, SZ_64K + SZ_4K, 35);
+	KUNIT_ASSERT_EQ(test, gk_gpu_fill(gk, GK_BASE + SZ_1G, SZ_64K + SZ_4K, 36), 0);
+	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 3);
+	mutex_lock(&gk->vm->lock);
+	gk_munmap(gk, GK_BASE + SZ_4M, SZ_2M);
+	/* Unmapped, not collected: still counted. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 4 + 1 + 2);
+	KUNIT_EXPECT_EQ(test, vxe_svm_nr_notifiers(), gk->notifiers0 + 3);
+	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_vms), 1);
+
+	/* Teardown frees every range and notifier and unmaps every page. */
+	gk_destroy_vm(gk);
+	KUNIT_EXPECT_EQ(test, vxe_svm_nr_notifiers(), gk->notifiers0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_vms), 0);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE + SZ_1G, SZ_64K + SZ_4K, 36), 0);
+}
+
+static struct kunit_case vxe_svm_cases[] = {
+	KUNIT_CASE(vxe_svm_gpu_reads_and_writes),
+	KUNIT_CASE(vxe_svm_fault_errors),
+	KUNIT_CASE(vxe_svm_munmap_full),
+	KUNIT_CASE(vxe_svm_gc_not_in_notifier),
+	KUNIT_CASE(vxe_svm_munmap_middle_of_2m),
+	KUNIT_CASE(vxe_svm_madv_dontneed),
+	KUNIT_CASE(vxe_svm_cpu_rewrite_seen),
+	KUNIT_CASE(vxe_svm_mprotect_read_only),
+	KUNIT_CASE(vxe_svm_missing_tlb_flush_is_caught),
+	KUNIT_CASE(vxe_svm_unbound_needs_no_tlb_flush),
+	KUNIT_CASE(vxe_svm_two_vms_one_mm),
+	KUNIT_CASE(vxe_svm_fini_no_leaks),
+	{}
+};
+
+static struct kunit_suite vxe_svm_suite = {
+	.name = "vxe_svm",
+	.test_cases = vxe_svm_cases,
+};
+
+/* --- fault injection at every backend operation ------------------------- */
+
+static void vxe_svm_inject_pt_alloc(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct vxe_inject *inj = &gk->vxe->inj;
+	struct drm_gpusvm_range *r;
+	u32 word;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 40);
+	vxe_inject_arm(inj, VXE_INJECT_PT_ALLOC, 0, 1, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, false),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, vxe_inject_hits(inj, VXE_INJECT_PT_ALLOC), 1);
+	/* Consistent: the range has its pages, the GPU maps nothing. */
+	r = gk_find_range(gk, GK_BASE);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_TRUE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->bound);
+	/* The retry succeeds. */
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 40);
+}
+
+static void vxe_svm_inject_pt_bind(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct vxe_inject *inj = &gk->vxe->inj;
+	struct vxe_pt_xlate x;
+	u32 word;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 41);
+	vxe_inject_arm(inj, VXE_INJECT_PT_BIND, 0, 1, -EIO);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, false),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, vxe_pt_lookup(&gk->vm->pt, GK_BASE, &x), -ENOENT);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 41);
+	KUNIT_EXPECT_EQ(test, vxe_pt_lookup(&gk->vm->pt, GK_BASE, &x), 0);
+}
+
+static void vxe_svm_inject_tlb_inval_retried(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct vxe_inject *inj = &gk->vxe->inj;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 42);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 42);
+
+	/* Two lost invalidations: the third attempt gets through. */
+	vxe_inject_arm(inj, VXE_INJECT_TLB_INVAL, 0, 2, -ETIMEDOUT);
+	gk_zap(gk, GK_BASE, SZ_64K);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 43);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.tlb_inval_failures), 2);
+	KUNIT_EXPECT_FALSE(test, gk->vm->wedged);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 43);
+}
+
+static void vxe_svm_inject_tlb_inval_wedges(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct vxe_inject *inj = &gk->vxe->inj;
+	u32 word;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 44);
+	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 44);
+
+	/* Never gets through: the VM cannot be trusted and stops. */
+	vxe_inject_arm(inj, VXE_INJECT_TLB_INVAL, 0, -1, -ETIMEDOUT);
+	gk_zap(gk, GK_BASE, SZ_64K);
+	vxe_inject_disarm(inj, VXE_INJECT_TLB_INVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.tlb_inval_failures), 6);
+	KUNIT_EXPECT_TRUE(test, gk->vm->wedged);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, false),
+			-EIO);
+	/* Teardown still releases everything. */
+	gk_destroy_vm(gk);
+	KUNIT_EXPECT_EQ(test, vxe_svm_nr_notifiers(), gk->notifiers0);
+}
+
+static struct kunit_case vxe_svm_inject_cases[] = {
+	KUNIT_CASE(vxe_svm_inject_pt_alloc),
+	KUNIT_CASE(vxe_svm_inject_pt_bind),
+	KUNIT_CASE(vxe_svm_inject_tlb_inval_retried),
+	KUNIT_CASE(vxe_svm_inject_tlb_inval_wedges),
+	{}
+};
+
+static struct kunit_suite vxe_svm_inject_suite = {
+	.name = "vxe_svm_inject",
+	.test_cases = vxe_svm_inject_cases,
+};
+
+kunit_test_suites(&vxe_svm_suite, &vxe_svm_inject_suite);
