@@ -22,6 +22,7 @@ git -C "$TREE" rev-parse -q --verify gpusvm-base >/dev/null ||
 mkdir -p "$PATCHES"
 rm -f "$PATCHES"/*.patch
 git -C "$TREE" format-patch -q --no-signature --zero-commit --no-stat \
+	--no-numbered --full-index \
 	-o "$PATCHES" gpusvm-base..HEAD
 (cd "$PATCHES" && ls -1 -- *.patch 2>/dev/null) >"$PATCHES/series" || true
 echo "  PATCHES $(wc -l <"$PATCHES/series") patches in kernel/patches"
