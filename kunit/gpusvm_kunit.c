@@ -398,6 +398,30 @@ unsigned int gk_count_notifiers(struct gpusvm_kunit *gk)
 }
 
 /**
+ * gk_count_mapped_ranges() - the ranges whose pages are DMA-mapped
+ * @gk: the fixture
+ *
+ * Return: how many there are.
+ */
+unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk)
+{
+	struct drm_gpusvm_notifier *notifier;
+	unsigned int n = 0;
+
+	mutex_lock(&gk->vm->lock);
+	drm_gpusvm_notifier_lock(&gk->vm->svm.gpusvm);
+	drm_gpusvm_for_each_notifier(notifier, &gk->vm->svm.gpusvm, 0, ULONG_MAX) {
+		struct drm_gpusvm_range *r = NULL;
+
+		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX)
+			n += r->flags.has_dma_mapping;
+	}
+	drm_gpusvm_notifier_unlock(&gk->vm->svm.gpusvm);
+	mutex_unlock(&gk->vm->lock);
+	return n;
+}
+
+/**
  * gk_count_ranges() - the ranges of the fixture's VM
  * @gk: the fixture
  *

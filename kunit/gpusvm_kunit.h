@@ -68,5 +68,6 @@ struct drm_gpusvm_range *gk_find_range(struct gpusvm_kunit *gk,
 				       unsigned long addr);
 unsigned int gk_count_notifiers(struct gpusvm_kunit *gk);
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk);
+unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk);
 
 #endif

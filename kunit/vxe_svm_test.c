@@ -327,7 +327,12 @@ static void vxe_svm_fini_no_leaks(struct kunit *test)
 	mutex_unlock(&gk->vm->lock);
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_vms), 1);
 
-	/* Teardown frees every range and notifier and unmaps every page. */
+	/*
+	 * Teardown frees every range and notifier and unmaps every page: a
+	 * range freed with live DMA mappings, or a range left over, would WARN
+	 * (and fail the test).
+	 */
+	KUNIT_EXPECT_GT(test, gk_count_mapped_ranges(gk), 0);
 	gk_destroy_vm(gk);
 	KUNIT_EXPECT_EQ(test, vxe_svm_nr_notifiers(), gk->notifiers0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_vms), 0);

@@ -85,8 +85,6 @@ struct drm_gpusvm_ops {
  * @root: the notifier's ranges, an interval tree
  * @range_list: the same ranges in address order, for iteration while the
  *	tree changes
- * @flags: state
- * @flags.removed: the MMU interval notifier has been removed
  *
  * Created on demand when the first range of its window is inserted and
  * destroyed with its last range.
@@ -98,9 +96,6 @@ struct drm_gpusvm_notifier {
 	struct list_head entry;
 	struct rb_root_cached root;
 	struct list_head range_list;
-	struct {
-		u32 removed : 1;
-	} flags;
 };
 
 /**

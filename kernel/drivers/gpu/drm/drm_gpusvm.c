@@ -383,7 +383,6 @@ static void drm_gpusvm_notifier_destroy(struct drm_gpusvm *gpusvm,
 {
 	drm_gpusvm_notifier_remove(gpusvm, notifier);
 	mmu_interval_notifier_remove(&notifier->notifier);
-	notifier->flags.removed = true;
 	drm_gpusvm_notifier_free(gpusvm, notifier);
 }
 

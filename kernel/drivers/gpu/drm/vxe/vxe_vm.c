@@ -72,6 +72,8 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_create);
 void vxe_vm_destroy(struct vxe_vm *vm)
 {
 	vxe_svm_close(vm);
+	WARN(atomic_read(&vm->nr_ranges), "vxe: %d SVM ranges leaked\n",
+	     atomic_read(&vm->nr_ranges));
 	vxe_pt_fini(&vm->pt);
 	atomic_dec(&vm->vxe->nr_vms);
 	mutex_destroy(&vm->lock);
