@@ -397,13 +397,8 @@ unsigned int gk_count_notifiers(struct gpusvm_kunit *gk)
 	return n;
 }
 
-/**
- * gk_count_mapped_ranges() - the ranges whose pages are DMA-mapped
- * @gk: the fixture
- *
- * Return: how many there are.
- */
-unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk)
+/* Count the VM's ranges, or only those whose pages are DMA-mapped. */
+static unsigned int gk_walk_ranges(struct gpusvm_kunit *gk, bool mapped_only)
 {
 	struct drm_gpusvm_notifier *notifier;
 	unsigned int n = 0;
@@ -414,11 +409,22 @@ unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk)
 		struct drm_gpusvm_range *r = NULL;
 
 		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX)
-			n += r->flags.has_dma_mapping;
+			n += !mapped_only || r->flags.has_dma_mapping;
 	}
 	drm_gpusvm_notifier_unlock(&gk->vm->svm.gpusvm);
 	mutex_unlock(&gk->vm->lock);
 	return n;
+}
+
+/**
+ * gk_count_mapped_ranges() - the ranges whose pages are DMA-mapped
+ * @gk: the fixture
+ *
+ * Return: how many there are.
+ */
+unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk)
+{
+	return gk_walk_ranges(gk, true);
 }
 
 /**
@@ -429,16 +435,5 @@ unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk)
  */
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk)
 {
-	struct drm_gpusvm_notifier *notifier;
-	unsigned int n = 0;
-
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_for_each_notifier(notifier, &gk->vm->svm.gpusvm, 0, ULONG_MAX) {
-		struct drm_gpusvm_range *r = NULL;
-
-		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX)
-			n++;
-	}
-	mutex_unlock(&gk->vm->lock);
-	return n;
+	return gk_walk_ranges(gk, false);
 }

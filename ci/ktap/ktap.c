@@ -338,7 +338,7 @@ static size_t rstrip_len(const char *str, size_t n)
 }
 
 /* Number of code points in valid UTF-8. */
-static size_t cp_count(const char *s, size_t n)
+size_t ktap_utf8_len(const char *s, size_t n)
 {
 	size_t i, k = 0;
 
@@ -2110,7 +2110,7 @@ static void process_line(struct ktap_parser *p, const char *s, size_t n,
 		if (hit) {
 			at = (size_t)(hit - s);
 			p->started = true;
-			p->prefix = cp_count(s, at);
+			p->prefix = ktap_utf8_len(s, at);
 			yield(p, s + at, n - at, m);
 			return;
 		}

@@ -217,6 +217,8 @@ const struct ktap_stray *ktap_strays(const struct ktap_parser *p,
 				    uint32_t *n, uint32_t *total);
 
 const char *ktap_status_str(enum ktap_status s);
+/* Number of code points in valid UTF-8 (what kunit.py's len() counts). */
+size_t ktap_utf8_len(const char *s, size_t n);
 uint64_t ktap_count_total(const struct ktap_counts *c);
 enum ktap_status ktap_counts_status(const struct ktap_counts *c);
 

@@ -130,15 +130,6 @@ const char *report_timestamp(void)
 	return buf;
 }
 
-static size_t cp_len(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		k += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return k;
-}
-
 static void colored(const struct hp *h, const char *code, const char *s,
 		    size_t n)
 {
@@ -347,7 +338,7 @@ static void print_footer(const struct hp *h, const struct ktap_rec *r)
 	const char *color, *label = result_label(h, r, &color);
 	size_t l1, l2;
 
-	divider_sizes(strlen(label) + cp_len(r->name, r->name_len), &l1, &l2);
+	divider_sizes(strlen(label) + ktap_utf8_len(r->name, r->name_len), &l1, &l2);
 	o_put(h->f, report_timestamp(), TS_LEN);
 	equals(h->f, l1);
 	o_putc(h->f, ' ');
@@ -382,7 +373,7 @@ static void print_header(const struct hp *h, const struct ktap_rec *r)
 	else if (r->expected > 0)
 		snprintf(cnt, sizeof(cnt), "(%lld subtests)",
 			 (long long)r->expected);
-	vis = cp_len(name, nlen) + (nlen ? 1 : 0) + strlen(cnt);
+	vis = ktap_utf8_len(name, nlen) + (nlen ? 1 : 0) + strlen(cnt);
 	divider_sizes(vis, &l1, &l2);
 	o_put(h->f, report_timestamp(), TS_LEN);
 	equals(h->f, l1);
