@@ -15,7 +15,7 @@ export TOP BUILD JOBS KDIR INPLACE FORCE KUNIT_FILTER KUNIT_TIMEOUT KUNIT_CONFIG
 KTAP := ci/ktap/ktap
 
 .PHONY: all help deps tree ktap kunit $(addprefix kunit-,um x86_64) \
-	summary test check patches clean distclean
+	summary test check coverage coverage-gaps patches clean distclean
 
 # The main job: dependencies, the tree, our KUnit suites on UML and
 # x86_64, and their summary.
@@ -32,6 +32,8 @@ help:
 	@echo "make kunit           KUnit on $(KUNIT_ARCH) (KUNIT_FILTER=suite.test, KUNIT_ARCH=um)"
 	@echo "make kunit-um        KUnit on UML only (kunit-x86_64: QEMU only)"
 	@echo "make check           checkpatch --strict, kernel-doc and W=1 on our kernel code"
+	@echo "make coverage        x86_64 KUnit with gcov, lcov/HTML/Cobertura in build/coverage, gates"
+	@echo "make coverage-gaps   every function and branch of our code that no test reaches"
 	@echo "make ktap            build the C KTAP harness (ci/ktap)"
 	@echo "make patches         write build/linux's commits back to kernel/patches"
 	@echo "make clean           remove build outputs but keep the prepared tree"
@@ -60,11 +62,21 @@ test: deps
 check: tree
 	@ci/check.sh
 
+# KUnit on x86_64 (its kernel profiles our code), then the reports and
+# the gates of coverage/thresholds.  A failing test fails the target too,
+# after the report.
+coverage: tree ktap
+	@rc=0; ci/kunit.sh x86_64 || rc=1; coverage/coverage.sh && exit $$rc
+
+coverage-gaps:
+	@[ -s $(BUILD)/coverage/merged.info ] || $(MAKE) -s coverage || true
+	@coverage/coverage.sh gaps
+
 patches:
 	@ci/patches.sh
 
 clean:
-	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs
+	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs $(BUILD)/coverage
 	@$(MAKE) -s -C ci/ktap clean
 
 distclean:

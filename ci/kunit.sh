@@ -18,6 +18,9 @@
 # in build/ARCH (with ccache when present) and boots through ci/ktap, which
 # parses the console, attributes crashes and writes the reports:
 #   build/logs/kunit-ARCH.{log,json,xml,stats}, build/logs/build-ARCH.log
+# On x86_64 the kernel has CONFIG_GCOV_KERNEL: the run also leaves the
+# coverage data of our code in build/coverage/kunit/gcov.img, the input of
+# coverage/coverage.sh ("make coverage").
 set -euo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -74,6 +77,7 @@ fi
 step run || exit 0
 
 args=(kunit.enable=1)
+grace=()
 [ -n "${KUNIT_FILTER:-}" ] && args+=("kunit.filter_glob=$KUNIT_FILTER")
 case "$ARCH" in
 um)
@@ -87,17 +91,35 @@ x86_64)
 	for b in /usr/share/qemu/qboot.rom /usr/share/seabios/qboot.rom; do
 		[ -f "$b" ] && { bios=(-bios "$b"); break; }
 	done
+	# With CONFIG_GCOV_KERNEL, KUnit does not shut the kernel down: init
+	# (coverage/gcov-dump.c, the only file of the initramfs) copies the
+	# .gcda files onto a raw disk as a tar archive and reboots, which ends
+	# QEMU.  The disk starts zero-filled, so a dump cut short is detected.
+	gcov=()
+	shutdown=kunit_shutdown=reboot
+	if grep -q "^CONFIG_GCOV_KERNEL=y" "$OUT/.config"; then
+		cov=$BUILD/coverage/kunit
+		make -s -C "$TOP/coverage" TOP="$TOP" BUILD="$BUILD" TREE="$TREE" initramfs
+		mkdir -p "$cov"
+		rm -f "$cov/gcov.img" "$cov/filter"
+		truncate -s 64M "$cov/gcov.img"
+		echo "${KUNIT_FILTER:-}" >"$cov/filter"
+		gcov=(-initrd "$BUILD/coverage/initramfs.cpio"
+		      -drive "file=$cov/gcov.img,format=raw,if=virtio")
+		shutdown=gcov_out=/dev/vda
+		grace=(--grace 120)
+	fi
 	cmd=(qemu-system-x86_64 -nodefaults -nographic -no-reboot "${accel[@]}"
 	     -smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-2048}" "${bios[@]}"
-	     -serial stdio -kernel "$OUT/$image"
-	     -append "${args[*]} console=ttyS0 kunit_shutdown=reboot panic=-1")
+	     -serial stdio -kernel "$OUT/$image" "${gcov[@]}"
+	     -append "${args[*]} console=ttyS0 $shutdown panic=-1")
 	;;
 esac
 
 r=$LOGS/kunit-$ARCH
 echo "  RUN     kunit on $ARCH (console: ${r#"$TOP"/}.log)"
 set +e
-"$KTAP" run --fail-strays --timeout "$KUNIT_TIMEOUT" --log "$r.log" --json "$r.json" \
+"$KTAP" run --fail-strays "${grace[@]}" --timeout "$KUNIT_TIMEOUT" --log "$r.log" --json "$r.json" \
 	--junit "$r.xml" --stats "$r.stats" -- "${cmd[@]}"
 rc=$?
 set -e

@@ -38,13 +38,15 @@ for arch in "${arches[@]}"; do
 		dir=$OUT/$arch-$row
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		# The arch fragment without its debug options...
-		grep -v -E '^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_VM|DEBUG_LIST|DEBUG_ATOMIC_SLEEP|KASAN|KASAN_GENERIC|DMA_API_DEBUG)=' \
+		# The arch fragment without its debug options (and without
+		# the coverage ones: gcov needs the initramfs of ci/kunit.sh)...
+		cov='DEBUG_FS|GCOV_KERNEL|BLK_DEV_INITRD|DEVTMPFS|PCI|VIRTIO_MENU|VIRTIO_PCI|VIRTIO_BLK'
+		grep -v -E "^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_VM|DEBUG_LIST|DEBUG_ATOMIC_SLEEP|KASAN|KASAN_GENERIC|DMA_API_DEBUG|$cov)=" \
 			"$TOP/ci/configs/$arch.config" >"$dir/frag.config"
 		# ...plus the row's.
 		case "$row" in
 		none) ;;
-		all) cp "$TOP/ci/configs/$arch.config" "$dir/frag.config" ;;
+		all) grep -v -E "^CONFIG_($cov)=" "$TOP/ci/configs/$arch.config" >"$dir/frag.config" ;;
 		*) options "$row" | tr ' ' '\n' >>"$dir/frag.config" ;;
 		esac
 		cat "$TOP/kunit/.kunitconfig" "$dir/frag.config" >"$dir/.config"

@@ -63,6 +63,25 @@ ktap_fuzz() {
 	make -s -C ci/ktap fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 }
 
+# gcov-dump, the guest side of coverage: its tar writer on the host.
+gcov_dump_selftest() {
+	make -s -C coverage test 2>&1 | tee "$R/gcov-dump.log"
+	local rc=${PIPESTATUS[0]}
+	"$KTAP" parse --stats "$R/gcov-dump.stats" "$R/gcov-dump.log" >/dev/null
+	return $rc
+}
+
+# The reports from the data the x86_64 KUnit phase copied out; one
+# result per gate of coverage/thresholds.
+coverage_report() {
+	local rc
+	rm -f "$BUILD/coverage/gates.stats"
+	coverage/coverage.sh
+	rc=$?
+	[ -f "$BUILD/coverage/gates.stats" ] && cp "$BUILD/coverage/gates.stats" "$R/coverage.stats"
+	return $rc
+}
+
 kunit_arch() {
 	local rc
 	ci/kunit.sh "$1"
@@ -74,10 +93,12 @@ kunit_arch() {
 T0=$(date +%s)
 phase "ktap: build and self-tests (ASan, UBSan)" "$R/ktap-test.stats" ktap_selftest
 phase "ktap: fuzz ${FUZZ_SECONDS:-60}s" "$R/ktap-fuzz.stats" ktap_fuzz
+phase "coverage: gcov-dump self-test" "$R/gcov-dump.stats" gcov_dump_selftest
 if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 	phase "check: checkpatch, kernel-doc, W=1" "$R/check.stats" ci/check.sh
 	phase "kunit: UML" "$R/kunit-um.stats" kunit_arch um
 	phase "kunit: x86_64 (QEMU)" "$R/kunit-x86_64.stats" kunit_arch x86_64
+	phase "coverage: lcov report and gates" "$R/coverage.stats" coverage_report
 fi
 
 echo
