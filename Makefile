@@ -15,7 +15,7 @@ export TOP BUILD JOBS KDIR INPLACE FORCE KUNIT_FILTER KUNIT_TIMEOUT KUNIT_CONFIG
 KTAP := ci/ktap/ktap
 
 .PHONY: all help deps tree ktap kunit $(addprefix kunit-,um x86_64) \
-	summary test check coverage coverage-gaps patches clean distclean
+	summary test check coverage coverage-gaps vm-run patches clean distclean
 
 # The main job: dependencies, the tree, our KUnit suites on UML and
 # x86_64, and their summary.
@@ -34,6 +34,7 @@ help:
 	@echo "make check           checkpatch --strict, kernel-doc and W=1 on our kernel code"
 	@echo "make coverage        x86_64 KUnit with gcov, lcov/HTML/Cobertura in build/coverage, gates"
 	@echo "make coverage-gaps   every function and branch of our code that no test reaches"
+	@echo "make vm-run CMD=..  run CMD as root in the x86_64 test kernel (host root over 9p)"
 	@echo "make ktap            build the C KTAP harness (ci/ktap)"
 	@echo "make patches         write build/linux's commits back to kernel/patches"
 	@echo "make clean           remove build outputs but keep the prepared tree"
@@ -72,11 +73,19 @@ coverage-gaps:
 	@[ -s $(BUILD)/coverage/merged.info ] || $(MAKE) -s coverage || true
 	@coverage/coverage.sh gaps
 
+# A command in the x86_64 test kernel: the kernel is brought up to date
+# first (an incremental build), then ci/vm-run boots it.  VM_GCOV=LAYER
+# also records a coverage layer.
+vm-run: tree ktap
+	@[ -n "$$CMD" ] || { echo "usage: make vm-run CMD='command line' [VM_GCOV=layer]" >&2; exit 2; }
+	@KUNIT_STEPS=config,build ci/kunit.sh x86_64
+	@ci/vm-run $(if $(VM_GCOV),--gcov $(VM_GCOV)) -c "$$CMD"
+
 patches:
 	@ci/patches.sh
 
 clean:
-	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs $(BUILD)/coverage
+	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs $(BUILD)/coverage $(BUILD)/vm
 	@$(MAKE) -s -C ci/ktap clean
 
 distclean:

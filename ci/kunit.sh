@@ -52,6 +52,8 @@ step() { [[ ",$KUNIT_STEPS," == *",$1,"* ]]; }
 
 if step config; then
 	frags=("$TOP/kunit/.kunitconfig" "$TOP/ci/configs/$ARCH.config")
+	# x86_64: the same kernel boots ci/vm-run's guests
+	[ "$ARCH" = x86_64 ] && frags+=("$TOP/ci/configs/vm.config")
 	for f in ${KUNIT_CONFIGS:-}; do frags+=("$f"); done
 	cat "${frags[@]}" >"$OUT/kunitconfig.merged"
 	cp "$OUT/kunitconfig.merged" "$OUT/.config"

@@ -71,6 +71,14 @@ gcov_dump_selftest() {
 	return $rc
 }
 
+# ci/vm-run's own tests (TAP), on the x86_64 kernel just built.
+vm_selftest() {
+	ci/vm-test.sh 2>&1 | tee "$R/vm-test.log"
+	local rc=${PIPESTATUS[0]}
+	"$KTAP" parse --stats "$R/vm-test.stats" "$R/vm-test.log" >/dev/null || rc=1
+	return $rc
+}
+
 # The reports from the data the x86_64 KUnit phase copied out; one
 # result per gate of coverage/thresholds.
 coverage_report() {
@@ -98,6 +106,7 @@ if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 	phase "check: checkpatch, kernel-doc, W=1" "$R/check.stats" ci/check.sh
 	phase "kunit: UML" "$R/kunit-um.stats" kunit_arch um
 	phase "kunit: x86_64 (QEMU)" "$R/kunit-x86_64.stats" kunit_arch x86_64
+	phase "vm-run: self-test (5 guest boots)" "$R/vm-test.stats" vm_selftest
 	phase "coverage: lcov report and gates" "$R/coverage.stats" coverage_report
 fi
 

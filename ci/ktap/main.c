@@ -4,7 +4,7 @@
  * its console as it runs.  See README.md.
  *
  *   ktap parse [report options] [FILE|-]
- *   ktap run [--timeout S] [--log FILE] [--grace S] [report options]
+ *   ktap run [--timeout S] [--log FILE] [--grace S] [--echo] [report options]
  *            [--] CMD ARGS...
  *
  * Exit status: 0 all passed (skips allowed), 1 a failure or crash,
@@ -39,6 +39,7 @@ struct opts {
 	bool no_splat;
 	bool strict;
 	bool fail_strays;
+	bool echo;		/* run: copy the console to stdout */
 	int color;		/* -1 auto, 0 never, 1 always */
 	double timeout;		/* 0: none */
 	double grace;		/* after the plan completed */
@@ -81,6 +82,8 @@ static void usage(FILE *f)
 	      "run options:\n"
 	      "  --timeout S       kill the kernel after S seconds (exit 3)\n"
 	      "  --log FILE        save the raw console output\n"
+	      "  --echo            copy the console to stdout as it arrives\n"
+	      "                    (no progress lines; combine with --quiet)\n"
 	      "  --grace S         wait S seconds for the kernel to exit after"
 	      " the\n"
 	      "                    top-level plan completed (default 5)\n"
@@ -171,6 +174,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool run)
 			o->timeout = parse_seconds(v, "timeout");
 		} else if (run && arg_value(argc, argv, &i, "--grace", &v)) {
 			o->grace = parse_seconds(v, "grace");
+		} else if (run && !strcmp(argv[i], "--echo")) {
+			o->echo = true;
 		} else if (run && arg_value(argc, argv, &i, "--log", &o->log)) {
 			continue;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -470,6 +475,25 @@ static void run_event(void *arg, struct ktap_parser *p, enum ktap_event ev,
 	}
 }
 
+/* --echo: the console as it arrives; a closed stdout stops the echo only */
+static void echo_out(const char *buf, size_t len)
+{
+	static bool broken;
+
+	while (len && !broken) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			broken = true;
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
 static void kill_group(pid_t pg, int sig)
 {
 	if (pg > 0)
@@ -547,7 +571,7 @@ static int cmd_run(int argc, char **argv)
 	fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
 
 	rs.f = human_file(&o);
-	rs.quiet = o.raw || o.quiet;
+	rs.quiet = o.raw || o.quiet || o.echo;
 	rs.tty = isatty(fileno(rs.f));
 	rs.color = o.color < 0 ? rs.tty : o.color;
 	ko.no_splat = o.no_splat;
@@ -613,6 +637,8 @@ static int cmd_run(int argc, char **argv)
 						close(logfd);
 						logfd = -1;
 					}
+					if (o.echo)
+						echo_out(buf, (size_t)n);
 					ktap_feed(p, buf, (size_t)n);
 					continue;
 				}

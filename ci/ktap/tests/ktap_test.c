@@ -1897,6 +1897,9 @@ static void t_stream_summary(void)
 
 /* ------------------------------------------------------------- runner */
 
+/* Where run_ktap() sends ktap's stdout (NULL: /dev/null; stderr always is). */
+static const char *run_stdout;
+
 /* Run "ktap run ARGS -- sh -c SCRIPT"; returns the exit status. */
 static int run_ktap(const char *script, const char *const *args,
 		    double *secs)
@@ -1920,8 +1923,10 @@ static int run_ktap(const char *script, const char *const *args,
 	pid = fork();
 	if (!pid) {
 		int fd = open("/dev/null", O_WRONLY);
+		int out = run_stdout ? open(run_stdout, O_WRONLY | O_CREAT |
+					    O_TRUNC, 0644) : fd;
 
-		dup2(fd, 1);
+		dup2(out, 1);
 		dup2(fd, 2);
 		execv(ktap_bin, argv);
 		_exit(126);
@@ -1989,6 +1994,29 @@ static void t_run_pass(void)
 	free(s);
 }
 
+
+/* --echo copies the whole console, KTAP and noise alike, to stdout. */
+static void t_run_echo(void)
+{
+	const char *args[] = { "--echo", "--quiet", "--stats",
+			       tmp_file("echo.stats"), NULL };
+	const char *want = "booting\nKTAP version 1\n1..1\nok 1 t\n"
+			   "after the plan\n";
+	char *s;
+	int rc;
+
+	run_stdout = tmp_file("echo.out");
+	rc = run_ktap("printf 'booting\\nKTAP version 1\\n1..1\\nok 1 t\\n'; "
+		      "echo 'after the plan'", args, NULL);
+	run_stdout = NULL;
+	CHECK_U(rc, 0);
+	s = read_tmp("echo.out");
+	CHECK_S(s, want);
+	free(s);
+	s = read_tmp("echo.stats");
+	CHECK_S(s, "passed=1 failed=0 skipped=0 crashed=0 errors=0\n");
+	free(s);
+}
 static void t_run_linger(void)
 {
 	const char *args[] = { "--grace", "0.5", "--stats",
@@ -2199,7 +2227,7 @@ static const struct test t_reports[] = {
 };
 
 static const struct test t_runner[] = {
-	T(t_run_pass), T(t_run_linger), T(t_run_timeout),
+	T(t_run_pass), T(t_run_echo), T(t_run_linger), T(t_run_timeout),
 	T(t_run_timeout_message), T(t_run_crash_exit), T(t_run_no_command),
 	T(t_run_kills_group), T(t_parse_cli),
 };
