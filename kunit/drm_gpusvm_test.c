@@ -108,9 +108,147 @@ static void drm_gpusvm_init_fini(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
 }
 
+/* --- the driver's own notifier and range objects ------------------------ */
+
+/* What the counting ops did; test->priv points at it. */
+struct obj_counts {
+	int notifier_allocs, notifier_frees;
+	int range_allocs, range_frees;
+	bool fail_notifier, fail_range;
+};
+
+static struct obj_counts *obj_counts(void)
+{
+	return kunit_get_current_test()->priv;
+}
+
+static struct drm_gpusvm_notifier *counting_notifier_alloc(void)
+{
+	struct obj_counts *c = obj_counts();
+
+	if (c->fail_notifier)
+		return NULL;
+	c->notifier_allocs++;
+	return kzalloc(sizeof(struct drm_gpusvm_notifier), GFP_KERNEL);
+}
+
+static void counting_notifier_free(struct drm_gpusvm_notifier *notifier)
+{
+	obj_counts()->notifier_frees++;
+	kfree(notifier);
+}
+
+static struct drm_gpusvm_range *counting_range_alloc(struct drm_gpusvm *gpusvm)
+{
+	struct obj_counts *c = obj_counts();
+
+	if (c->fail_range)
+		return NULL;
+	c->range_allocs++;
+	return kzalloc(sizeof(struct drm_gpusvm_range), GFP_KERNEL);
+}
+
+static void counting_range_free(struct drm_gpusvm_range *range)
+{
+	obj_counts()->range_frees++;
+	kfree(range);
+}
+
+static const struct drm_gpusvm_ops counting_ops = {
+	.invalidate = noop_invalidate,
+	.notifier_alloc = counting_notifier_alloc,
+	.notifier_free = counting_notifier_free,
+	.range_alloc = counting_range_alloc,
+	.range_free = counting_range_free,
+};
+
+/* A drm_gpusvm of its own over the test's mm: 64K and 4K chunks, 2M notifiers. */
+static void counting_init(struct kunit *test, struct gpusvm_kunit *gk,
+			  struct drm_gpusvm *gpusvm, struct obj_counts *c)
+{
+	static const unsigned long chunks[] = { SZ_64K, SZ_4K };
+
+	test->priv = c;
+	gk_mmap(gk, GK_BASE, SZ_8M, RW);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(gpusvm, "kunit", &gk->vxe->drm,
+					      current->mm, NULL, 0, -PAGE_SIZE,
+					      SZ_2M, &counting_ops, chunks,
+					      ARRAY_SIZE(chunks)), 0);
+}
+
+static struct drm_gpusvm_range *counting_insert(struct drm_gpusvm *gpusvm,
+						unsigned long addr)
+{
+	return drm_gpusvm_range_find_or_insert(gpusvm, addr, WIN_START, WIN_END,
+					       &(struct drm_gpusvm_ctx){});
+}
+
+static void drm_gpusvm_init_fini_removes_ranges(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	int mm_count = atomic_read(&current->mm->mm_count);
+	struct obj_counts c = {};
+	struct drm_gpusvm gpusvm;
+
+	counting_init(test, gk, &gpusvm, &c);
+	/* Three ranges in two notifiers, left for fini to clean up. */
+	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(&gpusvm, GK_BASE)));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(&gpusvm, GK_BASE + SZ_64K)));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(&gpusvm, GK_BASE + SZ_4M)));
+	KUNIT_EXPECT_EQ(test, c.notifier_allocs, 2);
+	KUNIT_EXPECT_EQ(test, c.range_allocs, 3);
+
+	drm_gpusvm_fini(&gpusvm);
+	/* Every object went back through the driver's own free op. */
+	KUNIT_EXPECT_EQ(test, c.range_frees, 3);
+	KUNIT_EXPECT_EQ(test, c.notifier_frees, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
+}
+
+static void drm_gpusvm_init_alloc_failures(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct obj_counts c = {};
+	struct drm_gpusvm_range *r;
+	struct drm_gpusvm gpusvm;
+
+	counting_init(test, gk, &gpusvm, &c);
+
+	/* No notifier: -ENOMEM, and nothing is left in the tree. */
+	c.fail_notifier = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(&gpusvm, GK_BASE)), -ENOMEM);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
+	c.fail_notifier = false;
+
+	/* No range under a new notifier: the notifier goes again. */
+	c.fail_range = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(&gpusvm, GK_BASE)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, c.notifier_frees, c.notifier_allocs);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
+	c.fail_range = false;
+
+	/* Allocation works again: a range, then a failure next to it. */
+	r = counting_insert(&gpusvm, GK_BASE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	c.fail_range = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(&gpusvm, GK_BASE + SZ_64K)),
+			-ENOMEM);
+	c.fail_range = false;
+	/* The existing notifier and range are untouched. */
+	KUNIT_EXPECT_PTR_EQ(test, counting_insert(&gpusvm, GK_BASE), r);
+	KUNIT_EXPECT_EQ(test, c.notifier_allocs - c.notifier_frees, 1);
+	KUNIT_EXPECT_EQ(test, c.range_allocs, 1);
+
+	drm_gpusvm_fini(&gpusvm);
+	KUNIT_EXPECT_EQ(test, c.range_frees, c.range_allocs);
+	KUNIT_EXPECT_EQ(test, c.notifier_frees, c.notifier_allocs);
+}
+
 static struct kunit_case drm_gpusvm_init_cases[] = {
 	KUNIT_CASE_PARAM(drm_gpusvm_init_rejects, init_gen_params),
 	KUNIT_CASE(drm_gpusvm_init_fini),
+	KUNIT_CASE(drm_gpusvm_init_fini_removes_ranges),
+	KUNIT_CASE(drm_gpusvm_init_alloc_failures),
 	{}
 };
 
@@ -768,6 +906,83 @@ static void drm_gpusvm_pages_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), 0);
 }
 
+/*
+ * hmm_range_fault() itself returns -EBUSY when an invalidation hits the
+ * range during its walk.  The stub says -EBUSY without walking for the
+ * first @busy calls (<0: always), then walks.
+ */
+struct busy {
+	int busy;
+	int calls;
+};
+
+static int busy_hmm_fault(struct drm_gpusvm *gpusvm, struct hmm_range *hmm_range)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct busy *busy = test->priv;
+	int err;
+
+	busy->calls++;
+	if (busy->busy) {
+		if (busy->busy > 0)
+			busy->busy--;
+		return -EBUSY;
+	}
+	mmap_read_lock(gpusvm->mm);
+	err = hmm_range_fault(hmm_range);
+	mmap_read_unlock(gpusvm->mm);
+	return err;
+}
+
+static void drm_gpusvm_pages_hmm_busy_retry(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct busy busy = { .busy = 2 };
+	struct drm_gpusvm_range *r;
+	unsigned long bad;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_64K, 15);
+	r = pages_range(gk, GK_BASE);
+
+	test->priv = &busy;
+	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, busy_hmm_fault);
+	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
+	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
+
+	/* Two -EBUSY answers, each followed by a new read_begin and walk. */
+	KUNIT_EXPECT_EQ(test, busy.calls, 3);
+	KUNIT_EXPECT_TRUE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_64K, 15, &bad), 0);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+static void drm_gpusvm_pages_hmm_busy_timeout(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct busy busy = { .busy = -1 };
+	struct drm_gpusvm_range *r;
+	unsigned long t0;
+
+	gk_mmap(gk, GK_BASE, SZ_4K, RW);
+	r = pages_range(gk, GK_BASE);
+
+	test->priv = &busy;
+	t0 = jiffies;
+	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, busy_hmm_fault);
+	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), -EBUSY);
+	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
+
+	/* Retried for the whole time-out, mapped nothing, then gave up. */
+	KUNIT_EXPECT_GT(test, busy.calls, 1);
+	KUNIT_EXPECT_GE(test, jiffies_to_msecs(jiffies - t0),
+			HMM_RANGE_DEFAULT_TIMEOUT);
+	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	/* A later call, with hmm_range_fault() answering, succeeds. */
+	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), 0);
+}
+
 static void drm_gpusvm_pages_already_valid(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = gk_create(test, NULL);
@@ -838,6 +1053,8 @@ static struct kunit_case drm_gpusvm_pages_cases[] = {
 	KUNIT_CASE(drm_gpusvm_pages_thp),
 	KUNIT_CASE(drm_gpusvm_pages_race_retry),
 	KUNIT_CASE_SLOW(drm_gpusvm_pages_timeout),
+	KUNIT_CASE(drm_gpusvm_pages_hmm_busy_retry),
+	KUNIT_CASE_SLOW(drm_gpusvm_pages_hmm_busy_timeout),
 	KUNIT_CASE(drm_gpusvm_pages_already_valid),
 	KUNIT_CASE(drm_gpusvm_pages_unmap),
 	KUNIT_CASE(drm_gpusvm_pages_vma_gone),
