@@ -8,6 +8,8 @@
 #   kernel-doc -none -Wall   every .c/.h (0 warnings)
 #   W=1                      our directories compiled with W=1 in the
 #                            x86_64 build directory (0 warnings)
+#   uapi                     include/uapi/drm/xe_drm.h defines exactly what
+#                            upstream's does (IGT's copy in ../shared/vendor)
 # Writes build/logs/check.stats (passed=N failed=N ...) and check.log.
 set -uo pipefail
 
@@ -30,8 +32,8 @@ for f in "${files[@]}"; do
 	esac
 done
 
-n=0 pass=0 fail=0
-total=$(( ${#files[@]} * 2 + ${#patches[@]} + 1 ))
+n=0 pass=0 fail=0 skip=0
+total=$(( ${#files[@]} * 2 + ${#patches[@]} + 2 ))
 echo "TAP version 13"
 echo "1..$total"
 result() { # result OK NAME OUTPUT
@@ -92,6 +94,25 @@ else
 	result 1 "W=1 build of ${wdirs[*]}" "$(grep -E 'error|Error' "$wlog" | head -20)"
 fi
 
+# The uAPI: the tree's xe_drm.h must define what upstream's does.  The
+# reference is IGT's copy (made by headers_install) in the pinned snapshot
+# beside the repository; both sides get what headers_install does to our
+# file (guard, __user), continuation lines joined, white space squeezed.
+# DRM_XE_MAX_SYNCS is ours alone (patch 0004 says why).
+norm_uapi() {
+	sed -e 's/_UAPI_XE_DRM_H_/_XE_DRM_H_/g; s/__user //g' -e '/^#define DRM_XE_MAX_SYNCS 1024$/d' |
+		sed -e :a -e '/\\$/N; s/\\\n/ /; ta' | tr -s ' \t' '  ' | sed 's/ *$//'
+}
+igt=${IGT_TARBALL:-$TOP/../shared/vendor/igt-gpu-tools-b3d809d5.tar.xz}
+if [ -f "$igt" ]; then
+	out=$(diff <(norm_uapi <"$TREE/include/uapi/drm/xe_drm.h") \
+		<(tar -xJOf "$igt" --wildcards '*/include/drm-uapi/xe_drm.h' | norm_uapi) 2>&1)
+	result "$([ -z "$out" ] && echo 0 || echo 1)" "uapi: include/uapi/drm/xe_drm.h defines upstream's Xe ABI" "$out"
+else
+	n=$((n + 1)) skip=$((skip + 1))
+	echo "ok $n uapi: xe_drm.h against upstream # SKIP no IGT snapshot at $igt"
+fi
+
 echo "# check: $pass passed, $fail failed"
-echo "passed=$pass failed=$fail skipped=0 crashed=0 errors=0" >"$STATS"
+echo "passed=$pass failed=$fail skipped=$skip crashed=0 errors=0" >"$STATS"
 [ "$fail" -eq 0 ]
