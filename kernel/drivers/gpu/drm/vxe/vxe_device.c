@@ -6,15 +6,42 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
 #include <linux/workqueue.h>
 #include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
 #include <kunit/visibility.h>
 
 #include "vxe_device.h"
 #include "vxe_pt.h"
+#include "vxe_query.h"
+
+static unsigned int vxe_num_devices = 1;
+module_param_named(num_devices, vxe_num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "vxe devices created at load (default 1, at most 16)");
+
+static ushort vxe_devid = 0xe20b;
+module_param_named(devid, vxe_devid, ushort, 0444);
+MODULE_PARM_DESC(devid, "PCI device id reported (default 0xe20b, a Battlemage)");
+
+#define VXE_MAX_DEVICES	16
+
+DEFINE_DRM_GEM_FOPS(vxe_fops);
+
+static const struct drm_ioctl_desc vxe_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(XE_DEVICE_QUERY, vxe_query_ioctl, DRM_RENDER_ALLOW),
+};
 
 static const struct drm_driver vxe_drm_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
+	.ioctls = vxe_ioctls,
+	.num_ioctls = ARRAY_SIZE(vxe_ioctls),
+	.fops = &vxe_fops,
 	.name = "xe",
 	.desc = "Virtual Xe: a mock Xe GPU for GPU SVM testing",
 	.major = 1,
@@ -53,6 +80,13 @@ struct vxe_device *vxe_device_create(struct device *parent)
 				 drm);
 	if (IS_ERR(vxe))
 		return vxe;
+
+	vxe->info.devid = vxe_devid;
+	vxe->info.va_bits = 48;
+	vxe->info.engines[vxe->info.num_engines++] =
+		(struct drm_xe_engine_class_instance){ .engine_class = DRM_XE_ENGINE_CLASS_RENDER };
+	vxe->info.engines[vxe->info.num_engines++] =
+		(struct drm_xe_engine_class_instance){ .engine_class = DRM_XE_ENGINE_CLASS_COPY };
 
 	vxe->wq = alloc_ordered_workqueue("vxe-gc", WQ_MEM_RECLAIM);
 	if (!vxe->wq)
@@ -104,3 +138,87 @@ int vxe_mem_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_mem_copy);
+
+/*
+ * The devices userspace sees: platform devices "vxe.N", each a registered
+ * DRM device (/dev/dri/cardN and renderD12N) whose driver name is "xe".
+ */
+static int vxe_probe(struct platform_device *pdev)
+{
+	struct vxe_device *vxe;
+
+	vxe = vxe_device_create(&pdev->dev);
+	if (IS_ERR(vxe))
+		return PTR_ERR(vxe);
+	platform_set_drvdata(pdev, vxe);
+	return drm_dev_register(&vxe->drm, 0);
+}
+
+static void vxe_remove(struct platform_device *pdev)
+{
+	struct vxe_device *vxe = platform_get_drvdata(pdev);
+
+	drm_dev_unplug(&vxe->drm);
+}
+
+static struct platform_driver vxe_platform_driver = {
+	.probe = vxe_probe,
+	.remove = vxe_remove,
+	.driver = {
+		.name = "vxe",
+	},
+};
+
+static struct platform_device *vxe_pdevs[VXE_MAX_DEVICES];
+
+/**
+ * vxe_unregister_devices() - remove the devices vxe_register_devices() made
+ *
+ * Also unregisters the platform driver.  Module exit calls it.
+ */
+void vxe_unregister_devices(void)
+{
+	int i;
+
+	for (i = VXE_MAX_DEVICES - 1; i >= 0; i--) {
+		if (vxe_pdevs[i])
+			platform_device_unregister(vxe_pdevs[i]);
+		vxe_pdevs[i] = NULL;
+	}
+	platform_driver_unregister(&vxe_platform_driver);
+}
+
+/**
+ * vxe_register_devices() - create the num_devices vxe devices
+ *
+ * Registers the platform driver and one platform device per device; each
+ * probe registers a DRM device.  Module init calls it.
+ *
+ * Return: 0, -EINVAL for a num_devices above 16, or the error of a
+ * registration (nothing is left registered then).
+ */
+int vxe_register_devices(void)
+{
+	unsigned int i;
+	int err;
+
+	if (vxe_num_devices > VXE_MAX_DEVICES) {
+		pr_err("vxe: num_devices=%u: at most %d devices\n",
+		       vxe_num_devices, VXE_MAX_DEVICES);
+		return -EINVAL;
+	}
+	err = platform_driver_register(&vxe_platform_driver);
+	if (err)
+		return err;
+	for (i = 0; i < vxe_num_devices; i++) {
+		struct platform_device *pdev;
+
+		pdev = platform_device_register_simple("vxe", i, NULL, 0);
+		if (IS_ERR(pdev)) {
+			vxe_unregister_devices();
+			return PTR_ERR(pdev);
+		}
+		vxe_pdevs[i] = pdev;
+	}
+	return 0;
+}

@@ -7,22 +7,62 @@
 #define _VXE_DEVICE_H_
 
 #include <drm/drm_device.h>
+#include <drm/drm_print.h>
+#include <uapi/drm/xe_drm.h>
 
 #include "vxe_inject.h"
 
 struct device;
 struct vxe_pt_xlate;
 
+/* Engines a vxe device can have (render and copy on GT 0 today). */
+#define VXE_MAX_ENGINES	8
+
+/**
+ * struct vxe_info - what a vxe device says of itself in DEVICE_QUERY
+ * @devid: PCI device id (module parameter devid; a Battlemage id by default)
+ * @revid: revision id
+ * @va_bits: bits of GPU virtual address
+ * @num_engines: entries of @engines
+ * @engines: the engines, all on GT 0
+ */
+struct vxe_info {
+	u16 devid;
+	u8 revid;
+	u8 va_bits;
+	int num_engines;
+	struct drm_xe_engine_class_instance engines[VXE_MAX_ENGINES];
+};
+
+/**
+ * VXE_IOCTL_DBG() - test an ioctl argument check, and say which one failed
+ * @vxe: the device
+ * @cond: the condition that makes the ioctl fail
+ *
+ * As Xe's XE_IOCTL_DBG(): the failing check is logged at debug level
+ * (drm.debug=0x2), so a user can learn why an ioctl returned its errno.
+ *
+ * Return: @cond.
+ */
+#define VXE_IOCTL_DBG(vxe, cond) ({					\
+	bool __c = !!(cond);						\
+	if (__c)							\
+		drm_dbg(&(vxe)->drm, "ioctl argument check failed: %s\n", #cond); \
+	__c;								\
+})
+
 /**
  * struct vxe_device - one virtual Xe GPU
  * @drm: the DRM device
  * @inj: fault injection for every backend operation of this device
+ * @info: identity and engines, as DEVICE_QUERY reports them
  * @wq: ordered workqueue for the SVM garbage collectors of its VMs
  * @nr_vms: live VMs (for leak checks)
  */
 struct vxe_device {
 	struct drm_device drm;
 	struct vxe_inject inj;
+	struct vxe_info info;
 	struct workqueue_struct *wq;
 	atomic_t nr_vms;
 };
@@ -39,6 +79,8 @@ static inline struct vxe_device *to_vxe_device(struct drm_device *drm)
 }
 
 struct vxe_device *vxe_device_create(struct device *parent);
+int vxe_register_devices(void);
+void vxe_unregister_devices(void);
 int vxe_mem_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,
 		 size_t len, bool write);
 

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <drm/drm_print.h>
+#include <uapi/drm/xe_drm.h>
+
+#include "vxe_device.h"
+#include "vxe_query.h"
+
+/*
+ * DRM_IOCTL_XE_DEVICE_QUERY, as upstream Xe answers it: a query with
+ * size 0 returns the size it needs; any other size must be exactly that
+ * (-EINVAL otherwise); then the answer is copied to data.  Every check
+ * that fails says why at debug level, as Xe's XE_IOCTL_DBG() does.
+ */
+
+/* Exec queue priorities, as Xe numbers them (LOW, NORMAL, HIGH). */
+#define VXE_PRIORITY_NORMAL	1
+#define VXE_PRIORITY_HIGH	2
+
+/* Xe2 graphics IP (Battlemage): 20.01; its command streamers tick at 19.2 MHz */
+#define VXE_IP_VER_MAJOR	20
+#define VXE_IP_VER_MINOR	1
+#define VXE_REFERENCE_CLOCK	19200000
+
+static int vxe_query_size(struct vxe_device *vxe,
+			  struct drm_xe_device_query *query, size_t size)
+{
+	if (query->size == 0) {
+		query->size = size;
+		return 0;
+	}
+	if (VXE_IOCTL_DBG(vxe, query->size != size))
+		return -EINVAL;
+	return 1;
+}
+
+static int vxe_query_copy(struct drm_xe_device_query *query, const void *buf,
+			  size_t size)
+{
+	return copy_to_user(u64_to_user_ptr(query->data), buf, size) ?
+	       -EFAULT : 0;
+}
+
+static int query_engines(struct vxe_device *vxe,
+			 struct drm_xe_device_query *query)
+{
+	size_t size = struct_size_t(struct drm_xe_query_engines, engines,
+				    vxe->info.num_engines);
+	struct drm_xe_query_engines *engines;
+	int err, i;
+
+	err = vxe_query_size(vxe, query, size);
+	if (err <= 0)
+		return err;
+
+	engines = kzalloc(size, GFP_KERNEL);
+	if (!engines)
+		return -ENOMEM;
+	engines->num_engines = vxe->info.num_engines;
+	for (i = 0; i < vxe->info.num_engines; i++)
+		engines->engines[i].instance = vxe->info.engines[i];
+	err = vxe_query_copy(query, engines, size);
+	kfree(engines);
+	return err;
+}
+
+static int query_mem_regions(struct vxe_device *vxe,
+			     struct drm_xe_device_query *query)
+{
+	size_t size = struct_size_t(struct drm_xe_query_mem_regions,
+				    mem_regions, 1);
+	struct drm_xe_query_mem_regions *regions;
+	int err;
+
+	err = vxe_query_size(vxe, query, size);
+	if (err <= 0)
+		return err;
+
+	regions = kzalloc(size, GFP_KERNEL);
+	if (!regions)
+		return -ENOMEM;
+	/* The index is the instance: bit N of a placement mask. */
+	regions->num_mem_regions = 1;
+	regions->mem_regions[0].mem_class = DRM_XE_MEM_REGION_CLASS_SYSMEM;
+	regions->mem_regions[0].instance = 0;
+	regions->mem_regions[0].min_page_size = PAGE_SIZE;
+	regions->mem_regions[0].total_size = (u64)totalram_pages() << PAGE_SHIFT;
+	err = vxe_query_copy(query, regions, size);
+	kfree(regions);
+	return err;
+}
+
+static int query_config(struct vxe_device *vxe,
+			struct drm_xe_device_query *query)
+{
+	const u32 num_params = DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY + 1;
+	size_t size = struct_size_t(struct drm_xe_query_config, info,
+				    num_params);
+	struct drm_xe_query_config *config;
+	int err;
+
+	err = vxe_query_size(vxe, query, size);
+	if (err <= 0)
+		return err;
+
+	config = kzalloc(size, GFP_KERNEL);
+	if (!config)
+		return -ENOMEM;
+	config->num_params = num_params;
+	config->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] =
+		vxe->info.devid | (vxe->info.revid << 16);
+	/* No VRAM and no mirror binds yet: no flags to claim. */
+	config->info[DRM_XE_QUERY_CONFIG_FLAGS] = 0;
+	config->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] = SZ_4K;
+	config->info[DRM_XE_QUERY_CONFIG_VA_BITS] = vxe->info.va_bits;
+	config->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] =
+		capable(CAP_SYS_NICE) ? VXE_PRIORITY_HIGH : VXE_PRIORITY_NORMAL;
+	err = vxe_query_copy(query, config, size);
+	kfree(config);
+	return err;
+}
+
+static int query_gt_list(struct vxe_device *vxe,
+			 struct drm_xe_device_query *query)
+{
+	size_t size = struct_size_t(struct drm_xe_query_gt_list, gt_list, 1);
+	struct drm_xe_query_gt_list *gts;
+	int err;
+
+	err = vxe_query_size(vxe, query, size);
+	if (err <= 0)
+		return err;
+
+	gts = kzalloc(size, GFP_KERNEL);
+	if (!gts)
+		return -ENOMEM;
+	gts->num_gt = 1;
+	gts->gt_list[0].type = DRM_XE_QUERY_GT_TYPE_MAIN;
+	gts->gt_list[0].tile_id = 0;
+	gts->gt_list[0].gt_id = 0;
+	gts->gt_list[0].reference_clock = VXE_REFERENCE_CLOCK;
+	/* System memory is near while there is no VRAM (as on integrated Xe). */
+	gts->gt_list[0].near_mem_regions = BIT(0);
+	gts->gt_list[0].far_mem_regions = 0;
+	gts->gt_list[0].ip_ver_major = VXE_IP_VER_MAJOR;
+	gts->gt_list[0].ip_ver_minor = VXE_IP_VER_MINOR;
+	err = vxe_query_copy(query, gts, size);
+	kfree(gts);
+	return err;
+}
+
+/* No GuC, so no hardware config table: size 0, as Xe without one. */
+static int query_hwconfig(struct vxe_device *vxe,
+			  struct drm_xe_device_query *query)
+{
+	int err = vxe_query_size(vxe, query, 0);
+
+	return err < 0 ? err : 0;
+}
+
+/* No OA units: the list is empty. */
+static int query_oa_units(struct vxe_device *vxe,
+			  struct drm_xe_device_query *query)
+{
+	struct drm_xe_query_oa_units oa = {};
+	int err;
+
+	err = vxe_query_size(vxe, query, sizeof(oa));
+	if (err <= 0)
+		return err;
+	return vxe_query_copy(query, &oa, sizeof(oa));
+}
+
+/* Xe answers -ENODEV where the hardware has no PXP or EU stall sampling. */
+static int query_not_supported(struct vxe_device *vxe,
+			       struct drm_xe_device_query *query)
+{
+	drm_dbg(&vxe->drm, "query %u: not supported by this device\n",
+		query->query);
+	return -ENODEV;
+}
+
+static int (* const vxe_query_funcs[])(struct vxe_device *vxe,
+				       struct drm_xe_device_query *query) = {
+	[DRM_XE_DEVICE_QUERY_ENGINES] = query_engines,
+	[DRM_XE_DEVICE_QUERY_MEM_REGIONS] = query_mem_regions,
+	[DRM_XE_DEVICE_QUERY_CONFIG] = query_config,
+	[DRM_XE_DEVICE_QUERY_GT_LIST] = query_gt_list,
+	[DRM_XE_DEVICE_QUERY_HWCONFIG] = query_hwconfig,
+	[DRM_XE_DEVICE_QUERY_OA_UNITS] = query_oa_units,
+	[DRM_XE_DEVICE_QUERY_PXP_STATUS] = query_not_supported,
+	[DRM_XE_DEVICE_QUERY_EU_STALL] = query_not_supported,
+};
+
+/**
+ * vxe_query_ioctl() - DRM_IOCTL_XE_DEVICE_QUERY
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_device_query, in kernel memory
+ * @file: the DRM file
+ *
+ * Return: 0; -EINVAL for extensions, reserved fields, an unknown query
+ * or a size that is neither 0 nor the answer's; -EFAULT for a bad data
+ * pointer; -ENODEV for a feature the device does not have; -ENOMEM.
+ */
+int vxe_query_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_device_query *query = data;
+	u32 idx;
+
+	if (VXE_IOCTL_DBG(vxe, query->extensions) ||
+	    VXE_IOCTL_DBG(vxe, query->reserved[0] || query->reserved[1]))
+		return -EINVAL;
+	if (VXE_IOCTL_DBG(vxe, query->query >= ARRAY_SIZE(vxe_query_funcs)))
+		return -EINVAL;
+	idx = array_index_nospec(query->query, ARRAY_SIZE(vxe_query_funcs));
+	if (VXE_IOCTL_DBG(vxe, !vxe_query_funcs[idx]))
+		return -EINVAL;
+	return vxe_query_funcs[idx](vxe, query);
+}
