@@ -15,7 +15,7 @@ export TOP BUILD JOBS KDIR INPLACE FORCE KUNIT_FILTER KUNIT_TIMEOUT KUNIT_CONFIG
 KTAP := ci/ktap/ktap
 
 .PHONY: all help deps tree ktap kunit $(addprefix kunit-,um x86_64) \
-	summary test check coverage coverage-gaps vm-run patches clean distclean
+	summary test check selftests coverage coverage-gaps vm-run patches clean distclean
 
 # The main job: dependencies, the tree, our KUnit suites on UML and
 # x86_64, and their summary.
@@ -32,7 +32,8 @@ help:
 	@echo "make kunit           KUnit on $(KUNIT_ARCH) (KUNIT_FILTER=suite.test, KUNIT_ARCH=um)"
 	@echo "make kunit-um        KUnit on UML only (kunit-x86_64: QEMU only)"
 	@echo "make check           checkpatch --strict, kernel-doc and W=1 on our kernel code"
-	@echo "make coverage        x86_64 KUnit with gcov, lcov/HTML/Cobertura in build/coverage, gates"
+	@echo "make selftests       the kselftest target gpusvm in the x86_64 test kernel (vm-run)"
+	@echo "make coverage        x86_64 KUnit + selftests with gcov: lcov/HTML/Cobertura, gates"
 	@echo "make coverage-gaps   every function and branch of our code that no test reaches"
 	@echo "make vm-run CMD=..  run CMD as root in the x86_64 test kernel (host root over 9p)"
 	@echo "make ktap            build the C KTAP harness (ci/ktap)"
@@ -63,11 +64,18 @@ test: deps
 check: tree
 	@ci/check.sh
 
-# KUnit on x86_64 (its kernel profiles our code), then the reports and
-# the gates of coverage/thresholds.  A failing test fails the target too,
-# after the report.
+# The kselftest target gpusvm, built the kernel's way, run in the x86_64
+# test kernel (brought up to date first).
+selftests: tree ktap
+	@KUNIT_STEPS=config,build ci/kunit.sh x86_64
+	@ci/selftests.sh
+
+# Every layer on x86_64 (its kernel profiles our code: KUnit, then the
+# selftests), then the reports and the gates of coverage/thresholds.  A
+# failing test fails the target too, after the report.
 coverage: tree ktap
-	@rc=0; ci/kunit.sh x86_64 || rc=1; coverage/coverage.sh && exit $$rc
+	@rc=0; ci/kunit.sh x86_64 || rc=1; ci/selftests.sh || rc=1; \
+		coverage/coverage.sh && exit $$rc
 
 coverage-gaps:
 	@[ -s $(BUILD)/coverage/merged.info ] || $(MAKE) -s coverage || true

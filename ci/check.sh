@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # ci/check.sh - the kernel style gates on our kernel code, as TAP:
-#   checkpatch.pl --strict   every .c/.h under kernel/ and kunit/, and every
+#   checkpatch.pl --strict   every .c/.h under kernel/, kunit/, selftests/; every
 #                            patch in kernel/patches (0 errors, 0 warnings,
 #                            0 checks)
 #   kernel-doc -none -Wall   every .c/.h (0 warnings)
@@ -21,7 +21,7 @@ STATS=${STATS:-$BUILD/logs/test/check.stats}
 mkdir -p "$LOGS" "$(dirname "$STATS")"
 cd "$TOP" || exit 1
 
-mapfile -t files < <(find kernel kunit -path kernel/patches -prune -o \
+mapfile -t files < <(find kernel kunit selftests -path kernel/patches -prune -o \
 	-type f \( -name '*.c' -o -name '*.h' \) -print | sort)
 mapfile -t patches < <(find kernel/patches -name '*.patch' | sort)
 # Our kbuild directories, for the W=1 build.
@@ -52,6 +52,7 @@ result() { # result OK NAME OUTPUT
 tree_path() {
 	case "$1" in
 	kunit/*) echo "drivers/gpu/drm/tests/gpusvm/${1#kunit/}" ;;
+	selftests/*) echo "tools/testing/selftests/${1#selftests/}" ;;
 	kernel/*) echo "${1#kernel/}" ;;
 	esac
 }

@@ -79,6 +79,15 @@ vm_selftest() {
 	return $rc
 }
 
+# The kselftest target gpusvm in the x86_64 kernel (also a coverage layer).
+selftests_run() {
+	local rc
+	ci/selftests.sh
+	rc=$?
+	[ -f "$BUILD/logs/selftests.stats" ] && cp "$BUILD/logs/selftests.stats" "$R/selftests.stats"
+	return $rc
+}
+
 # The reports from the data the x86_64 KUnit phase copied out; one
 # result per gate of coverage/thresholds.
 coverage_report() {
@@ -107,6 +116,7 @@ if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 	phase "kunit: UML" "$R/kunit-um.stats" kunit_arch um
 	phase "kunit: x86_64 (QEMU)" "$R/kunit-x86_64.stats" kunit_arch x86_64
 	phase "vm-run: self-test (5 guest boots)" "$R/vm-test.stats" vm_selftest
+	phase "selftests: gpusvm in the x86_64 kernel" "$R/selftests.stats" selftests_run
 	phase "coverage: lcov report and gates" "$R/coverage.stats" coverage_report
 fi
 

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DRM_IOCTL_XE_DEVICE_QUERY on an Xe device (vxe, or real Xe hardware):
+ * the answers userspace such as IGT depends on, and every argument check
+ * with its errno.  Only the uAPI header is used (no libdrm, no IGT).
+ *
+ * The device is the first /dev/dri/cardN whose driver is "xe", found the
+ * way IGT finds it (DRM_IOCTL_VERSION).  The expected identity is vxe's
+ * default (a Battlemage id, 48 VA bits, render and copy engines); on other
+ * hardware those tests report SKIP.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/xe_drm.h>
+
+#include "kselftest_harness.h"
+
+/* The first DRM node under PREFIX0..15 driven by "xe", or -1. */
+static int open_xe(const char *prefix, int first)
+{
+	char path[64], name[16];
+	int i, fd;
+
+	for (i = first; i < first + 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "%s%d", prefix, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "xe"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* One query: returns 0 or -errno; *buf (malloc'd) holds the answer. */
+static int query(int fd, __u32 id, void **buf, __u32 *size)
+{
+	struct drm_xe_device_query q = { .query = id };
+
+	*buf = NULL;
+	if (ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &q))
+		return -errno;
+	*size = q.size;
+	if (!q.size)
+		return 0;
+	*buf = calloc(1, q.size);
+	if (!*buf)
+		return -ENOMEM;
+	q.data = (uintptr_t)*buf;
+	if (ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &q))
+		return -errno;
+	return 0;
+}
+
+static int query_raw(int fd, struct drm_xe_device_query *q)
+{
+	return ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, q) ? -errno : 0;
+}
+
+FIXTURE(xe) {
+	int fd;
+	bool vxe;	/* vxe's default identity: exact values checked */
+};
+
+FIXTURE_SETUP(xe)
+{
+	struct drm_xe_query_config *c;
+	__u32 size;
+	void *buf;
+
+	self->fd = open_xe("/dev/dri/card", 0);
+	if (self->fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_CONFIG, &buf, &size));
+	c = buf;
+	self->vxe = (c->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] & 0xffff) == 0xe20b &&
+		    !access("/sys/bus/platform/drivers/vxe", F_OK);
+	free(buf);
+}
+
+FIXTURE_TEARDOWN(xe)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(xe, config)
+{
+	struct drm_xe_query_config *c;
+	__u32 size;
+	void *buf;
+
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_CONFIG, &buf, &size));
+	c = buf;
+	/* Five parameters: id, flags, alignment, VA bits, priority. */
+	EXPECT_EQ(sizeof(*c) + 5 * sizeof(__u64), size);
+	EXPECT_EQ(5, c->num_params);
+	EXPECT_GE(c->info[DRM_XE_QUERY_CONFIG_VA_BITS], 39);
+	EXPECT_TRUE(c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] == 4096 ||
+		    c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] == 65536);
+	/* Root (CAP_SYS_NICE) may use HIGH (2); others NORMAL (1). */
+	EXPECT_EQ(geteuid() ? 1 : 2,
+		  c->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY]);
+	if (self->vxe) {
+		EXPECT_EQ(0xe20b, c->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID]);
+		EXPECT_EQ(48, c->info[DRM_XE_QUERY_CONFIG_VA_BITS]);
+		EXPECT_EQ(4096, c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT]);
+	}
+	free(buf);
+}
+
+TEST_F(xe, engines)
+{
+	struct drm_xe_query_engines *e;
+	__u32 size, i;
+	void *buf;
+
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_ENGINES, &buf, &size));
+	e = buf;
+	ASSERT_GE(e->num_engines, 1);
+	EXPECT_EQ(sizeof(*e) + e->num_engines * sizeof(e->engines[0]), size);
+	for (i = 0; i < e->num_engines; i++)
+		EXPECT_LE(e->engines[i].instance.engine_class, DRM_XE_ENGINE_CLASS_COMPUTE);
+	if (self->vxe) {
+		ASSERT_EQ(2, e->num_engines);
+		EXPECT_EQ(DRM_XE_ENGINE_CLASS_RENDER, e->engines[0].instance.engine_class);
+		EXPECT_EQ(DRM_XE_ENGINE_CLASS_COPY, e->engines[1].instance.engine_class);
+		EXPECT_EQ(0, e->engines[1].instance.gt_id);
+	}
+	free(buf);
+}
+
+TEST_F(xe, mem_regions_and_gts)
+{
+	struct drm_xe_query_mem_regions *m;
+	struct drm_xe_query_gt_list *g;
+	__u32 size, i;
+	void *buf, *gbuf;
+
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_MEM_REGIONS, &buf, &size));
+	m = buf;
+	ASSERT_GE(m->num_mem_regions, 1);
+	EXPECT_EQ(sizeof(*m) + m->num_mem_regions * sizeof(m->mem_regions[0]), size);
+	/* The array index is the instance: bit N of a placement mask. */
+	for (i = 0; i < m->num_mem_regions; i++)
+		EXPECT_EQ(i, m->mem_regions[i].instance);
+	EXPECT_EQ(DRM_XE_MEM_REGION_CLASS_SYSMEM, m->mem_regions[0].mem_class);
+	EXPECT_GT(m->mem_regions[0].total_size, 0);
+	EXPECT_EQ(4096, m->mem_regions[0].min_page_size);
+
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_GT_LIST, &gbuf, &size));
+	g = gbuf;
+	ASSERT_GE(g->num_gt, 1);
+	EXPECT_EQ(sizeof(*g) + g->num_gt * sizeof(g->gt_list[0]), size);
+	for (i = 0; i < g->num_gt; i++) {
+		/* IGT asserts a GT has near memory, within the regions. */
+		EXPECT_NE(0, g->gt_list[i].near_mem_regions);
+		EXPECT_EQ(0, (g->gt_list[i].near_mem_regions | g->gt_list[i].far_mem_regions) >>
+			     m->num_mem_regions);
+	}
+	if (self->vxe) {
+		EXPECT_EQ(1, g->num_gt);
+		EXPECT_EQ(DRM_XE_QUERY_GT_TYPE_MAIN, g->gt_list[0].type);
+		EXPECT_EQ(20, g->gt_list[0].ip_ver_major);
+	}
+	free(gbuf);
+	free(buf);
+}
+
+TEST_F(xe, optional_queries)
+{
+	struct drm_xe_query_oa_units *oa;
+	__u32 size;
+	void *buf;
+	int err;
+
+	/* HWCONFIG may be empty but must answer. */
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_HWCONFIG, &buf, &size));
+	free(buf);
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_OA_UNITS, &buf, &size));
+	oa = buf;
+	EXPECT_GE(size, sizeof(*oa));
+	if (self->vxe)
+		EXPECT_EQ(0, oa->num_oa_units);
+	free(buf);
+	/* EU stall: an error, or a non-empty answer (IGT asserts size != 0). */
+	err = query(self->fd, DRM_XE_DEVICE_QUERY_EU_STALL, &buf, &size);
+	EXPECT_TRUE(err == -ENODEV || (!err && size));
+	free(buf);
+	if (self->vxe) {
+		EXPECT_EQ(-ENODEV, err);
+		EXPECT_EQ(-ENODEV, query(self->fd, DRM_XE_DEVICE_QUERY_PXP_STATUS, &buf, &size));
+	}
+}
+
+TEST_F(xe, bad_arguments)
+{
+	struct drm_xe_device_query q;
+	__u64 data[16];
+
+	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					  .extensions = 1 };
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					  .reserved = { 0, 1 } };
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_EU_STALL + 1 };
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	q = (struct drm_xe_device_query){ .query = ~0u };
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	/* A size that is neither 0 nor the answer's. */
+	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					  .size = 8, .data = (uintptr_t)data };
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	/* The right size, at an address nobody can write. */
+	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	ASSERT_EQ(0, query_raw(self->fd, &q));
+	q.data = 16;
+	EXPECT_EQ(-EFAULT, query_raw(self->fd, &q));
+}
+
+TEST(render_node)
+{
+	struct drm_xe_query_config *c;
+	__u32 size;
+	void *buf;
+	int fd = open_xe("/dev/dri/renderD", 128);
+
+	if (fd < 0)
+		SKIP(return, "no render node driven by \"xe\"");
+	/* Queries are allowed on render nodes (DRM_RENDER_ALLOW). */
+	ASSERT_EQ(0, query(fd, DRM_XE_DEVICE_QUERY_CONFIG, &buf, &size));
+	c = buf;
+	EXPECT_EQ(5, c->num_params);
+	free(buf);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
