@@ -50,74 +50,57 @@ phase() {
 	return $rc
 }
 
+# tap NAME CMD... - run CMD, which prints TAP; keep its output in
+# $R/NAME.log and count its results into $R/NAME.stats.
+tap() {
+	local name=$1 rc
+	shift
+	"$@" 2>&1 | tee "$R/$name.log"
+	rc=${PIPESTATUS[0]}
+	"$KTAP" parse --stats "$R/$name.stats" "$R/$name.log" >/dev/null || rc=1
+	return $rc
+}
+
+# counted STATS NAME CMD... - run CMD, which writes its own stats file
+# STATS; take it as $R/NAME.stats.
+counted() {
+	local stats=$1 name=$2 rc
+	shift 2
+	rm -f "$stats"
+	"$@"
+	rc=$?
+	[ -f "$stats" ] && cp "$stats" "$R/$name.stats"
+	return $rc
+}
+
 # The harness's own tests: their TAP output is parsed by the harness.
 ktap_selftest() {
 	make -s -C ci/ktap >/dev/null || return 1
-	make -s -C ci/ktap test 2>&1 | tee "$R/ktap-test.log"
-	local rc=${PIPESTATUS[0]}
-	"$KTAP" parse --stats "$R/ktap-test.stats" "$R/ktap-test.log" >/dev/null
-	return $rc
+	tap ktap-test make -s -C ci/ktap test
 }
 
 ktap_fuzz() {
 	make -s -C ci/ktap fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 }
 
-# gcov-dump, the guest side of coverage: its tar writer on the host.
-gcov_dump_selftest() {
-	make -s -C coverage test 2>&1 | tee "$R/gcov-dump.log"
-	local rc=${PIPESTATUS[0]}
-	"$KTAP" parse --stats "$R/gcov-dump.stats" "$R/gcov-dump.log" >/dev/null
-	return $rc
-}
-
-# ci/vm-run's own tests (TAP), on the x86_64 kernel just built.
-vm_selftest() {
-	ci/vm-test.sh 2>&1 | tee "$R/vm-test.log"
-	local rc=${PIPESTATUS[0]}
-	"$KTAP" parse --stats "$R/vm-test.stats" "$R/vm-test.log" >/dev/null || rc=1
-	return $rc
-}
-
-# The kselftest target gpusvm in the x86_64 kernel (also a coverage layer).
-selftests_run() {
-	local rc
-	ci/selftests.sh
-	rc=$?
-	[ -f "$BUILD/logs/selftests.stats" ] && cp "$BUILD/logs/selftests.stats" "$R/selftests.stats"
-	return $rc
-}
-
-# The reports from the data the x86_64 KUnit phase copied out; one
-# result per gate of coverage/thresholds.
-coverage_report() {
-	local rc
-	rm -f "$BUILD/coverage/gates.stats"
-	coverage/coverage.sh
-	rc=$?
-	[ -f "$BUILD/coverage/gates.stats" ] && cp "$BUILD/coverage/gates.stats" "$R/coverage.stats"
-	return $rc
-}
-
-kunit_arch() {
-	local rc
-	ci/kunit.sh "$1"
-	rc=$?
-	[ -f "$BUILD/logs/kunit-$1.stats" ] && cp "$BUILD/logs/kunit-$1.stats" "$R/kunit-$1.stats"
-	return $rc
-}
+L=$BUILD/logs
 
 T0=$(date +%s)
 phase "ktap: build and self-tests (ASan, UBSan)" "$R/ktap-test.stats" ktap_selftest
 phase "ktap: fuzz ${FUZZ_SECONDS:-60}s" "$R/ktap-fuzz.stats" ktap_fuzz
-phase "coverage: gcov-dump self-test" "$R/gcov-dump.stats" gcov_dump_selftest
+phase "coverage: gcov-dump self-test" "$R/gcov-dump.stats" tap gcov-dump make -s -C coverage test
 if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 	phase "check: checkpatch, kernel-doc, W=1" "$R/check.stats" ci/check.sh
-	phase "kunit: UML" "$R/kunit-um.stats" kunit_arch um
-	phase "kunit: x86_64 (QEMU)" "$R/kunit-x86_64.stats" kunit_arch x86_64
-	phase "vm-run: self-test (5 guest boots)" "$R/vm-test.stats" vm_selftest
-	phase "selftests: gpusvm in the x86_64 kernel" "$R/selftests.stats" selftests_run
-	phase "coverage: lcov report and gates" "$R/coverage.stats" coverage_report
+	phase "kunit: UML" "$R/kunit-um.stats" counted "$L/kunit-um.stats" kunit-um ci/kunit.sh um
+	phase "kunit: x86_64 (QEMU)" "$R/kunit-x86_64.stats" \
+		counted "$L/kunit-x86_64.stats" kunit-x86_64 ci/kunit.sh x86_64
+	phase "vm-run: self-test (5 guest boots)" "$R/vm-test.stats" tap vm-test ci/vm-test.sh
+	phase "selftests: gpusvm in the x86_64 kernel" "$R/selftests.stats" \
+		counted "$L/selftests.stats" selftests ci/selftests.sh
+	# The reports from the data the x86_64 phases copied out; one result
+	# per gate of coverage/thresholds.
+	phase "coverage: lcov report and gates" "$R/coverage.stats" \
+		counted "$BUILD/coverage/gates.stats" coverage coverage/coverage.sh
 fi
 
 echo

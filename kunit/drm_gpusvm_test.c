@@ -122,14 +122,21 @@ static struct obj_counts *obj_counts(void)
 	return kunit_get_current_test()->priv;
 }
 
+/* NULL when told to fail; otherwise one more allocation, counted. */
+static void *counted_alloc(bool fail, int *allocs, size_t size)
+{
+	if (fail)
+		return NULL;
+	(*allocs)++;
+	return kzalloc(size, GFP_KERNEL);
+}
+
 static struct drm_gpusvm_notifier *counting_notifier_alloc(void)
 {
 	struct obj_counts *c = obj_counts();
 
-	if (c->fail_notifier)
-		return NULL;
-	c->notifier_allocs++;
-	return kzalloc(sizeof(struct drm_gpusvm_notifier), GFP_KERNEL);
+	return counted_alloc(c->fail_notifier, &c->notifier_allocs,
+			     sizeof(struct drm_gpusvm_notifier));
 }
 
 static void counting_notifier_free(struct drm_gpusvm_notifier *notifier)
@@ -142,10 +149,8 @@ static struct drm_gpusvm_range *counting_range_alloc(struct drm_gpusvm *gpusvm)
 {
 	struct obj_counts *c = obj_counts();
 
-	if (c->fail_range)
-		return NULL;
-	c->range_allocs++;
-	return kzalloc(sizeof(struct drm_gpusvm_range), GFP_KERNEL);
+	return counted_alloc(c->fail_range, &c->range_allocs,
+			     sizeof(struct drm_gpusvm_range));
 }
 
 static void counting_range_free(struct drm_gpusvm_range *range)
@@ -880,30 +885,40 @@ static void drm_gpusvm_pages_race_retry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_4K, 14), SZ_4K / 4);
 }
 
+/*
+ * get_pages() while the stub the caller activated answers every
+ * hmm_range_fault(): -EBUSY once the whole time-out has passed, after more
+ * than one attempt (*@calls), with nothing mapped.  Then the stub goes and
+ * a new call succeeds.
+ */
+static void expect_pages_timeout(struct kunit *test, struct gpusvm_kunit *gk,
+				 struct drm_gpusvm_range *r, const int *calls)
+{
+	unsigned long t0 = jiffies;
+
+	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), -EBUSY);
+	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
+
+	KUNIT_EXPECT_GT(test, *calls, 1);
+	KUNIT_EXPECT_GE(test, jiffies_to_msecs(jiffies - t0),
+			HMM_RANGE_DEFAULT_TIMEOUT);
+	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), 0);
+}
+
 static void drm_gpusvm_pages_timeout(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = gk_create(test, NULL);
 	struct race race = { .gk = gk, .invalidate = -1 };
 	struct drm_gpusvm_range *r;
-	unsigned long t0;
 
 	gk_mmap(gk, GK_BASE, SZ_4K, RW);
 	r = pages_range(gk, GK_BASE);
-
+	/* Every collection is invalidated before it can be published. */
 	test->priv = &race;
-	t0 = jiffies;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, race_hmm_fault);
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), -EBUSY);
-	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
-
-	/* It kept trying for the whole time-out, then gave up cleanly. */
-	KUNIT_EXPECT_GT(test, race.calls, 1);
-	KUNIT_EXPECT_GE(test, jiffies_to_msecs(jiffies - t0),
-			HMM_RANGE_DEFAULT_TIMEOUT);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
-	/* And works once the storm is over. */
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), 0);
+	expect_pages_timeout(test, gk, r, &race.calls);
 }
 
 /*
@@ -962,25 +977,13 @@ static void drm_gpusvm_pages_hmm_busy_timeout(struct kunit *test)
 	struct gpusvm_kunit *gk = gk_create(test, NULL);
 	struct busy busy = { .busy = -1 };
 	struct drm_gpusvm_range *r;
-	unsigned long t0;
 
 	gk_mmap(gk, GK_BASE, SZ_4K, RW);
 	r = pages_range(gk, GK_BASE);
-
+	/* hmm_range_fault() says -EBUSY for ever. */
 	test->priv = &busy;
-	t0 = jiffies;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, busy_hmm_fault);
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), -EBUSY);
-	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
-
-	/* Retried for the whole time-out, mapped nothing, then gave up. */
-	KUNIT_EXPECT_GT(test, busy.calls, 1);
-	KUNIT_EXPECT_GE(test, jiffies_to_msecs(jiffies - t0),
-			HMM_RANGE_DEFAULT_TIMEOUT);
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	/* A later call, with hmm_range_fault() answering, succeeds. */
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), 0);
+	expect_pages_timeout(test, gk, r, &busy.calls);
 }
 
 static void drm_gpusvm_pages_already_valid(struct kunit *test)

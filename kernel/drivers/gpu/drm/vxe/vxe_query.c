@@ -30,91 +30,82 @@
 #define VXE_IP_VER_MINOR	1
 #define VXE_REFERENCE_CLOCK	19200000
 
-static int vxe_query_size(struct vxe_device *vxe,
-			  struct drm_xe_device_query *query, size_t size)
+/*
+ * The common part of every query: a size probe (size 0) gets the size;
+ * a fill gets a zeroed buffer of exactly that size, which @fill writes
+ * and which is then copied to the user's data pointer.
+ */
+static int vxe_query_answer(struct vxe_device *vxe,
+			    struct drm_xe_device_query *query, size_t size,
+			    void (*fill)(struct vxe_device *vxe, void *buf))
 {
+	void *buf;
+	int err;
+
 	if (query->size == 0) {
 		query->size = size;
 		return 0;
 	}
 	if (VXE_IOCTL_DBG(vxe, query->size != size))
 		return -EINVAL;
-	return 1;
+
+	buf = kzalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	fill(vxe, buf);
+	err = copy_to_user(u64_to_user_ptr(query->data), buf, size) ?
+	      -EFAULT : 0;
+	kfree(buf);
+	return err;
 }
 
-static int vxe_query_copy(struct drm_xe_device_query *query, const void *buf,
-			  size_t size)
+static void fill_engines(struct vxe_device *vxe, void *buf)
 {
-	return copy_to_user(u64_to_user_ptr(query->data), buf, size) ?
-	       -EFAULT : 0;
+	struct drm_xe_query_engines *engines = buf;
+	int i;
+
+	engines->num_engines = vxe->info.num_engines;
+	for (i = 0; i < vxe->info.num_engines; i++)
+		engines->engines[i].instance = vxe->info.engines[i];
 }
 
 static int query_engines(struct vxe_device *vxe,
 			 struct drm_xe_device_query *query)
 {
-	size_t size = struct_size_t(struct drm_xe_query_engines, engines,
-				    vxe->info.num_engines);
-	struct drm_xe_query_engines *engines;
-	int err, i;
-
-	err = vxe_query_size(vxe, query, size);
-	if (err <= 0)
-		return err;
-
-	engines = kzalloc(size, GFP_KERNEL);
-	if (!engines)
-		return -ENOMEM;
-	engines->num_engines = vxe->info.num_engines;
-	for (i = 0; i < vxe->info.num_engines; i++)
-		engines->engines[i].instance = vxe->info.engines[i];
-	err = vxe_query_copy(query, engines, size);
-	kfree(engines);
-	return err;
+	return vxe_query_answer(vxe, query,
+				struct_size_t(struct drm_xe_query_engines, engines,
+					      vxe->info.num_engines),
+				fill_engines);
 }
 
-static int query_mem_regions(struct vxe_device *vxe,
-			     struct drm_xe_device_query *query)
+static void fill_mem_regions(struct vxe_device *vxe, void *buf)
 {
-	size_t size = struct_size_t(struct drm_xe_query_mem_regions,
-				    mem_regions, 1);
-	struct drm_xe_query_mem_regions *regions;
-	int err;
+	struct drm_xe_query_mem_regions *regions = buf;
 
-	err = vxe_query_size(vxe, query, size);
-	if (err <= 0)
-		return err;
-
-	regions = kzalloc(size, GFP_KERNEL);
-	if (!regions)
-		return -ENOMEM;
 	/* The index is the instance: bit N of a placement mask. */
 	regions->num_mem_regions = 1;
 	regions->mem_regions[0].mem_class = DRM_XE_MEM_REGION_CLASS_SYSMEM;
 	regions->mem_regions[0].instance = 0;
 	regions->mem_regions[0].min_page_size = PAGE_SIZE;
 	regions->mem_regions[0].total_size = (u64)totalram_pages() << PAGE_SHIFT;
-	err = vxe_query_copy(query, regions, size);
-	kfree(regions);
-	return err;
 }
 
-static int query_config(struct vxe_device *vxe,
-			struct drm_xe_device_query *query)
+static int query_mem_regions(struct vxe_device *vxe,
+			     struct drm_xe_device_query *query)
 {
-	const u32 num_params = DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY + 1;
-	size_t size = struct_size_t(struct drm_xe_query_config, info,
-				    num_params);
-	struct drm_xe_query_config *config;
-	int err;
+	return vxe_query_answer(vxe, query,
+				struct_size_t(struct drm_xe_query_mem_regions,
+					      mem_regions, 1),
+				fill_mem_regions);
+}
 
-	err = vxe_query_size(vxe, query, size);
-	if (err <= 0)
-		return err;
+#define VXE_CONFIG_PARAMS	(DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY + 1)
 
-	config = kzalloc(size, GFP_KERNEL);
-	if (!config)
-		return -ENOMEM;
-	config->num_params = num_params;
+static void fill_config(struct vxe_device *vxe, void *buf)
+{
+	struct drm_xe_query_config *config = buf;
+
+	config->num_params = VXE_CONFIG_PARAMS;
 	config->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] =
 		vxe->info.devid | (vxe->info.revid << 16);
 	/* No VRAM and no mirror binds yet: no flags to claim. */
@@ -123,25 +114,21 @@ static int query_config(struct vxe_device *vxe,
 	config->info[DRM_XE_QUERY_CONFIG_VA_BITS] = vxe->info.va_bits;
 	config->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] =
 		capable(CAP_SYS_NICE) ? VXE_PRIORITY_HIGH : VXE_PRIORITY_NORMAL;
-	err = vxe_query_copy(query, config, size);
-	kfree(config);
-	return err;
 }
 
-static int query_gt_list(struct vxe_device *vxe,
-			 struct drm_xe_device_query *query)
+static int query_config(struct vxe_device *vxe,
+			struct drm_xe_device_query *query)
 {
-	size_t size = struct_size_t(struct drm_xe_query_gt_list, gt_list, 1);
-	struct drm_xe_query_gt_list *gts;
-	int err;
+	return vxe_query_answer(vxe, query,
+				struct_size_t(struct drm_xe_query_config, info,
+					      VXE_CONFIG_PARAMS),
+				fill_config);
+}
 
-	err = vxe_query_size(vxe, query, size);
-	if (err <= 0)
-		return err;
+static void fill_gt_list(struct vxe_device *vxe, void *buf)
+{
+	struct drm_xe_query_gt_list *gts = buf;
 
-	gts = kzalloc(size, GFP_KERNEL);
-	if (!gts)
-		return -ENOMEM;
 	gts->num_gt = 1;
 	gts->gt_list[0].type = DRM_XE_QUERY_GT_TYPE_MAIN;
 	gts->gt_list[0].tile_id = 0;
@@ -152,31 +139,35 @@ static int query_gt_list(struct vxe_device *vxe,
 	gts->gt_list[0].far_mem_regions = 0;
 	gts->gt_list[0].ip_ver_major = VXE_IP_VER_MAJOR;
 	gts->gt_list[0].ip_ver_minor = VXE_IP_VER_MINOR;
-	err = vxe_query_copy(query, gts, size);
-	kfree(gts);
-	return err;
+}
+
+static int query_gt_list(struct vxe_device *vxe,
+			 struct drm_xe_device_query *query)
+{
+	return vxe_query_answer(vxe, query,
+				struct_size_t(struct drm_xe_query_gt_list,
+					      gt_list, 1),
+				fill_gt_list);
+}
+
+/* Nothing to write: the zeroed buffer is the whole answer. */
+static void fill_nothing(struct vxe_device *vxe, void *buf)
+{
 }
 
 /* No GuC, so no hardware config table: size 0, as Xe without one. */
 static int query_hwconfig(struct vxe_device *vxe,
 			  struct drm_xe_device_query *query)
 {
-	int err = vxe_query_size(vxe, query, 0);
-
-	return err < 0 ? err : 0;
+	return vxe_query_answer(vxe, query, 0, fill_nothing);
 }
 
 /* No OA units: the list is empty. */
 static int query_oa_units(struct vxe_device *vxe,
 			  struct drm_xe_device_query *query)
 {
-	struct drm_xe_query_oa_units oa = {};
-	int err;
-
-	err = vxe_query_size(vxe, query, sizeof(oa));
-	if (err <= 0)
-		return err;
-	return vxe_query_copy(query, &oa, sizeof(oa));
+	return vxe_query_answer(vxe, query, sizeof(struct drm_xe_query_oa_units),
+				fill_nothing);
 }
 
 /* Xe answers -ENODEV where the hardware has no PXP or EU stall sampling. */
