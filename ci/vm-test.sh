@@ -33,9 +33,14 @@ vm() {
 }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
 
 release=$(cat "$BUILD/x86_64/include/config/kernel.release" 2>/dev/null)
+# A file in the host's /tmp: the guest must see it, and its own writes to
+# /tmp must stay in the guest.
+host_tmp=$(mktemp /tmp/vm-test-host.XXXXXX)
+echo from-host >"$host_tmp"
+trap 'rm -rf "$T" "$host_tmp" "$host_tmp.guest"' EXIT
 # One boot: the guest kernel, the host's root read-only, build/ writable at
 # the same path, the caller's directory, root, the mounts init provides.
 cd "$T" || exit 1
@@ -46,14 +51,17 @@ vm -c 'set -e
 	echo guest-wrote >"'"$T"'/from-guest"
 	if touch /usr/vm-run-must-not-exist 2>/dev/null; then echo root=writable; else echo root=read-only; fi
 	grep -q " /sys/kernel/debug debugfs " /proc/mounts && echo debugfs=yes
-	grep -q " /tmp tmpfs " /proc/mounts && echo tmp=tmpfs'
+	echo "host-tmp=$(cat '"$host_tmp"')"
+	echo guest >'"$host_tmp"'.guest && echo tmp=writable'
 cd "$TOP" || exit 1
 check $([ $rc = 0 ] && echo 0 || echo 1) "a command runs and returns 0 (boot to exit ${dt}s)"
 check $(grep -qx "release=$release" "$T/out" && echo 0 || echo 1) "the guest runs build/x86_64's kernel ($release)"
 check $(grep -qx "pwd=$T" "$T/out" && grep -qx 'uid=0' "$T/out" && echo 0 || echo 1) "as root, in the caller's directory"
 check $([ "$(cat "$T/from-guest" 2>/dev/null)" = guest-wrote ] && echo 0 || echo 1) "build/ is writable from the guest, at the same path"
 check $(grep -qx 'root=read-only' "$T/out" && [ ! -e /usr/vm-run-must-not-exist ] && echo 0 || echo 1) "the host's root is read-only in the guest"
-check $(grep -qx 'debugfs=yes' "$T/out" && grep -qx 'tmp=tmpfs' "$T/out" && echo 0 || echo 1) "init mounts debugfs and a tmpfs /tmp"
+check $(grep -qx 'debugfs=yes' "$T/out" && echo 0 || echo 1) "init mounts debugfs"
+check $(grep -qx 'host-tmp=from-host' "$T/out" && grep -qx 'tmp=writable' "$T/out" &&
+	[ ! -e "$host_tmp.guest" ] && echo 0 || echo 1) "/tmp is writable in the guest, shows the host's files, and keeps the guest's writes"
 
 vm -c 'echo about to fail; exit 7'
 check $([ $rc = 7 ] && grep -q 'about to fail' "$T/out" && echo 0 || echo 1) "a failing command's exit status (7) comes back, its output streamed (got $rc)"

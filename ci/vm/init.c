@@ -16,8 +16,8 @@
  *   vm_status=FILE where to write the script's exit status, in decimal
  *
  * It mounts the kernel's file systems over the host's (proc, sysfs,
- * devtmpfs, devpts, tmpfs on /tmp, /run, /dev/shm, debugfs), runs FILE
- * in its own session with the console as its terminal,
+ * devtmpfs, devpts, tmpfs on /run and /dev/shm, an overlay on /tmp,
+ * debugfs), runs FILE in its own session with the console as its terminal,
  * reaps every process, writes the status, syncs and reboots (QEMU runs
  * with -no-reboot, so the guest's reboot ends QEMU).  It never exits:
  * init exiting panics the kernel.
@@ -100,8 +100,21 @@ int main(void)
 	ok &= !mount_fs("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 			"gid=5,mode=620,ptmxmode=666");
 	ok &= !mount_fs("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	ok &= !mount_fs("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	ok &= !mount_fs("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	/*
+	 * A writable /tmp that still shows the host's: the repository (and
+	 * build/, mounted below at its own path) may live under /tmp, and a
+	 * plain tmpfs would hide it.  Overlayfs over the read-only 9p /tmp,
+	 * its upper layer in /run; a tmpfs only if overlayfs is missing.
+	 */
+	mkdir("/run/tmp-upper", 01777);
+	mkdir("/run/tmp-work", 0700);
+	if (mount("overlay", "/tmp", "overlay", MS_NOSUID | MS_NODEV,
+		  "lowerdir=/tmp,upperdir=/run/tmp-upper,workdir=/run/tmp-work")) {
+		say("no overlay on /tmp (%s): a plain tmpfs hides the host's /tmp%s",
+		    strerror(errno), "");
+		ok &= !mount_fs("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	}
 	ok &= !mount_fs("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	if (!build || !cmd) {
 		say("no %s on the kernel command line", !build ? "vm_build=" : "vm_cmd=", "");
