@@ -28,14 +28,25 @@ fi
 mapfile -t progs < <(find "$OUT/kselftest/gpusvm" -maxdepth 1 -type f -perm -u+x -name '*_test' | sort)
 [ ${#progs[@]} -gt 0 ] || { echo "ci/selftests.sh: no test programs built" >&2; exit 1; }
 
-# One guest boot for all programs: each prints its own TAP document.
-cmd=""
-for p in "${progs[@]}"; do
-	cmd+="$p || rc=1; "
+# One guest boot for all programs, one TAP document: each program's own
+# TAP output nested (indented) under a result line for the program, so
+# the harness counts every test of every program.  Exit 4 is kselftest's
+# SKIP.
+printf -v list '%q ' "${progs[@]}"
+cmd="progs=($list); echo 'TAP version 13'; echo 1..\${#progs[@]}; rc=0; i=0
+for p in \"\${progs[@]}\"; do
+	i=\$((i + 1)); n=\${p##*/}
+	\"\$p\" 2>&1 | sed -u 's/^/  /'; s=\${PIPESTATUS[0]}
+	case \$s in
+	0) echo \"ok \$i \$n\" ;;
+	4) echo \"ok \$i \$n # SKIP\" ;;
+	*) echo \"not ok \$i \$n\"; rc=1 ;;
+	esac
 done
+exit \$rc"
 echo "  RUN     ${#progs[@]} program(s) in the x86_64 kernel (console: ${LOGS#"$TOP"/}/selftests.log)"
 ci_rc=0
-"$TOP/ci/vm-run" --gcov selftests -c "rc=0; $cmd exit \$rc" >"$LOGS/selftests.out" 2>&1 || ci_rc=$?
+"$TOP/ci/vm-run" --gcov selftests -c "$cmd" >"$LOGS/selftests.out" 2>&1 || ci_rc=$?
 cp "$BUILD/logs/vm-run.log" "$LOGS/selftests.log"
 "$KTAP" parse --fail-strays --stats "$LOGS/selftests.stats" "$LOGS/selftests.log"
 [ $ci_rc -eq 0 ] || { tail -5 "$LOGS/selftests.out" >&2; exit 1; }
