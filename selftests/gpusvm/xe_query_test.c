@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -214,6 +215,9 @@ TEST_F(xe, bad_arguments)
 					  .extensions = 1 };
 	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
 	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					  .reserved = { 1, 0 } };
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_CONFIG,
 					  .reserved = { 0, 1 } };
 	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
 	q = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_EU_STALL + 1 };
@@ -229,6 +233,73 @@ TEST_F(xe, bad_arguments)
 	ASSERT_EQ(0, query_raw(self->fd, &q));
 	q.data = 16;
 	EXPECT_EQ(-EFAULT, query_raw(self->fd, &q));
+}
+
+/* Without CAP_SYS_NICE the highest exec queue priority is NORMAL (1). */
+TEST_F(xe, priority_without_cap_sys_nice)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root to drop to an unprivileged user");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct drm_xe_query_config *c;
+		__u32 size;
+		void *buf;
+
+		/* The open file stays usable after the drop. */
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		if (query(self->fd, DRM_XE_DEVICE_QUERY_CONFIG, &buf, &size))
+			_exit(3);
+		c = buf;
+		_exit(c->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] == 1 ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * vxe says why an ioctl failed, at debug level, as Xe's XE_IOCTL_DBG()
+ * does: with drm.debug's DRIVER category on, the failed check is in the
+ * kernel log.
+ */
+TEST_F(xe, failed_check_is_logged)
+{
+	static const char param[] = "/sys/module/drm/parameters/debug";
+	struct drm_xe_device_query q = { .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					 .extensions = 1 };
+	char old[32] = "0", line[1024];
+	bool found = false;
+	int kmsg, fd;
+	ssize_t n;
+
+	if (!self->vxe)
+		SKIP(return, "the log text is vxe's");
+	fd = open(param, O_RDWR);
+	if (fd < 0)
+		SKIP(return, "cannot open %s", param);
+	n = read(fd, old, sizeof(old) - 1);
+	old[n > 0 ? n : 0] = 0;
+	/* Read only what comes after this point. */
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(kmsg, 0);
+	lseek(kmsg, 0, SEEK_END);
+	ASSERT_EQ(1, pwrite(fd, "2", 1, 0));	/* DRM_UT_DRIVER */
+	EXPECT_EQ(-EINVAL, query_raw(self->fd, &q));
+	ASSERT_GT(pwrite(fd, old, strlen(old), 0), 0);
+	close(fd);
+	while ((n = read(kmsg, line, sizeof(line) - 1)) > 0) {
+		line[n] = 0;
+		if (strstr(line, "ioctl argument check failed: query->extensions"))
+			found = true;
+	}
+	close(kmsg);
+	EXPECT_TRUE(found);
 }
 
 TEST(render_node)
