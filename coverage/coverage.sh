@@ -72,6 +72,10 @@ capture() {
 		rel=${gcda#"$d/gcda$OBJ/"}
 		[ -f "$OBJ/${rel%.gcda}.gcno" ] ||
 			die "$layer: $OBJ/${rel%.gcda}.gcno is missing: the kernel was rebuilt after the run"
+		# An object compiled again since (a W=1 check build, say) has
+		# notes that no longer match the counters.
+		[ "$OBJ/${rel%.gcda}.gcno" -nt "$d/gcov.img" ] &&
+			die "$layer: $OBJ/${rel%.gcda}.gcno was compiled after this layer ran: run it again (make coverage)"
 		cp "$OBJ/${rel%.gcda}.gcno" "${gcda%.gcda}.gcno"
 		n=$((n + 1))
 	done < <(find "$d/gcda" -name '*.gcda' -print0)

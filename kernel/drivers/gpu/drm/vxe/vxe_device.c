@@ -19,6 +19,7 @@
 #include "vxe_device.h"
 #include "vxe_pt.h"
 #include "vxe_query.h"
+#include "vxe_vm.h"
 
 static unsigned int vxe_num_devices = 1;
 module_param_named(num_devices, vxe_num_devices, uint, 0444);
@@ -34,13 +35,45 @@ DEFINE_DRM_GEM_FOPS(vxe_fops);
 
 static const struct drm_ioctl_desc vxe_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XE_DEVICE_QUERY, vxe_query_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_VM_CREATE, vxe_vm_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_VM_DESTROY, vxe_vm_destroy_ioctl, DRM_RENDER_ALLOW),
 };
+
+static int vxe_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct vxe_file *vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+
+	if (!vf)
+		return -ENOMEM;
+	mutex_init(&vf->lock);
+	xa_init_flags(&vf->vms, XA_FLAGS_ALLOC1);
+	file->driver_priv = vf;
+	return 0;
+}
+
+/* The last close of a file destroys the VMs it still owns. */
+static void vxe_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct vxe_file *vf = file->driver_priv;
+	struct vxe_vm *vm;
+	unsigned long id;
+
+	xa_for_each(&vf->vms, id, vm) {
+		xa_erase(&vf->vms, id);
+		vxe_vm_destroy(vm);
+	}
+	xa_destroy(&vf->vms);
+	mutex_destroy(&vf->lock);
+	kfree(vf);
+}
 
 static const struct drm_driver vxe_drm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
 			   DRIVER_SYNCOBJ_TIMELINE,
 	.ioctls = vxe_ioctls,
 	.num_ioctls = ARRAY_SIZE(vxe_ioctls),
+	.open = vxe_open,
+	.postclose = vxe_postclose,
 	.fops = &vxe_fops,
 	.name = "xe",
 	.desc = "Virtual Xe: a mock Xe GPU for GPU SVM testing",

@@ -6,6 +6,8 @@
 #ifndef _VXE_DEVICE_H_
 #define _VXE_DEVICE_H_
 
+#include <linux/mutex.h>
+#include <linux/xarray.h>
 #include <drm/drm_device.h>
 #include <drm/drm_print.h>
 #include <uapi/drm/xe_drm.h>
@@ -65,6 +67,16 @@ struct vxe_device {
 	struct vxe_info info;
 	struct workqueue_struct *wq;
 	atomic_t nr_vms;
+};
+
+/**
+ * struct vxe_file - what one open file of a vxe device owns
+ * @lock: serialises @vms between VM_CREATE, VM_DESTROY and the close
+ * @vms: its VMs by id (from 1)
+ */
+struct vxe_file {
+	struct mutex lock; /* protects @vms: see above */
+	struct xarray vms;
 };
 
 /**

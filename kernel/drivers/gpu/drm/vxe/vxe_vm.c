@@ -3,7 +3,9 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <drm/drm_file.h>
 #include <drm/drm_print.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
@@ -20,16 +22,9 @@
 /* GPU page faults on one access before it is a fault storm. */
 #define VXE_ACCESS_MAX_FAULTS	8
 
-/**
- * vxe_vm_create() - create a GPU VM mirroring a process
- * @vxe: the device
- * @mm: the process address space
- * @cfg: how to mirror it, or NULL for &vxe_svm_default_config
- *
- * Return: the VM, or an ERR_PTR().
- */
-struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
-			     const struct vxe_svm_config *cfg)
+static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
+				      struct mm_struct *mm,
+				      const struct vxe_svm_config *cfg)
 {
 	struct vxe_vm *vm;
 	int err;
@@ -39,6 +34,7 @@ struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
 		return ERR_PTR(-ENOMEM);
 
 	vm->vxe = vxe;
+	vm->flags = flags;
 	mutex_init(&vm->lock);
 	vm->svm.cfg = cfg ? *cfg : vxe_svm_default_config;
 
@@ -46,9 +42,12 @@ struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
 	if (err)
 		goto err_free;
 
-	err = vxe_svm_init(vm, mm);
-	if (err)
-		goto err_pt;
+	/* Only a fault-mode VM mirrors the process (SVM). */
+	if (flags & VXE_VM_FAULT_MODE) {
+		err = vxe_svm_init(vm, mm);
+		if (err)
+			goto err_pt;
+	}
 
 	atomic_inc(&vxe->nr_vms);
 	return vm;
@@ -60,7 +59,41 @@ err_free:
 	kfree(vm);
 	return ERR_PTR(err);
 }
+
+/**
+ * vxe_vm_create() - create a fault-mode GPU VM mirroring a process
+ * @vxe: the device
+ * @mm: the process address space
+ * @cfg: how to mirror it, or NULL for &vxe_svm_default_config
+ *
+ * The VM is in long-running fault mode (%VXE_VM_LR_MODE |
+ * %VXE_VM_FAULT_MODE), the only mode with shared virtual memory.
+ *
+ * Return: the VM, or an ERR_PTR().
+ */
+struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
+			     const struct vxe_svm_config *cfg)
+{
+	return __vxe_vm_create(vxe, VXE_VM_LR_MODE | VXE_VM_FAULT_MODE, mm, cfg);
+}
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_create);
+
+/**
+ * vxe_vm_create_mode() - create a GPU VM in the mode userspace asked for
+ * @vxe: the device
+ * @flags: %VXE_VM_LR_MODE, %VXE_VM_FAULT_MODE, %VXE_VM_SCRATCH_PAGE,
+ *	already checked against each other
+ *
+ * A fault-mode VM mirrors the calling process (current->mm).
+ *
+ * Return: the VM, or an ERR_PTR().
+ */
+struct vxe_vm *vxe_vm_create_mode(struct vxe_device *vxe, u32 flags)
+{
+	return __vxe_vm_create(vxe, flags,
+			       flags & VXE_VM_FAULT_MODE ? current->mm : NULL,
+			       NULL);
+}
 
 /**
  * vxe_vm_destroy() - destroy a GPU VM
@@ -71,7 +104,8 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_create);
  */
 void vxe_vm_destroy(struct vxe_vm *vm)
 {
-	vxe_svm_close(vm);
+	if (vm->flags & VXE_VM_FAULT_MODE)
+		vxe_svm_close(vm);
 	WARN(atomic_read(&vm->nr_ranges), "vxe: %d SVM ranges leaked\n",
 	     atomic_read(&vm->nr_ranges));
 	vxe_pt_fini(&vm->pt);
@@ -161,6 +195,9 @@ int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 			return -EFAULT;
 		last_fault = fault_va;
 
+		/* Without fault mode a miss is fatal: nothing fills the tables. */
+		if (!(vm->flags & VXE_VM_FAULT_MODE))
+			return -EFAULT;
 		mutex_lock(&vm->lock);
 		err = vxe_svm_handle_fault(vm, fault_va);
 		mutex_unlock(&vm->lock);
@@ -169,3 +206,95 @@ int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_gpu_access);
+
+#define VXE_VM_CREATE_FLAGS	(DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE | \
+				 DRM_XE_VM_CREATE_FLAG_LR_MODE | \
+				 DRM_XE_VM_CREATE_FLAG_FAULT_MODE)
+
+/**
+ * vxe_vm_create_ioctl() - DRM_IOCTL_XE_VM_CREATE
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_vm_create
+ * @file: the DRM file; the VM belongs to it
+ *
+ * Xe's rules: no extensions, reserved fields zero, known flags only,
+ * FAULT_MODE only with LR_MODE and never with SCRATCH_PAGE.  A fault-mode
+ * VM mirrors the calling process.  The id (from 1) goes to @data->vm_id.
+ *
+ * Return: 0, -EINVAL for a rule broken, -ENOMEM, or an error of the VM's
+ * creation.
+ */
+int vxe_vm_create_ioctl(struct drm_device *dev, void *data,
+			struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct vxe_file *vf = file->driver_priv;
+	struct drm_xe_vm_create *args = data;
+	struct vxe_vm *vm;
+	u32 flags = 0, id;
+	int err;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, args->flags & ~VXE_VM_CREATE_FLAGS) ||
+	    VXE_IOCTL_DBG(vxe, args->flags & DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE &&
+			  args->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE) ||
+	    VXE_IOCTL_DBG(vxe, !(args->flags & DRM_XE_VM_CREATE_FLAG_LR_MODE) &&
+			  args->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE))
+		return -EINVAL;
+
+	if (args->flags & DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE)
+		flags |= VXE_VM_SCRATCH_PAGE;
+	if (args->flags & DRM_XE_VM_CREATE_FLAG_LR_MODE)
+		flags |= VXE_VM_LR_MODE;
+	if (args->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE)
+		flags |= VXE_VM_FAULT_MODE;
+
+	vm = vxe_vm_create_mode(vxe, flags);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+
+	/* Last: once the id is in the table, another thread may destroy it. */
+	mutex_lock(&vf->lock);
+	err = xa_alloc(&vf->vms, &id, vm, xa_limit_32b, GFP_KERNEL);
+	mutex_unlock(&vf->lock);
+	if (err) {
+		vxe_vm_destroy(vm);
+		return err;
+	}
+	args->vm_id = id;
+	return 0;
+}
+
+/**
+ * vxe_vm_destroy_ioctl() - DRM_IOCTL_XE_VM_DESTROY
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_vm_destroy
+ * @file: the DRM file owning the VM
+ *
+ * Destroys the VM, also while the GPU still maps process memory through
+ * it: its ranges are unmapped and removed.
+ *
+ * Return: 0, -EINVAL for a non-zero pad or reserved field, -ENOENT for an
+ * id this file does not own.
+ */
+int vxe_vm_destroy_ioctl(struct drm_device *dev, void *data,
+			 struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct vxe_file *vf = file->driver_priv;
+	struct drm_xe_vm_destroy *args = data;
+	struct vxe_vm *vm;
+
+	if (VXE_IOCTL_DBG(vxe, args->pad) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]))
+		return -EINVAL;
+
+	mutex_lock(&vf->lock);
+	vm = xa_erase(&vf->vms, args->vm_id);
+	mutex_unlock(&vf->lock);
+	if (VXE_IOCTL_DBG(vxe, !vm))
+		return -ENOENT;
+	vxe_vm_destroy(vm);
+	return 0;
+}

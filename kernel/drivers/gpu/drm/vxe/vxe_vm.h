@@ -13,8 +13,15 @@
 
 #include "vxe_pt.h"
 
+struct drm_device;
+struct drm_file;
 struct mm_struct;
 struct vxe_device;
+
+/* VM modes, as DRM_IOCTL_XE_VM_CREATE sets them */
+#define VXE_VM_LR_MODE		BIT(0)
+#define VXE_VM_FAULT_MODE	BIT(1)
+#define VXE_VM_SCRATCH_PAGE	BIT(2)
 
 /**
  * struct vxe_svm_config - how a VM mirrors the CPU address space
@@ -71,6 +78,7 @@ struct vxe_vm_stats {
  *	callback, inside the notifier lock
  * @svm.gc.ranges: unmapped ranges waiting for removal
  * @svm.gc.work: the worker removing them
+ * @flags: %VXE_VM_LR_MODE, %VXE_VM_FAULT_MODE, %VXE_VM_SCRATCH_PAGE (uAPI VM_CREATE)
  * @wedged: TLB invalidation failed for good: GPU accesses fail with -EIO
  * @stats: counters
  * @nr_ranges: live ranges (for leak checks)
@@ -88,6 +96,7 @@ struct vxe_vm {
 			struct work_struct work;
 		} gc;
 	} svm;
+	u32 flags;
 	bool wedged;
 	struct vxe_vm_stats stats;
 	atomic_t nr_ranges;
@@ -131,7 +140,12 @@ extern const struct vxe_svm_config vxe_svm_default_config;
 
 struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
 			     const struct vxe_svm_config *cfg);
+struct vxe_vm *vxe_vm_create_mode(struct vxe_device *vxe, u32 flags);
 void vxe_vm_destroy(struct vxe_vm *vm);
+int vxe_vm_create_ioctl(struct drm_device *dev, void *data,
+			struct drm_file *file);
+int vxe_vm_destroy_ioctl(struct drm_device *dev, void *data,
+			 struct drm_file *file);
 int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		   bool write);
 int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
