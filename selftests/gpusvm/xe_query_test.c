@@ -23,27 +23,7 @@
 #include <drm/xe_drm.h>
 
 #include "kselftest_harness.h"
-
-/* The first DRM node under PREFIX0..15 driven by "xe", or -1. */
-static int open_xe(const char *prefix, int first)
-{
-	char path[64], name[16];
-	int i, fd;
-
-	for (i = first; i < first + 16; i++) {
-		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "%s%d", prefix, i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "xe"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
+#include "xe_open.h"
 
 /* One query: returns 0 or -errno; *buf (malloc'd) holds the answer. */
 static int query(int fd, __u32 id, void **buf, __u32 *size)
@@ -81,7 +61,7 @@ FIXTURE_SETUP(xe)
 	__u32 size;
 	void *buf;
 
-	self->fd = open_xe("/dev/dri/card", 0);
+	self->fd = xe_open_card();
 	if (self->fd < 0)
 		SKIP(return, "no DRM device driven by \"xe\"");
 	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_CONFIG, &buf, &size));
@@ -307,7 +287,7 @@ TEST(render_node)
 	struct drm_xe_query_config *c;
 	__u32 size;
 	void *buf;
-	int fd = open_xe("/dev/dri/renderD", 128);
+	int fd = xe_open_node("/dev/dri/renderD", 128);
 
 	if (fd < 0)
 		SKIP(return, "no render node driven by \"xe\"");

@@ -19,31 +19,11 @@
 #include <drm/xe_drm.h>
 
 #include "kselftest_harness.h"
+#include "xe_open.h"
 
 #define LR	DRM_XE_VM_CREATE_FLAG_LR_MODE
 #define FAULT	DRM_XE_VM_CREATE_FLAG_FAULT_MODE
 #define SCRATCH	DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE
-
-/* The first DRM primary node driven by "xe", or -1. */
-static int open_xe(void)
-{
-	char path[64], name[16];
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "xe"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 static int vm_create(int fd, struct drm_xe_vm_create *c)
 {
@@ -63,7 +43,7 @@ FIXTURE(vm) {
 
 FIXTURE_SETUP(vm)
 {
-	self->fd = open_xe();
+	self->fd = xe_open_card();
 	if (self->fd < 0)
 		SKIP(return, "no DRM device driven by \"xe\"");
 }
@@ -135,7 +115,7 @@ TEST_F(vm, destroy_checks)
 TEST_F(vm, ids_are_per_file)
 {
 	struct drm_xe_vm_create c = { .flags = LR | FAULT };
-	int other = open_xe();
+	int other = xe_open_card();
 
 	ASSERT_GE(other, 0);
 	ASSERT_EQ(0, vm_create(self->fd, &c));
@@ -147,7 +127,7 @@ TEST_F(vm, ids_are_per_file)
 /* VMs a file still owns go with its last close (IGT leaves them so). */
 TEST(close_with_live_vms)
 {
-	int i, fd = open_xe();
+	int i, fd = xe_open_card();
 
 	if (fd < 0)
 		SKIP(return, "no DRM device driven by \"xe\"");
@@ -167,7 +147,7 @@ TEST(close_with_live_vms)
  */
 TEST(exit_with_live_fault_vms)
 {
-	int status, fd = open_xe();
+	int status, fd = xe_open_card();
 	pid_t pid;
 
 	if (fd < 0)
@@ -176,7 +156,7 @@ TEST(exit_with_live_fault_vms)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		int i, fd = open_xe();
+		int i, fd = xe_open_card();
 
 		for (i = 0; i < 4; i++) {
 			struct drm_xe_vm_create c = { .flags = LR | FAULT };

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Finding an Xe device the way IGT does: open each DRM node and ask its
+ * driver's name (DRM_IOCTL_VERSION); vxe's is "xe", as real Xe's.
+ */
+#ifndef XE_OPEN_H
+#define XE_OPEN_H
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+
+/* The first DRM node PREFIX<first>..PREFIX<first + 15> driven by "xe", or -1. */
+static inline int xe_open_node(const char *prefix, int first)
+{
+	char path[64], name[16];
+	int i, fd;
+
+	for (i = first; i < first + 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "%s%d", prefix, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "xe"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* The first primary node (/dev/dri/cardN) driven by "xe", or -1. */
+static inline int xe_open_card(void)
+{
+	return xe_open_node("/dev/dri/card", 0);
+}
+
+#endif
