@@ -16,7 +16,9 @@
 #include <drm/drm_managed.h>
 #include <kunit/visibility.h>
 
+#include "vxe_bo.h"
 #include "vxe_device.h"
+#include "vxe_exec_queue.h"
 #include "vxe_pt.h"
 #include "vxe_query.h"
 #include "vxe_vm.h"
@@ -36,7 +38,20 @@ DEFINE_DRM_GEM_FOPS(vxe_fops);
 static const struct drm_ioctl_desc vxe_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XE_DEVICE_QUERY, vxe_query_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(XE_VM_CREATE, vxe_vm_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_GEM_CREATE, vxe_gem_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_GEM_MMAP_OFFSET, vxe_gem_mmap_offset_ioctl,
+			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(XE_VM_DESTROY, vxe_vm_destroy_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_VM_BIND, vxe_vm_bind_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_EXEC_QUEUE_CREATE, vxe_exec_queue_create_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_EXEC_QUEUE_DESTROY, vxe_exec_queue_destroy_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_EXEC_QUEUE_GET_PROPERTY,
+			  vxe_exec_queue_get_property_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_EXEC, vxe_exec_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_WAIT_USER_FENCE, vxe_wait_user_fence_ioctl,
+			  DRM_RENDER_ALLOW),
 };
 
 static int vxe_open(struct drm_device *drm, struct drm_file *file)
@@ -47,17 +62,23 @@ static int vxe_open(struct drm_device *drm, struct drm_file *file)
 		return -ENOMEM;
 	mutex_init(&vf->lock);
 	xa_init_flags(&vf->vms, XA_FLAGS_ALLOC1);
+	xa_init_flags(&vf->queues, XA_FLAGS_ALLOC1);
 	file->driver_priv = vf;
 	return 0;
 }
 
-/* The last close of a file destroys the VMs it still owns. */
+/*
+ * The last close of a file destroys the exec queues (cancelling their
+ * pending jobs) and the VMs it still owns.
+ */
 static void vxe_postclose(struct drm_device *drm, struct drm_file *file)
 {
 	struct vxe_file *vf = file->driver_priv;
 	struct vxe_vm *vm;
 	unsigned long id;
 
+	vxe_exec_queue_file_close(vf);
+	xa_destroy(&vf->queues);
 	xa_for_each(&vf->vms, id, vm) {
 		xa_erase(&vf->vms, id);
 		vxe_vm_destroy(vm);
@@ -74,6 +95,7 @@ static const struct drm_driver vxe_drm_driver = {
 	.num_ioctls = ARRAY_SIZE(vxe_ioctls),
 	.open = vxe_open,
 	.postclose = vxe_postclose,
+	.debugfs_init = vxe_debugfs_init,
 	.fops = &vxe_fops,
 	.name = "xe",
 	.desc = "Virtual Xe: a mock Xe GPU for GPU SVM testing",
@@ -121,6 +143,15 @@ struct vxe_device *vxe_device_create(struct device *parent)
 	vxe->info.engines[vxe->info.num_engines++] =
 		(struct drm_xe_engine_class_instance){ .engine_class = DRM_XE_ENGINE_CLASS_COPY };
 
+	init_waitqueue_head(&vxe->ufence_wq);
+	INIT_LIST_HEAD(&vxe->vms);
+	err = drmm_mutex_init(&vxe->drm, &vxe->vms_lock);
+	if (err)
+		return ERR_PTR(err);
+	err = vxe_ttm_init(vxe);
+	if (err)
+		return ERR_PTR(err);
+
 	vxe->wq = alloc_ordered_workqueue("vxe-gc", WQ_MEM_RECLAIM);
 	if (!vxe->wq)
 		return ERR_PTR(-ENOMEM);
@@ -133,16 +164,42 @@ struct vxe_device *vxe_device_create(struct device *parent)
 EXPORT_SYMBOL_IF_KUNIT(vxe_device_create);
 
 /**
+ * vxe_mem_kmap() - map the byte behind a translated device address
+ * @vxe: the device
+ * @x: the translation: a DMA address of system memory
+ *
+ * The mock GPU reaches system memory as a DMA master would: at the DMA
+ * address its page tables hold, which the DMA API handed out.  Device
+ * memory (%VXE_PTE_DM) is not there yet.  Undo with kunmap_local() on the
+ * returned address.
+ *
+ * Context: atomic allowed (kmap_local_page()); called with the page-table
+ * lock held.
+ * Return: the kernel address of the byte, or NULL for an address the
+ * device cannot reach.
+ */
+void *vxe_mem_kmap(struct vxe_device *vxe, const struct vxe_pt_xlate *x)
+{
+	phys_addr_t phys;
+
+	if (x->pte & VXE_PTE_DM)
+		return NULL;
+
+	phys = dma_to_phys(vxe->drm.dev, x->addr);
+	if (!pfn_valid(PHYS_PFN(phys)))
+		return NULL;
+	return kmap_local_page(pfn_to_page(PHYS_PFN(phys))) +
+	       offset_in_page(phys);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_mem_kmap);
+
+/**
  * vxe_mem_copy() - the mock GPU's memory port: access a device address
  * @priv: the &struct vxe_device
- * @x: the translation: a DMA address of system memory
+ * @x: the translation (see vxe_mem_kmap())
  * @buf: the CPU-side buffer
  * @len: number of bytes, within one 4K page
  * @write: copy from @buf to memory
- *
- * The mock GPU accesses system memory as a DMA master would: at the DMA
- * address its page tables hold, which the DMA API handed out.  Device
- * memory (%VXE_PTE_DM) is not there yet.
  *
  * Context: called with the page-table lock held; does not sleep.
  * Return: 0, or -EIO for an address the device cannot reach.
@@ -150,23 +207,14 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_device_create);
 int vxe_mem_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,
 		 size_t len, bool write)
 {
-	struct vxe_device *vxe = priv;
-	phys_addr_t phys;
-	struct page *page;
-	void *vaddr;
+	void *vaddr = vxe_mem_kmap(priv, x);
 
-	if (x->pte & VXE_PTE_DM)
+	if (!vaddr)
 		return -EIO;
-
-	phys = dma_to_phys(vxe->drm.dev, x->addr);
-	if (!pfn_valid(PHYS_PFN(phys)))
-		return -EIO;
-	page = pfn_to_page(PHYS_PFN(phys));
-	vaddr = kmap_local_page(page);
 	if (write)
-		memcpy(vaddr + offset_in_page(phys), buf, len);
+		memcpy(vaddr, buf, len);
 	else
-		memcpy(buf, vaddr + offset_in_page(phys), len);
+		memcpy(buf, vaddr, len);
 	kunmap_local(vaddr);
 	return 0;
 }

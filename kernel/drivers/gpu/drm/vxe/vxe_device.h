@@ -12,9 +12,13 @@
 #include <drm/drm_print.h>
 #include <uapi/drm/xe_drm.h>
 
+#include <linux/wait.h>
+#include <drm/ttm/ttm_device.h>
+
 #include "vxe_inject.h"
 
 struct device;
+struct drm_minor;
 struct vxe_pt_xlate;
 
 /* Engines a vxe device can have (render and copy on GT 0 today). */
@@ -60,6 +64,15 @@ struct vxe_info {
  * @info: identity and engines, as DEVICE_QUERY reports them
  * @wq: ordered workqueue for the SVM garbage collectors of its VMs
  * @nr_vms: live VMs (for leak checks)
+ * @ttm: the TTM device managing its buffer objects
+ * @ufence_wq: woken whenever a user fence may have been written
+ *	(DRM_IOCTL_XE_WAIT_USER_FENCE waits on it)
+ * @stats: device-wide counters, as Xe's per-GT stats (one GT)
+ * @stats.svm_pagefault_count: GPU page faults served in CPU-address mirrors
+ * @stats.tlb_inval_count: TLB invalidations issued
+ * @vms_lock: protects @vms
+ * @vms: every VM of the device (debugfs lists them)
+ * @nr_queues: live exec queues (for leak checks)
  */
 struct vxe_device {
 	struct drm_device drm;
@@ -67,17 +80,43 @@ struct vxe_device {
 	struct vxe_info info;
 	struct workqueue_struct *wq;
 	atomic_t nr_vms;
+	struct ttm_device ttm;
+	wait_queue_head_t ufence_wq;
+	struct {
+		atomic64_t svm_pagefault_count;
+		atomic64_t tlb_inval_count;
+	} stats;
+	struct mutex vms_lock; /* protects vms */
+	struct list_head vms;
+	atomic_t nr_queues;
 };
 
 /**
  * struct vxe_file - what one open file of a vxe device owns
- * @lock: serialises @vms between VM_CREATE, VM_DESTROY and the close
+ * @lock: serialises @vms and @queues between their create and destroy
+ *	ioctls and the close
  * @vms: its VMs by id (from 1)
+ * @queues: its exec queues by id (from 1)
  */
 struct vxe_file {
-	struct mutex lock; /* protects @vms: see above */
+	struct mutex lock; /* protects @vms, @queues: see above */
 	struct xarray vms;
+	struct xarray queues;
 };
+
+/**
+ * vxe_mem_region_mask() - the memory regions of a device
+ * @vxe: the device
+ *
+ * Bit N is region instance N of the MEM_REGIONS query: system memory only
+ * until the VRAM region lands.
+ *
+ * Return: the mask.
+ */
+static inline u32 vxe_mem_region_mask(struct vxe_device *vxe)
+{
+	return BIT(0);
+}
 
 /**
  * to_vxe_device() - the vxe device of a DRM device
@@ -93,6 +132,8 @@ static inline struct vxe_device *to_vxe_device(struct drm_device *drm)
 struct vxe_device *vxe_device_create(struct device *parent);
 int vxe_register_devices(void);
 void vxe_unregister_devices(void);
+void *vxe_mem_kmap(struct vxe_device *vxe, const struct vxe_pt_xlate *x);
+void vxe_debugfs_init(struct drm_minor *minor);
 int vxe_mem_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,
 		 size_t len, bool write);
 

@@ -304,27 +304,24 @@ static bool vxe_svm_range_unmapped(struct drm_gpusvm_range *r)
 	return flags.unmapped;
 }
 
-/**
- * vxe_svm_handle_fault() - serve a GPU page fault
- * @vm: the VM
- * @addr: the faulting GPU virtual address (the same CPU address)
- *
- * Context: the VM lock.
- * Return: 0 once the GPU maps @addr; -EINVAL outside the mirror; -EFAULT
- * when the CPU maps nothing there (or the process exited); -EPERM for a
- * read-only CPU mapping; -EBUSY when invalidations kept racing; -ENOMEM or
- * an injected backend error.
+/*
+ * Make the GPU map the range around @addr, inside [@vma_start, @vma_end):
+ * find or create it, collect its pages, bind it; start over when the
+ * pages went meanwhile, a bounded number of times.  *@range_end tells
+ * where the range ends (the next address a prefetch loop visits).
  */
-int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr)
+static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
+			    u64 vma_end, u64 *range_end)
 {
 	struct drm_gpusvm_ctx ctx = {
 		.check_pages_threshold = vm->svm.cfg.check_pages_threshold,
 	};
+	u64 win_start = max(vma_start, vm->svm.cfg.mirror_start);
+	u64 win_end = min(vma_end, vm->svm.cfg.mirror_end);
 	struct drm_gpusvm_range *r;
 	int err = -EBUSY, tries;
 
 	lockdep_assert_held(&vm->lock);
-	atomic_inc(&vm->stats.faults);
 
 	/* Unmapped ranges would be found again: remove them first. */
 	vxe_svm_garbage_collector(vm);
@@ -334,13 +331,13 @@ int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr)
 			atomic_inc(&vm->stats.fault_retries);
 
 		r = drm_gpusvm_range_find_or_insert(&vm->svm.gpusvm, addr,
-						    vm->svm.cfg.mirror_start,
-						    vm->svm.cfg.mirror_end,
-						    &ctx);
+						    win_start, win_end, &ctx);
 		if (IS_ERR(r)) {
 			err = PTR_ERR(r);
 			break;
 		}
+		if (range_end)
+			*range_end = drm_gpusvm_range_end(r);
 		if (vxe_svm_range_unmapped(r)) {
 			/* Unmapped since the collection above: again. */
 			vxe_svm_garbage_collector(vm);
@@ -359,12 +356,101 @@ int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr)
 		if (err != -EAGAIN)
 			break;
 	}
+	return err == -EAGAIN ? -EBUSY : err;
+}
 
+/**
+ * vxe_svm_handle_fault() - serve a GPU page fault in a CPU-address mirror
+ * @vm: the VM
+ * @addr: the faulting GPU virtual address (the same CPU address)
+ * @vma_start: start of the mirror VMA containing @addr
+ * @vma_end: end of that VMA (exclusive): ranges stay inside it
+ *
+ * Counted in the VM's and the device's SVM page-fault statistics.
+ *
+ * Context: the VM lock.
+ * Return: 0 once the GPU maps @addr; -EINVAL outside the mirror; -EFAULT
+ * when the CPU maps nothing there (or the process exited); -EPERM for a
+ * read-only CPU mapping; -EBUSY when invalidations kept racing; -ENOMEM or
+ * an injected backend error.
+ */
+int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr, u64 vma_start,
+			 u64 vma_end)
+{
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	atomic_inc(&vm->stats.faults);
+	atomic64_inc(&vm->vxe->stats.svm_pagefault_count);
+
+	err = vxe_svm_populate(vm, addr, vma_start, vma_end, NULL);
 	if (err) {
 		atomic_inc(&vm->stats.fault_errors);
 		drm_dbg_driver(&vm->vxe->drm, "vxe: GPU fault at %#llx: %d\n",
 			       addr, err);
 	}
-	return err == -EAGAIN ? -EBUSY : err;
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_handle_fault);
+
+/**
+ * vxe_svm_prefetch() - map a CPU-address mirror interval before the GPU
+ *	touches it (VM_BIND PREFETCH)
+ * @vm: the VM
+ * @start: first address, page aligned
+ * @end: end (exclusive)
+ * @vma_start: start of the mirror VMA containing [@start, @end)
+ * @vma_end: its end
+ *
+ * Creates, populates and binds every range of the interval, so GPU
+ * accesses there do not fault.  Addresses the CPU does not map are
+ * skipped (nothing to prefetch), as a fault there would fail.
+ *
+ * Context: the VM lock.
+ * Return: 0, or the first error other than a hole in the CPU mappings.
+ */
+int vxe_svm_prefetch(struct vxe_vm *vm, u64 start, u64 end, u64 vma_start,
+		     u64 vma_end)
+{
+	u64 addr = start;
+
+	lockdep_assert_held(&vm->lock);
+
+	while (addr < end) {
+		u64 next = addr + PAGE_SIZE;
+		int err;
+
+		err = vxe_svm_populate(vm, addr, vma_start, vma_end, &next);
+		if (err == -EFAULT || err == -ENOENT)
+			next = addr + PAGE_SIZE;
+		else if (err)
+			return err;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		addr = max(next, addr + PAGE_SIZE);
+	}
+	return 0;
+}
+
+/**
+ * vxe_svm_has_mapping() - does the VM have SVM ranges in an interval?
+ * @vm: the VM
+ * @start: start of the interval
+ * @end: end (exclusive)
+ *
+ * Collects garbage first: ranges the CPU unmapped do not count, so once
+ * the process has unmapped all the memory the GPU touched, the answer is
+ * false at once.
+ *
+ * Context: the VM lock.
+ * Return: true when a range overlaps [@start, @end).
+ */
+bool vxe_svm_has_mapping(struct vxe_vm *vm, u64 start, u64 end)
+{
+	lockdep_assert_held(&vm->lock);
+
+	if (!(vm->flags & VXE_VM_FAULT_MODE))
+		return false;
+	vxe_svm_garbage_collector(vm);
+	return drm_gpusvm_has_mapping(&vm->svm.gpusvm, start, end);
+}

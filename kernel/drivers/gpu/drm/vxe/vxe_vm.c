@@ -22,10 +22,28 @@
 /* GPU page faults on one access before it is a fault storm. */
 #define VXE_ACCESS_MAX_FAULTS	8
 
+static void vxe_vm_free(struct drm_gpuvm *gpuvm)
+{
+	struct vxe_vm *vm = container_of(gpuvm, struct vxe_vm, gpuvm);
+
+	mutex_lock(&vm->vxe->vms_lock);
+	list_del(&vm->link);
+	mutex_unlock(&vm->vxe->vms_lock);
+	vxe_pt_fini(&vm->pt);
+	atomic_dec(&vm->vxe->nr_vms);
+	mutex_destroy(&vm->lock);
+	kfree(vm);
+}
+
+static const struct drm_gpuvm_ops vxe_gpuvm_ops = {
+	.vm_free = vxe_vm_free,
+};
+
 static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 				      struct mm_struct *mm,
 				      const struct vxe_svm_config *cfg)
 {
+	struct drm_gem_object *r_obj;
 	struct vxe_vm *vm;
 	int err;
 
@@ -42,14 +60,29 @@ static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 	if (err)
 		goto err_free;
 
+	r_obj = drm_gpuvm_resv_object_alloc(&vxe->drm);
+	if (!r_obj) {
+		err = -ENOMEM;
+		goto err_pt;
+	}
+	/* From here on, the last reference frees the VM (vxe_vm_free()). */
+	drm_gpuvm_init(&vm->gpuvm, "vxe", 0, &vxe->drm, r_obj, 0,
+		       1ULL << VXE_VA_BITS, 0, 0, &vxe_gpuvm_ops);
+	drm_gem_object_put(r_obj);
+	atomic_inc(&vxe->nr_vms);
+	mutex_lock(&vxe->vms_lock);
+	list_add_tail(&vm->link, &vxe->vms);
+	mutex_unlock(&vxe->vms_lock);
+
 	/* Only a fault-mode VM mirrors the process (SVM). */
 	if (flags & VXE_VM_FAULT_MODE) {
 		err = vxe_svm_init(vm, mm);
-		if (err)
-			goto err_pt;
+		if (err) {
+			vm->closed = true;
+			vxe_vm_put(vm);
+			return ERR_PTR(err);
+		}
 	}
-
-	atomic_inc(&vxe->nr_vms);
 	return vm;
 
 err_pt:
@@ -67,14 +100,28 @@ err_free:
  * @cfg: how to mirror it, or NULL for &vxe_svm_default_config
  *
  * The VM is in long-running fault mode (%VXE_VM_LR_MODE |
- * %VXE_VM_FAULT_MODE), the only mode with shared virtual memory.
+ * %VXE_VM_FAULT_MODE), the only mode with shared virtual memory, and
+ * mirrors the CPU over the whole window of @cfg (as a VM_BIND with
+ * %DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR would).
  *
  * Return: the VM, or an ERR_PTR().
  */
 struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
 			     const struct vxe_svm_config *cfg)
 {
-	return __vxe_vm_create(vxe, VXE_VM_LR_MODE | VXE_VM_FAULT_MODE, mm, cfg);
+	struct vxe_vm *vm;
+	int err;
+
+	vm = __vxe_vm_create(vxe, VXE_VM_LR_MODE | VXE_VM_FAULT_MODE, mm, cfg);
+	if (IS_ERR(vm))
+		return vm;
+	err = vxe_vm_bind_mirror(vm, vm->svm.cfg.mirror_start,
+				 vm->svm.cfg.mirror_end);
+	if (err) {
+		vxe_vm_destroy(vm);
+		return ERR_PTR(err);
+	}
+	return vm;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_create);
 
@@ -84,7 +131,8 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_create);
  * @flags: %VXE_VM_LR_MODE, %VXE_VM_FAULT_MODE, %VXE_VM_SCRATCH_PAGE,
  *	already checked against each other
  *
- * A fault-mode VM mirrors the calling process (current->mm).
+ * A fault-mode VM mirrors the calling process (current->mm) where
+ * userspace binds CPU-address mirrors.
  *
  * Return: the VM, or an ERR_PTR().
  */
@@ -96,24 +144,99 @@ struct vxe_vm *vxe_vm_create_mode(struct vxe_device *vxe, u32 flags)
 }
 
 /**
- * vxe_vm_destroy() - destroy a GPU VM
+ * vxe_vm_close() - close a VM: unbind everything, stop mirroring
  * @vm: the VM
  *
- * Zaps and removes every range (the GPU must be idle), then frees the page
- * tables.
+ * Removes every VMA (zapping BO bindings), zaps and removes every SVM
+ * range and finalizes the drm_gpusvm.  The VM stays allocated while
+ * references remain (exec queues, BOs private to it), but binds are
+ * refused and GPU accesses fail with -EIO.  Idempotent.
  */
-void vxe_vm_destroy(struct vxe_vm *vm)
+void vxe_vm_close(struct vxe_vm *vm)
 {
+	mutex_lock(&vm->lock);
+	if (vm->closed) {
+		mutex_unlock(&vm->lock);
+		return;
+	}
+	vxe_vm_unbind_all(vm);
+	WRITE_ONCE(vm->closed, true);
+	mutex_unlock(&vm->lock);
+
 	if (vm->flags & VXE_VM_FAULT_MODE)
 		vxe_svm_close(vm);
 	WARN(atomic_read(&vm->nr_ranges), "vxe: %d SVM ranges leaked\n",
 	     atomic_read(&vm->nr_ranges));
-	vxe_pt_fini(&vm->pt);
-	atomic_dec(&vm->vxe->nr_vms);
-	mutex_destroy(&vm->lock);
-	kfree(vm);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_close);
+
+/**
+ * vxe_vm_destroy() - close a VM and drop the creator's reference
+ * @vm: the VM
+ *
+ * The GPU must be idle: the page tables go with the last reference.
+ */
+void vxe_vm_destroy(struct vxe_vm *vm)
+{
+	vxe_vm_close(vm);
+	vxe_vm_put(vm);
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_destroy);
+
+/**
+ * vxe_file_vm_get() - look up a VM of an open file
+ * @vf: the file
+ * @id: the VM id
+ *
+ * Return: the VM with a reference (vxe_vm_put() it), or NULL.
+ */
+struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id)
+{
+	struct vxe_vm *vm;
+
+	mutex_lock(&vf->lock);
+	vm = xa_load(&vf->vms, id);
+	if (vm)
+		vxe_vm_get(vm);
+	mutex_unlock(&vf->lock);
+	return vm;
+}
+
+/**
+ * vxe_vm_handle_fault() - serve a GPU page fault
+ * @vm: the VM
+ * @addr: the faulting GPU virtual address
+ *
+ * As Xe's fault handler: find the VMA; a CPU-address mirror goes to the
+ * SVM fault handler, a BO binding is bound (again: after its BO moved).
+ *
+ * Context: process context; takes the VM lock.
+ * Return: 0 once @addr is mapped; -EFAULT outside any VMA; -EIO on a closed
+ * VM; an error of the handler.
+ */
+int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
+{
+	struct drm_gpuva *va;
+	int err;
+
+	mutex_lock(&vm->lock);
+	if (vm->closed) {
+		err = -EIO;
+		goto out;
+	}
+	va = drm_gpuva_find_first(&vm->gpuvm, addr, 1);
+	if (!va)
+		err = -EFAULT;
+	else if (vxe_vma_is_mirror(to_vxe_vma(va)))
+		err = vxe_svm_handle_fault(vm, addr, va->va.addr,
+					   va->va.addr + va->va.range);
+	else
+		err = vxe_vma_bind_bo(vm, to_vxe_vma(va));
+out:
+	mutex_unlock(&vm->lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_handle_fault);
 
 /**
  * vxe_vm_tlb_invalidate() - invalidate the GPU TLB for a range
@@ -135,6 +258,7 @@ int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
 	KUNIT_STATIC_STUB_REDIRECT(vxe_vm_tlb_invalidate, vm, start, end);
 
 	atomic_inc(&vm->stats.tlb_invalidations);
+	atomic64_inc(&vm->vxe->stats.tlb_inval_count);
 	for (i = 0; i < 2 * VXE_TLB_INVAL_TRIES; i++) {
 		err = i < VXE_TLB_INVAL_TRIES ?
 			vxe_pt_tlb_invalidate(&vm->pt, start, end) :
@@ -153,12 +277,16 @@ int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_tlb_invalidate);
 
 /**
- * vxe_gpu_access() - the GPU reads or writes memory at a virtual address
+ * vxe_gpu_access_fn() - the GPU accesses memory at a virtual address
  * @vm: the VM
  * @gva: GPU virtual address
- * @buf: data to write, or where to read to
+ * @buf: data to write, or where to read to (passed to @copy)
  * @len: number of bytes
- * @write: write rather than read
+ * @write: write rather than read (a write needs a writable GPU mapping)
+ * @copy: carries out the access of one translated piece, with the
+ *	page-table lock held (vxe_mem_copy() for plain reads and writes; an
+ *	engine passes its own for atomics)
+ * @priv: passed to @copy
  *
  * What an engine of the mock GPU does for every memory access: translate
  * through the TLB and page tables; on a miss, raise a GPU page fault into
@@ -168,20 +296,20 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_tlb_invalidate);
  * Return: 0; the fault handler's error when a fault cannot be served
  * (-EFAULT outside any mapping, -EPERM for a read-only CPU mapping, ...);
  * -EACCES for a write through a read-only GPU mapping; -EFAULT after
- * repeated faults at one address; -EIO on a wedged VM.
+ * repeated faults at one address; -EIO on a wedged VM; an error of @copy.
  */
-int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
-		   bool write)
+int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+		      bool write, vxe_pt_copy_fn copy, void *priv)
 {
 	unsigned int faults = 0;
 	u64 fault_va, last_fault = U64_MAX;
 	int err;
 
 	for (;;) {
-		if (READ_ONCE(vm->wedged))
+		if (READ_ONCE(vm->wedged) || READ_ONCE(vm->closed))
 			return -EIO;
-		err = vxe_pt_access(&vm->pt, gva, buf, len, write,
-				    vxe_mem_copy, vm->vxe, &fault_va);
+		err = vxe_pt_access(&vm->pt, gva, buf, len, write, copy, priv,
+				    &fault_va);
 		if (err != -ENOENT)
 			return err;
 
@@ -195,15 +323,36 @@ int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 			return -EFAULT;
 		last_fault = fault_va;
 
-		/* Without fault mode a miss is fatal: nothing fills the tables. */
-		if (!(vm->flags & VXE_VM_FAULT_MODE))
-			return -EFAULT;
-		mutex_lock(&vm->lock);
-		err = vxe_svm_handle_fault(vm, fault_va);
-		mutex_unlock(&vm->lock);
+		/*
+		 * Mirrors fault in fault mode only (nothing else creates
+		 * them); a BO binding zapped by a move of its BO is bound
+		 * again in any mode, as Xe revalidates before an exec.
+		 */
+		err = vxe_vm_handle_fault(vm, fault_va);
 		if (err)
 			return err;
 	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_gpu_access_fn);
+
+/**
+ * vxe_gpu_access() - the GPU reads or writes memory at a virtual address
+ * @vm: the VM
+ * @gva: GPU virtual address
+ * @buf: data to write, or where to read to
+ * @len: number of bytes
+ * @write: write rather than read
+ *
+ * vxe_gpu_access_fn() with the plain memory port, vxe_mem_copy().
+ *
+ * Context: process context, not holding the VM lock; may sleep.
+ * Return: as vxe_gpu_access_fn().
+ */
+int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+		   bool write)
+{
+	return vxe_gpu_access_fn(vm, gva, buf, len, write, vxe_mem_copy,
+				 vm->vxe);
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_gpu_access);
 

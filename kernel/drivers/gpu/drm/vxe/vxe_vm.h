@@ -10,13 +10,16 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <drm/drm_gpusvm.h>
+#include <drm/drm_gpuvm.h>
 
 #include "vxe_pt.h"
 
 struct drm_device;
 struct drm_file;
 struct mm_struct;
+struct vxe_bo;
 struct vxe_device;
+struct vxe_file;
 
 /* VM modes, as DRM_IOCTL_XE_VM_CREATE sets them */
 #define VXE_VM_LR_MODE		BIT(0)
@@ -66,9 +69,12 @@ struct vxe_vm_stats {
 
 /**
  * struct vxe_vm - a GPU VM of the virtual Xe
+ * @gpuvm: the GPU VA space: its VMAs (BO bindings and CPU-address mirrors),
+ *	its reservation object, and the reference count of the VM
  * @vxe: the device
- * @lock: the VM lock: faults, range insertion and removal, garbage
- *	collection.  Outside the drm_gpusvm notifier lock and the mmap lock.
+ * @lock: the VM lock: VM_BIND, faults, range insertion and removal,
+ *	garbage collection, close.  Outside the reservation locks of BOs (and
+ *	of the VM), the drm_gpusvm notifier lock and the mmap lock.
  * @pt: the GPU page tables and TLB
  * @svm: shared virtual memory state
  * @svm.gpusvm: the drm_gpusvm mirroring the process
@@ -80,10 +86,14 @@ struct vxe_vm_stats {
  * @svm.gc.work: the worker removing them
  * @flags: %VXE_VM_LR_MODE, %VXE_VM_FAULT_MODE, %VXE_VM_SCRATCH_PAGE (uAPI VM_CREATE)
  * @wedged: TLB invalidation failed for good: GPU accesses fail with -EIO
+ * @closed: destroyed by userspace (or its file closed): no more binds,
+ *	GPU accesses fail with -EIO.  Set under @lock.
  * @stats: counters
  * @nr_ranges: live ranges (for leak checks)
+ * @link: in &vxe_device.vms (its vms_lock)
  */
 struct vxe_vm {
+	struct drm_gpuvm gpuvm;
 	struct vxe_device *vxe;
 	struct mutex lock; /* the VM lock, see the kernel-doc above */
 	struct vxe_pt pt;
@@ -98,8 +108,10 @@ struct vxe_vm {
 	} svm;
 	u32 flags;
 	bool wedged;
+	bool closed;
 	struct vxe_vm_stats stats;
 	atomic_t nr_ranges;
+	struct list_head link;
 };
 
 /**
@@ -136,23 +148,112 @@ static inline struct vxe_vm *gpusvm_to_vm(struct drm_gpusvm *gpusvm)
 	return container_of(gpusvm, struct vxe_vm, svm.gpusvm);
 }
 
+/* VMA flags, in the driver bits of &drm_gpuva.flags */
+#define VXE_VMA_CPU_ADDR_MIRROR	(DRM_GPUVA_USERBITS << 0)
+#define VXE_VMA_READ_ONLY	(DRM_GPUVA_USERBITS << 1)
+
+/**
+ * struct vxe_vma - a VMA of a vxe VM: a BO binding or a CPU-address mirror
+ * @gpuva: the drm_gpuvm VMA (@gpuva.gem.obj is the BO, NULL for a mirror)
+ * @pat_index: the PAT index it was bound with
+ * @bound: (BO VMAs) the GPU page tables map it.  Written under the VM
+ *	lock and the BO's reservation lock; read under either.
+ */
+struct vxe_vma {
+	struct drm_gpuva gpuva;
+	u16 pat_index;
+	bool bound;
+};
+
+/**
+ * to_vxe_vma() - the vxe VMA of a drm_gpuva
+ * @va: the drm_gpuva
+ *
+ * Return: the &struct vxe_vma embedding @va.
+ */
+static inline struct vxe_vma *to_vxe_vma(struct drm_gpuva *va)
+{
+	return container_of(va, struct vxe_vma, gpuva);
+}
+
+/**
+ * vxe_vma_is_mirror() - is a VMA a CPU-address mirror?
+ * @vma: the VMA
+ *
+ * Return: true for a mirror (DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR), false
+ * for a BO binding.
+ */
+static inline bool vxe_vma_is_mirror(const struct vxe_vma *vma)
+{
+	return vma->gpuva.flags & VXE_VMA_CPU_ADDR_MIRROR;
+}
+
+/**
+ * vxe_vm_get() - take a reference on a VM
+ * @vm: the VM
+ *
+ * Return: @vm.
+ */
+static inline struct vxe_vm *vxe_vm_get(struct vxe_vm *vm)
+{
+	drm_gpuvm_get(&vm->gpuvm);
+	return vm;
+}
+
+/**
+ * vxe_vm_put() - drop a reference on a VM; the last one frees it
+ * @vm: the VM
+ */
+static inline void vxe_vm_put(struct vxe_vm *vm)
+{
+	drm_gpuvm_put(&vm->gpuvm);
+}
+
+/**
+ * vxe_vm_resv() - the reservation object of a VM
+ * @vm: the VM
+ *
+ * Shared by the BOs private to the VM.
+ *
+ * Return: the &dma_resv.
+ */
+static inline struct dma_resv *vxe_vm_resv(struct vxe_vm *vm)
+{
+	return drm_gpuvm_resv(&vm->gpuvm);
+}
+
 extern const struct vxe_svm_config vxe_svm_default_config;
 
 struct vxe_vm *vxe_vm_create(struct vxe_device *vxe, struct mm_struct *mm,
 			     const struct vxe_svm_config *cfg);
 struct vxe_vm *vxe_vm_create_mode(struct vxe_device *vxe, u32 flags);
+void vxe_vm_close(struct vxe_vm *vm);
 void vxe_vm_destroy(struct vxe_vm *vm);
+struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id);
+int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr);
+int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
+		      struct drm_file *file);
+void vxe_vm_bo_invalidate(struct vxe_bo *bo);
+int vxe_vm_bind_mirror(struct vxe_vm *vm, u64 start, u64 end);
+int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma);
+void vxe_vm_unbind_all(struct vxe_vm *vm);
 int vxe_vm_create_ioctl(struct drm_device *dev, void *data,
 			struct drm_file *file);
 int vxe_vm_destroy_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *file);
+int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+		      bool write, vxe_pt_copy_fn copy, void *priv);
 int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		   bool write);
 int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
 
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm);
 void vxe_svm_close(struct vxe_vm *vm);
-int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr);
+int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr, u64 vma_start,
+			 u64 vma_end);
+int vxe_svm_prefetch(struct vxe_vm *vm, u64 start, u64 end, u64 vma_start,
+		     u64 vma_end);
+bool vxe_svm_has_mapping(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_garbage_collector(struct vxe_vm *vm);
 int vxe_svm_nr_notifiers(void);
 

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_ttm_helper.h>
+#include <drm/drm_gpuvm.h>
+#include <drm/drm_managed.h>
+#include <drm/ttm/ttm_range_manager.h>
+#include <drm/ttm/ttm_tt.h>
+#include <kunit/visibility.h>
+
+#include "vxe_bo.h"
+#include "vxe_device.h"
+#include "vxe_vm.h"
+#include <drm/drm_pagemap.h>
+
+/**
+ * DOC: vxe buffer objects
+ *
+ * GEM objects of vxe are TTM buffer objects, as Xe's are.  The device's
+ * &ttm_device has a system-memory placement: %TTM_PL_TT, pages from the
+ * TTM page pool, DMA-mapped for the device (the mock GPU reaches them at
+ * those DMA addresses, through its page tables).  A BO is populated when
+ * it is first validated into %TTM_PL_TT (a GPU bind, a CPU fault of an
+ * mmap); TTM may move it back to %TTM_PL_SYSTEM (swap-out), and then the
+ * GPU mappings of the BO are zapped (vxe_vm_bo_invalidate()): the next GPU
+ * access faults and binds it again.
+ *
+ * A BO created for a VM (&drm_xe_gem_create.vm_id) shares that VM's
+ * reservation object and can only be bound into it, as in Xe.
+ */
+
+static const struct ttm_place vxe_sys_place = {
+	.mem_type = TTM_PL_SYSTEM,
+};
+
+static struct ttm_placement vxe_sys_placement = {
+	.num_placement = 1,
+	.placement = &vxe_sys_place,
+};
+
+static struct ttm_tt *vxe_ttm_tt_create(struct ttm_buffer_object *tbo,
+					u32 page_flags)
+{
+	struct vxe_bo *bo = container_of(tbo, struct vxe_bo, ttm);
+	enum ttm_caching caching = ttm_cached;
+	struct ttm_tt *tt;
+
+	tt = kzalloc(sizeof(*tt), GFP_KERNEL);
+	if (!tt)
+		return NULL;
+	if (bo->cpu_caching == DRM_XE_GEM_CPU_CACHING_WC)
+		caching = ttm_write_combined;
+	/* With DMA addresses: the pool maps every page for the device. */
+	if (ttm_sg_tt_init(tt, tbo, page_flags, caching)) {
+		kfree(tt);
+		return NULL;
+	}
+	return tt;
+}
+
+static int vxe_ttm_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
+			       struct ttm_operation_ctx *ctx)
+{
+	return ttm_pool_alloc(&bdev->pool, tt, ctx);
+}
+
+static void vxe_ttm_tt_unpopulate(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	ttm_pool_free(&bdev->pool, tt);
+}
+
+static void vxe_ttm_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	ttm_tt_fini(tt);
+	kfree(tt);
+}
+
+static void vxe_ttm_evict_flags(struct ttm_buffer_object *tbo,
+				struct ttm_placement *placement)
+{
+	*placement = vxe_sys_placement;
+}
+
+static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
+			struct ttm_operation_ctx *ctx,
+			struct ttm_resource *new_mem, struct ttm_place *hop)
+{
+	struct ttm_resource *old = tbo->resource;
+
+	/* Leaving TT: the GPU must not use the pages any more. */
+	if (old && old->mem_type == TTM_PL_TT)
+		vxe_vm_bo_invalidate(container_of(tbo, struct vxe_bo, ttm));
+
+	/* SYSTEM and TT share the same pages: nothing to copy. */
+	if (!old || old->mem_type == TTM_PL_SYSTEM ||
+	    new_mem->mem_type == TTM_PL_SYSTEM) {
+		ttm_bo_move_null(tbo, new_mem);
+		return 0;
+	}
+	return ttm_bo_move_memcpy(tbo, ctx, new_mem);
+}
+
+static void vxe_ttm_swap_notify(struct ttm_buffer_object *tbo)
+{
+	vxe_vm_bo_invalidate(container_of(tbo, struct vxe_bo, ttm));
+}
+
+static const struct ttm_device_funcs vxe_ttm_funcs = {
+	.ttm_tt_create = vxe_ttm_tt_create,
+	.ttm_tt_populate = vxe_ttm_tt_populate,
+	.ttm_tt_unpopulate = vxe_ttm_tt_unpopulate,
+	.ttm_tt_destroy = vxe_ttm_tt_destroy,
+	.eviction_valuable = ttm_bo_eviction_valuable,
+	.evict_flags = vxe_ttm_evict_flags,
+	.move = vxe_ttm_move,
+	.swap_notify = vxe_ttm_swap_notify,
+};
+
+static void vxe_ttm_release(struct drm_device *drm, void *arg)
+{
+	struct vxe_device *vxe = to_vxe_device(drm);
+
+	ttm_range_man_fini(&vxe->ttm, TTM_PL_TT);
+	ttm_device_fini(&vxe->ttm);
+}
+
+/**
+ * vxe_ttm_init() - set up the TTM device of a vxe device
+ * @vxe: the device
+ *
+ * The TT placement covers all of system memory; TTM's own limits (and its
+ * shrinker) decide how much of it BOs may hold.  Torn down with the DRM
+ * device (drmm).
+ *
+ * Return: 0 or a negative errno.
+ */
+int vxe_ttm_init(struct vxe_device *vxe)
+{
+	struct drm_device *drm = &vxe->drm;
+	int err;
+
+	err = ttm_device_init(&vxe->ttm, &vxe_ttm_funcs, drm->dev,
+			      drm->anon_inode->i_mapping,
+			      drm->vma_offset_manager, false, false);
+	if (err)
+		return err;
+	err = ttm_range_man_init(&vxe->ttm, TTM_PL_TT, true, totalram_pages());
+	if (err) {
+		ttm_device_fini(&vxe->ttm);
+		return err;
+	}
+	return drmm_add_action_or_reset(drm, vxe_ttm_release, NULL);
+}
+
+static void vxe_gem_object_free(struct drm_gem_object *obj)
+{
+	ttm_bo_put(&gem_to_vxe_bo(obj)->ttm);
+}
+
+static const struct vm_operations_struct vxe_gem_vm_ops = {
+	.fault = ttm_bo_vm_fault,
+	.open = ttm_bo_vm_open,
+	.close = ttm_bo_vm_close,
+	.access = ttm_bo_vm_access,
+};
+
+static const struct drm_gem_object_funcs vxe_gem_object_funcs = {
+	.free = vxe_gem_object_free,
+	.mmap = drm_gem_ttm_mmap,
+	.vm_ops = &vxe_gem_vm_ops,
+};
+
+static void vxe_ttm_bo_destroy(struct ttm_buffer_object *tbo)
+{
+	struct vxe_bo *bo = container_of(tbo, struct vxe_bo, ttm);
+
+	drm_gem_object_release(&tbo->base);
+	if (bo->vm)
+		vxe_vm_put(bo->vm);
+	kfree(bo);
+}
+
+/**
+ * vxe_bo_create() - create a buffer object
+ * @vxe: the device
+ * @vm: the VM the BO is private to, or NULL
+ * @size: size in bytes, page aligned, not 0
+ * @cpu_caching: %DRM_XE_GEM_CPU_CACHING_WB or _WC
+ * @flags: %DRM_XE_GEM_CREATE_FLAG_* (recorded)
+ *
+ * The BO starts in %TTM_PL_SYSTEM, unpopulated; its GEM object has an mmap
+ * offset.
+ *
+ * Return: the BO, with one GEM reference, or an ERR_PTR().
+ */
+struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
+			     u64 size, u16 cpu_caching, u32 flags)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+	struct dma_resv *resv = NULL;
+	struct vxe_bo *bo;
+	int err;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->cpu_caching = cpu_caching;
+	bo->flags = flags;
+	bo->place.mem_type = TTM_PL_TT;
+	bo->placement.num_placement = 1;
+	bo->placement.placement = &bo->place;
+
+	drm_gem_private_object_init(&vxe->drm, &bo->ttm.base, size);
+	bo->ttm.base.funcs = &vxe_gem_object_funcs;
+	if (vm) {
+		bo->vm = vxe_vm_get(vm);
+		resv = vxe_vm_resv(vm);
+		dma_resv_lock(resv, NULL);
+	}
+
+	err = drm_gem_create_mmap_offset(&bo->ttm.base);
+	if (err)
+		goto err_release;
+
+	/* From here on, TTM owns the BO: errors go through the destroy. */
+	err = ttm_bo_init_reserved(&vxe->ttm, &bo->ttm, ttm_bo_type_device,
+				   &vxe_sys_placement, PAGE_SHIFT, &ctx, NULL,
+				   resv, vxe_ttm_bo_destroy);
+	if (vm)
+		dma_resv_unlock(resv);
+	if (err)
+		return ERR_PTR(err);
+	if (!vm)
+		dma_resv_unlock(bo->ttm.base.resv);
+	return bo;
+
+err_release:
+	if (vm)
+		dma_resv_unlock(resv);
+	vxe_ttm_bo_destroy(&bo->ttm);
+	return ERR_PTR(err);
+}
+
+/**
+ * vxe_bo_validate() - make a BO's pages resident for the GPU
+ * @bo: the BO
+ *
+ * Moves the BO into %TTM_PL_TT (populated and DMA-mapped).
+ *
+ * Context: the BO's reservation lock.
+ * Return: 0 or a negative errno (-ENOMEM, -ERESTARTSYS, ...).
+ */
+int vxe_bo_validate(struct vxe_bo *bo)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+
+	dma_resv_assert_held(bo->ttm.base.resv);
+	return ttm_bo_validate(&bo->ttm, &bo->placement, &ctx);
+}
+
+/**
+ * vxe_bo_dma_addrs() - device addresses of some pages of a BO
+ * @bo: the BO, validated
+ * @offset: byte offset of the first page, page aligned
+ * @npages: number of pages
+ * @addrs: one entry per page (order 0, system protocol)
+ *
+ * Context: the BO's reservation lock.
+ * Return: 0, -EINVAL beyond the BO, -EAGAIN when it is not in %TTM_PL_TT.
+ */
+int vxe_bo_dma_addrs(struct vxe_bo *bo, u64 offset, unsigned long npages,
+		     struct drm_pagemap_device_addr *addrs)
+{
+	struct ttm_tt *tt = bo->ttm.ttm;
+	pgoff_t first = offset >> PAGE_SHIFT;
+	unsigned long i;
+
+	dma_resv_assert_held(bo->ttm.base.resv);
+	if (first + npages > PFN_UP(bo->ttm.base.size))
+		return -EINVAL;
+	if (!bo->ttm.resource || bo->ttm.resource->mem_type != TTM_PL_TT ||
+	    !tt || !ttm_tt_is_populated(tt) || !tt->dma_address)
+		return -EAGAIN;
+	for (i = 0; i < npages; i++)
+		addrs[i] = drm_pagemap_device_addr_encode(tt->dma_address[first + i],
+							  DRM_INTERCONNECT_SYSTEM,
+							  0, DMA_BIDIRECTIONAL);
+	return 0;
+}
+
+#define VXE_GEM_CREATE_FLAGS	(DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING | \
+				 DRM_XE_GEM_CREATE_FLAG_SCANOUT | \
+				 DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM)
+
+/**
+ * vxe_gem_create_ioctl() - DRM_IOCTL_XE_GEM_CREATE
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_gem_create
+ * @file: the DRM file; the handle belongs to it
+ *
+ * Xe's checks and errnos: no extensions, zero pads, reserved fields and
+ * handle; a placement within the device's memory regions; known flags,
+ * NEEDS_VISIBLE_VRAM only with a VRAM placement; a page-aligned, non-zero
+ * size; cpu_caching WB or WC (WC for VRAM, not WB for scanout); a vm_id
+ * this file owns.
+ *
+ * Return: 0, -EINVAL for a broken rule, -ENOENT for an unknown VM,
+ * -ENOMEM.
+ */
+int vxe_gem_create_ioctl(struct drm_device *dev, void *data,
+			 struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_gem_create *args = data;
+	u32 regions = vxe_mem_region_mask(vxe);
+	struct vxe_vm *vm = NULL;
+	struct vxe_bo *bo;
+	u32 handle;
+	int err;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->pad[0] || args->pad[1] || args->pad[2]) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, !args->placement || args->placement & ~regions) ||
+	    VXE_IOCTL_DBG(vxe, args->flags & ~VXE_GEM_CREATE_FLAGS) ||
+	    VXE_IOCTL_DBG(vxe, args->handle) ||
+	    VXE_IOCTL_DBG(vxe, !args->size) ||
+	    VXE_IOCTL_DBG(vxe, args->size > SIZE_MAX) ||
+	    VXE_IOCTL_DBG(vxe, args->size & ~PAGE_MASK))
+		return -EINVAL;
+
+	/* Only system memory today: no placement is VRAM. */
+	if (VXE_IOCTL_DBG(vxe, args->flags & DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM &&
+			  !(args->placement & ~BIT(0))) ||
+	    VXE_IOCTL_DBG(vxe, !args->cpu_caching ||
+			  args->cpu_caching > DRM_XE_GEM_CPU_CACHING_WC) ||
+	    VXE_IOCTL_DBG(vxe, args->flags & DRM_XE_GEM_CREATE_FLAG_SCANOUT &&
+			  args->cpu_caching == DRM_XE_GEM_CPU_CACHING_WB))
+		return -EINVAL;
+
+	if (args->vm_id) {
+		vm = vxe_file_vm_get(file->driver_priv, args->vm_id);
+		if (VXE_IOCTL_DBG(vxe, !vm))
+			return -ENOENT;
+	}
+
+	bo = vxe_bo_create(vxe, vm, args->size, args->cpu_caching, args->flags);
+	if (vm)
+		vxe_vm_put(vm);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+
+	err = drm_gem_handle_create(file, &bo->ttm.base, &handle);
+	drm_gem_object_put(&bo->ttm.base);
+	if (err)
+		return err;
+	args->handle = handle;
+	return 0;
+}
+
+/**
+ * vxe_gem_mmap_offset_ioctl() - DRM_IOCTL_XE_GEM_MMAP_OFFSET
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_gem_mmap_offset
+ * @file: the DRM file owning the handle
+ *
+ * The fake offset to mmap() the BO at through the DRM file.  vxe has no
+ * PCI BAR, so %DRM_XE_MMAP_OFFSET_FLAG_PCI_BARRIER is refused, as Xe
+ * refuses it where it is not supported.
+ *
+ * Return: 0, -EINVAL for extensions, flags or reserved fields, -ENOENT
+ * for an unknown handle.
+ */
+int vxe_gem_mmap_offset_ioctl(struct drm_device *dev, void *data,
+			      struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_gem_mmap_offset *args = data;
+	struct drm_gem_object *obj;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, args->flags))
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (VXE_IOCTL_DBG(vxe, !obj))
+		return -ENOENT;
+	args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	drm_gem_object_put(obj);
+	return 0;
+}

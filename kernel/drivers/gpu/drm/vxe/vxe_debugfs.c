@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <drm/drm_debugfs.h>
+#include <drm/drm_file.h>
+
+#include "vxe_device.h"
+#include "vxe_vm.h"
+
+/**
+ * DOC: vxe debugfs
+ *
+ * Under ``/sys/kernel/debug/dri/<minor>/`` of the primary node:
+ *
+ * - ``gt0/stats``: Xe's per-GT statistics file, with the lines Xe prints
+ *   (``svm_pagefault_count: N`` is what IGT reads: the GPU page faults
+ *   served in CPU-address mirrors);
+ * - ``svm``: every VM of the device, its VMAs, and its SVM ranges with
+ *   their state (bound, pages valid, unmapped) and where their pages live
+ *   (``sysmem`` or ``vram``).
+ */
+
+static int vxe_gt_stats_show(struct seq_file *m, void *data)
+{
+	struct vxe_device *vxe = m->private;
+
+	seq_printf(m, "svm_pagefault_count: %lld\n",
+		   atomic64_read(&vxe->stats.svm_pagefault_count));
+	seq_printf(m, "tlb_inval_count: %lld\n",
+		   atomic64_read(&vxe->stats.tlb_inval_count));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vxe_gt_stats);
+
+static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpuva *va;
+
+	seq_printf(m, "vm %p: flags %#x%s, %d ranges\n", vm, vm->flags,
+		   vm->closed ? " closed" : "", atomic_read(&vm->nr_ranges));
+	drm_gpuvm_for_each_va(va, &vm->gpuvm) {
+		struct vxe_vma *vma = to_vxe_vma(va);
+
+		seq_printf(m, "  vma [%#llx, %#llx) %s%s\n", va->va.addr,
+			   va->va.addr + va->va.range,
+			   vxe_vma_is_mirror(vma) ? "mirror" : "bo",
+			   !vxe_vma_is_mirror(vma) && vma->bound ? " bound" : "");
+	}
+	if (!(vm->flags & VXE_VM_FAULT_MODE) || vm->closed)
+		return;
+	drm_gpusvm_for_each_notifier(notifier, &vm->svm.gpusvm, 0, ULONG_MAX) {
+		struct drm_gpusvm_range *r = NULL;
+
+		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX) {
+			struct vxe_svm_range *range = to_vxe_svm_range(r);
+
+			seq_printf(m, "  range [%#lx, %#lx) %s%s%s%s\n",
+				   drm_gpusvm_range_start(r),
+				   drm_gpusvm_range_end(r),
+				   r->flags.has_devmem_pages ? "vram" : "sysmem",
+				   range->bound ? " bound" : "",
+				   r->flags.has_dma_mapping ? " pages" : "",
+				   r->flags.unmapped ? " unmapped" : "");
+		}
+	}
+}
+
+static int vxe_svm_show(struct seq_file *m, void *data)
+{
+	struct vxe_device *vxe = m->private;
+	struct vxe_vm *vm;
+
+	mutex_lock(&vxe->vms_lock);
+	list_for_each_entry(vm, &vxe->vms, link) {
+		mutex_lock(&vm->lock);
+		vxe_debugfs_vm(m, vm);
+		mutex_unlock(&vm->lock);
+	}
+	mutex_unlock(&vxe->vms_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vxe_svm);
+
+/**
+ * vxe_debugfs_init() - the &drm_driver.debugfs_init hook
+ * @minor: the primary minor of a vxe device
+ */
+void vxe_debugfs_init(struct drm_minor *minor)
+{
+	struct vxe_device *vxe = to_vxe_device(minor->dev);
+	struct dentry *gt;
+
+	gt = debugfs_create_dir("gt0", minor->debugfs_root);
+	debugfs_create_file("stats", 0444, gt, vxe, &vxe_gt_stats_fops);
+	debugfs_create_file("svm", 0444, minor->debugfs_root, vxe,
+			    &vxe_svm_fops);
+}

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/capability.h>
+#include <linux/dma-fence.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
+#include <drm/drm_utils.h>
+#include <kunit/visibility.h>
+
+#include "vxe_device.h"
+#include "vxe_exec_queue.h"
+#include "vxe_mi.h"
+#include "vxe_sync.h"
+#include "vxe_vm.h"
+
+/**
+ * DOC: vxe exec queues and engines
+ *
+ * An exec queue runs its jobs in submission order on a work item (the
+ * engine's command streamer): it waits for the job's in-fences, then runs
+ * the batch with the MI interpreter (vxe_mi_run()) in the queue's VM,
+ * where every fetch and access goes through the GPU page tables and TLB
+ * and faults like hardware.  A user fence of the job is written last, by
+ * the engine, through the VM (a 64-bit store, as Xe's ring does), then the
+ * job's fence signals and user-fence waiters wake up.
+ *
+ * A job that fails (a GPU page fault that cannot be served, an unknown or
+ * malformed command) bans its queue: its fence signals with the error, its
+ * user fence is not written, later jobs are cancelled (-ECANCELED), EXEC
+ * on the queue fails with -ECANCELED and WAIT_USER_FENCE on it with -EIO.
+ * The failure is logged once at info level: a fault a test provokes is not
+ * a kernel warning.
+ */
+
+/* Xe's limit on chained user extensions */
+#define VXE_MAX_USER_EXTENSIONS	16
+
+/* A job of a VM not in LR mode is stopped after this long (Xe's TDR). */
+#define VXE_JOB_TIMEOUT_MS	5000
+
+/* Exec queue priorities, as Xe numbers them (the uAPI takes the number) */
+#define VXE_PRIORITY_LOW	0
+#define VXE_PRIORITY_NORMAL	1
+#define VXE_PRIORITY_HIGH	2
+
+/**
+ * struct vxe_job - one EXEC: a batch on a queue
+ * @fence: signalled when the job is done (with an error when it failed);
+ *	first member: the job is freed with its last fence reference
+ * @lock: the fence's lock
+ * @link: in &vxe_exec_queue.jobs
+ * @q: the queue (a reference, dropped when the job completes)
+ * @batch_addr: GPU address of the batch
+ * @syncs: the EXEC's syncs (in-fences to wait for, the user fence)
+ * @num_syncs: entries of @syncs
+ * @start: when the engine started it
+ */
+struct vxe_job {
+	struct dma_fence fence;
+	spinlock_t lock; /* the fence's */
+	struct list_head link;
+	struct vxe_exec_queue *q;
+	u64 batch_addr;
+	struct vxe_sync *syncs;
+	u32 num_syncs;
+	unsigned long start;
+};
+
+static const char *vxe_job_driver_name(struct dma_fence *fence)
+{
+	return "vxe";
+}
+
+static const char *vxe_job_timeline_name(struct dma_fence *fence)
+{
+	return "vxe-exec-queue";
+}
+
+static const struct dma_fence_ops vxe_job_fence_ops = {
+	.get_driver_name = vxe_job_driver_name,
+	.get_timeline_name = vxe_job_timeline_name,
+};
+
+static struct vxe_exec_queue *vxe_exec_queue_get(struct vxe_exec_queue *q)
+{
+	kref_get(&q->refcount);
+	return q;
+}
+
+static void vxe_exec_queue_free_work(struct work_struct *work)
+{
+	struct vxe_exec_queue *q = container_of(work, struct vxe_exec_queue,
+						free_work);
+
+	/* The last reference may have gone inside the engine's work. */
+	cancel_work_sync(&q->work);
+	dma_fence_put(q->last_fence);
+	if (q->vm)
+		vxe_vm_put(q->vm);
+	atomic_dec(&q->vxe->nr_queues);
+	kfree(q);
+}
+
+static void vxe_exec_queue_release(struct kref *kref)
+{
+	struct vxe_exec_queue *q = container_of(kref, struct vxe_exec_queue,
+						refcount);
+
+	queue_work(system_unbound_wq, &q->free_work);
+}
+
+/**
+ * vxe_exec_queue_put() - drop a reference on an exec queue
+ * @q: the queue
+ *
+ * The last reference frees it (from a worker, once its engine is idle).
+ */
+void vxe_exec_queue_put(struct vxe_exec_queue *q)
+{
+	kref_put(&q->refcount, vxe_exec_queue_release);
+}
+
+/**
+ * vxe_exec_queue_lookup() - look up an exec queue of an open file
+ * @vf: the file
+ * @id: the queue id
+ *
+ * Return: the queue with a reference, or NULL.
+ */
+struct vxe_exec_queue *vxe_exec_queue_lookup(struct vxe_file *vf, u32 id)
+{
+	struct vxe_exec_queue *q;
+
+	mutex_lock(&vf->lock);
+	q = xa_load(&vf->queues, id);
+	if (q)
+		vxe_exec_queue_get(q);
+	mutex_unlock(&vf->lock);
+	return q;
+}
+
+/**
+ * vxe_exec_queue_is_vm_bind() - is it a VM_BIND queue?
+ * @q: the queue
+ *
+ * Return: true for a queue of class %DRM_XE_ENGINE_CLASS_VM_BIND.
+ */
+bool vxe_exec_queue_is_vm_bind(const struct vxe_exec_queue *q)
+{
+	return q->eci.engine_class == DRM_XE_ENGINE_CLASS_VM_BIND;
+}
+
+static bool vxe_job_should_stop(void *priv)
+{
+	struct vxe_job *job = priv;
+	struct vxe_exec_queue *q = job->q;
+
+	if (READ_ONCE(q->killed))
+		return true;
+	/* Long-running VMs have no job time-out, others Xe's. */
+	return !(q->vm->flags & VXE_VM_LR_MODE) &&
+	       time_after(jiffies, job->start +
+			  msecs_to_jiffies(VXE_JOB_TIMEOUT_MS));
+}
+
+static int vxe_job_wait_in_fences(struct vxe_job *job)
+{
+	u32 i;
+
+	for (i = 0; i < job->num_syncs; i++) {
+		struct dma_fence *f = job->syncs[i].fence;
+
+		if (!f)
+			continue;
+		dma_fence_wait(f, false);
+		if (f->error < 0)
+			return f->error;
+	}
+	return 0;
+}
+
+static int vxe_job_run(struct vxe_job *job)
+{
+	struct vxe_exec_queue *q = job->q;
+	struct vxe_mi_ctx ctx = {
+		.vm = q->vm,
+		.should_stop = vxe_job_should_stop,
+		.priv = job,
+	};
+	u32 i;
+	int err;
+
+	if (READ_ONCE(q->banned) || READ_ONCE(q->killed))
+		return -ECANCELED;
+	err = vxe_job_wait_in_fences(job);
+	if (err)
+		return err;
+
+	job->start = jiffies;
+	err = vxe_mi_run(&ctx, job->batch_addr);
+	if (err) {
+		if (err == -ECANCELED)
+			drm_info(&q->vxe->drm,
+				 "vxe: exec queue %u: job stopped (destroyed or timed out)\n",
+				 q->id);
+		else if (ctx.err_is_fault)
+			drm_info(&q->vxe->drm,
+				 "vxe: exec queue %u: GPU page fault at %#llx (%d), queue banned\n",
+				 q->id, ctx.err_addr, err);
+		else
+			drm_info(&q->vxe->drm,
+				 "vxe: exec queue %u: bad command %#010x at %#llx (%d), queue banned\n",
+				 q->id, ctx.err_header, ctx.err_addr, err);
+		return err;
+	}
+
+	/* The engine writes the user fence through the VM, last. */
+	for (i = 0; i < job->num_syncs; i++) {
+		struct vxe_sync *s = &job->syncs[i];
+
+		if (!vxe_sync_is_ufence(s))
+			continue;
+		err = vxe_gpu_access(q->vm, s->addr, &s->value, sizeof(s->value),
+				     true);
+		if (err) {
+			drm_info(&q->vxe->drm,
+				 "vxe: exec queue %u: user fence at %#llx not written (%d), queue banned\n",
+				 q->id, s->addr, err);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void vxe_exec_queue_work(struct work_struct *work)
+{
+	struct vxe_exec_queue *q = container_of(work, struct vxe_exec_queue,
+						work);
+	struct vxe_device *vxe = q->vxe;
+
+	for (;;) {
+		struct vxe_job *job;
+		int err;
+
+		spin_lock(&q->lock);
+		job = list_first_entry_or_null(&q->jobs, struct vxe_job, link);
+		if (job)
+			list_del(&job->link);
+		spin_unlock(&q->lock);
+		if (!job)
+			break;
+
+		err = vxe_job_run(job);
+		if (err) {
+			WRITE_ONCE(q->banned, true);
+			dma_fence_set_error(&job->fence, err);
+		}
+		dma_fence_signal(&job->fence);
+		wake_up_all(&vxe->ufence_wq);
+
+		vxe_sync_cleanup(job->syncs, job->num_syncs);
+		kfree(job->syncs);
+		/* @q stays allocated until this work returns (free_work). */
+		vxe_exec_queue_put(job->q);
+		dma_fence_put(&job->fence);
+		cond_resched();
+	}
+}
+
+/* Kill a queue: its engine cancels what is pending. */
+static void vxe_exec_queue_kill(struct vxe_exec_queue *q)
+{
+	WRITE_ONCE(q->killed, true);
+	queue_work(system_unbound_wq, &q->work);
+}
+
+/**
+ * vxe_exec_queue_file_close() - destroy the exec queues a file still owns
+ * @vf: the file
+ */
+void vxe_exec_queue_file_close(struct vxe_file *vf)
+{
+	struct vxe_exec_queue *q;
+	unsigned long id;
+
+	xa_for_each(&vf->queues, id, q) {
+		xa_erase(&vf->queues, id);
+		vxe_exec_queue_kill(q);
+		vxe_exec_queue_put(q);
+	}
+}
+
+static int vxe_exec_queue_set_property(struct vxe_device *vxe,
+				       struct vxe_exec_queue *q,
+				       struct drm_xe_ext_set_property *ext)
+{
+	if (VXE_IOCTL_DBG(vxe, ext->pad) ||
+	    VXE_IOCTL_DBG(vxe, ext->reserved[0] || ext->reserved[1]))
+		return -EINVAL;
+
+	switch (ext->property) {
+	case DRM_XE_EXEC_QUEUE_SET_PROPERTY_PRIORITY:
+		if (VXE_IOCTL_DBG(vxe, ext->value > VXE_PRIORITY_HIGH))
+			return -EINVAL;
+		if (VXE_IOCTL_DBG(vxe, ext->value == VXE_PRIORITY_HIGH &&
+				  !capable(CAP_SYS_NICE)))
+			return -EPERM;
+		q->priority = ext->value;
+		return 0;
+	case DRM_XE_EXEC_QUEUE_SET_PROPERTY_TIMESLICE:
+		q->timeslice_us = ext->value;
+		return 0;
+	}
+	VXE_IOCTL_DBG(vxe, ext->property);
+	return -EINVAL;
+}
+
+static int vxe_exec_queue_user_extensions(struct vxe_device *vxe,
+					  struct vxe_exec_queue *q, u64 next)
+{
+	int n = 0;
+
+	while (next) {
+		struct drm_xe_ext_set_property ext;
+		int err;
+
+		if (VXE_IOCTL_DBG(vxe, n++ >= VXE_MAX_USER_EXTENSIONS))
+			return -E2BIG;
+		if (copy_from_user(&ext, u64_to_user_ptr(next), sizeof(ext)))
+			return -EFAULT;
+		if (VXE_IOCTL_DBG(vxe, ext.base.pad) ||
+		    VXE_IOCTL_DBG(vxe, ext.base.name !=
+				  DRM_XE_EXEC_QUEUE_EXTENSION_SET_PROPERTY))
+			return -EINVAL;
+		err = vxe_exec_queue_set_property(vxe, q, &ext);
+		if (err)
+			return err;
+		next = ext.base.next_extension;
+	}
+	return 0;
+}
+
+static bool vxe_engine_exists(struct vxe_device *vxe,
+			      const struct drm_xe_engine_class_instance *eci)
+{
+	int i;
+
+	for (i = 0; i < vxe->info.num_engines; i++)
+		if (vxe->info.engines[i].engine_class == eci->engine_class &&
+		    vxe->info.engines[i].engine_instance == eci->engine_instance &&
+		    vxe->info.engines[i].gt_id == eci->gt_id)
+			return true;
+	return false;
+}
+
+/**
+ * vxe_exec_queue_create_ioctl() - DRM_IOCTL_XE_EXEC_QUEUE_CREATE
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_exec_queue_create
+ * @file: the DRM file; the queue belongs to it
+ *
+ * Xe's checks: no flags, zero reserved fields, 1 to 9 instances that can
+ * be read, on an existing GT; a VM_BIND queue is one instance 0 of width
+ * 1; other queues name engines the device has (vxe has one engine per
+ * class, so only width 1 and one placement) and a VM of the file that is
+ * not closed; extensions set the priority (HIGH needs CAP_SYS_NICE) and
+ * the timeslice.
+ *
+ * Return: 0; -EINVAL, -EFAULT, -ENOENT (VM), -EPERM, -E2BIG, -ENOMEM.
+ */
+int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
+				struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct vxe_file *vf = file->driver_priv;
+	struct drm_xe_exec_queue_create *args = data;
+	struct drm_xe_engine_class_instance eci[9];
+	u32 len = args->width * args->num_placements, id;
+	struct vxe_exec_queue *q;
+	int err;
+
+	if (VXE_IOCTL_DBG(vxe, args->flags) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]))
+		return -EINVAL;
+	if (VXE_IOCTL_DBG(vxe, !len || len > ARRAY_SIZE(eci) ||
+			  args->width > ARRAY_SIZE(eci)))
+		return -EINVAL;
+	if (copy_from_user(eci, u64_to_user_ptr(args->instances),
+			   sizeof(eci[0]) * len))
+		return -EFAULT;
+	if (VXE_IOCTL_DBG(vxe, eci[0].gt_id >= 1))
+		return -EINVAL;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	kref_init(&q->refcount);
+	q->vxe = vxe;
+	q->eci = eci[0];
+	q->priority = VXE_PRIORITY_NORMAL;
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->jobs);
+	INIT_WORK(&q->work, vxe_exec_queue_work);
+	INIT_WORK(&q->free_work, vxe_exec_queue_free_work);
+	q->fence_context = dma_fence_context_alloc(1);
+	atomic_inc(&vxe->nr_queues);
+
+	if (eci[0].engine_class == DRM_XE_ENGINE_CLASS_VM_BIND) {
+		if (VXE_IOCTL_DBG(vxe, args->width != 1) ||
+		    VXE_IOCTL_DBG(vxe, args->num_placements != 1) ||
+		    VXE_IOCTL_DBG(vxe, eci[0].engine_instance != 0)) {
+			err = -EINVAL;
+			goto err_put;
+		}
+	} else {
+		/* One engine per class: more instances cannot all exist. */
+		if (VXE_IOCTL_DBG(vxe, len != 1) ||
+		    VXE_IOCTL_DBG(vxe, !vxe_engine_exists(vxe, &eci[0]))) {
+			err = -EINVAL;
+			goto err_put;
+		}
+		q->vm = vxe_file_vm_get(vf, args->vm_id);
+		if (VXE_IOCTL_DBG(vxe, !q->vm)) {
+			err = -ENOENT;
+			goto err_put;
+		}
+		if (VXE_IOCTL_DBG(vxe, READ_ONCE(q->vm->closed))) {
+			err = -ENOENT;
+			goto err_put;
+		}
+	}
+
+	err = vxe_exec_queue_user_extensions(vxe, q, args->extensions);
+	if (err)
+		goto err_put;
+
+	mutex_lock(&vf->lock);
+	err = xa_alloc(&vf->queues, &id, q, xa_limit_32b, GFP_KERNEL);
+	if (!err)
+		q->id = id;
+	mutex_unlock(&vf->lock);
+	if (err)
+		goto err_put;
+	args->exec_queue_id = id;
+	return 0;
+
+err_put:
+	vxe_exec_queue_put(q);
+	return err;
+}
+
+/**
+ * vxe_exec_queue_destroy_ioctl() - DRM_IOCTL_XE_EXEC_QUEUE_DESTROY
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_exec_queue_destroy
+ * @file: the DRM file owning the queue
+ *
+ * Pending jobs are cancelled (their fences signal with -ECANCELED).
+ *
+ * Return: 0, -EINVAL for a non-zero pad or reserved field, -ENOENT for
+ * an unknown id.
+ */
+int vxe_exec_queue_destroy_ioctl(struct drm_device *dev, void *data,
+				 struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct vxe_file *vf = file->driver_priv;
+	struct drm_xe_exec_queue_destroy *args = data;
+	struct vxe_exec_queue *q;
+
+	if (VXE_IOCTL_DBG(vxe, args->pad) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]))
+		return -EINVAL;
+
+	mutex_lock(&vf->lock);
+	q = xa_erase(&vf->queues, args->exec_queue_id);
+	mutex_unlock(&vf->lock);
+	if (VXE_IOCTL_DBG(vxe, !q))
+		return -ENOENT;
+	vxe_exec_queue_kill(q);
+	vxe_exec_queue_put(q);
+	return 0;
+}
+
+/**
+ * vxe_exec_queue_get_property_ioctl() - DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_exec_queue_get_property
+ * @file: the DRM file owning the queue
+ *
+ * Return: 0 (BAN: 1 when the queue is banned), -EINVAL for extensions,
+ * reserved fields or an unknown property, -ENOENT for an unknown queue.
+ */
+int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
+				      struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_exec_queue_get_property *args = data;
+	struct vxe_exec_queue *q;
+	int err = 0;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]))
+		return -EINVAL;
+
+	q = vxe_exec_queue_lookup(file->driver_priv, args->exec_queue_id);
+	if (VXE_IOCTL_DBG(vxe, !q))
+		return -ENOENT;
+	if (args->property == DRM_XE_EXEC_QUEUE_GET_PROPERTY_BAN)
+		args->value = READ_ONCE(q->banned);
+	else if (VXE_IOCTL_DBG(vxe, args->property))
+		err = -EINVAL;
+	vxe_exec_queue_put(q);
+	return err;
+}
+
+/**
+ * vxe_exec_ioctl() - DRM_IOCTL_XE_EXEC
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_exec
+ * @file: the DRM file owning the queue and the syncobjs
+ *
+ * Queues one batch on the queue's engine.  Out-syncobjs get the job's
+ * fence (not allowed in LR mode: user fences only); the user fence is
+ * written by the engine when the batch is done.  With no batch, the
+ * out-syncs get the queue's last fence.
+ *
+ * Return: 0 (also when the batch will fault); -EINVAL for a bad argument
+ * or a VM_BIND queue; -ENOENT for an unknown queue; -ECANCELED for a
+ * banned queue or a closed VM; an error of the syncs; -ENOMEM.
+ */
+int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_exec *args = data;
+	struct vxe_sync *syncs = NULL;
+	struct vxe_exec_queue *q;
+	struct vxe_job *job;
+	int err;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->pad[0] || args->pad[1] || args->pad[2]) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, args->num_syncs > DRM_XE_MAX_SYNCS))
+		return -EINVAL;
+
+	q = vxe_exec_queue_lookup(file->driver_priv, args->exec_queue_id);
+	if (VXE_IOCTL_DBG(vxe, !q))
+		return -ENOENT;
+	if (VXE_IOCTL_DBG(vxe, vxe_exec_queue_is_vm_bind(q)) ||
+	    VXE_IOCTL_DBG(vxe, args->num_batch_buffer > 1)) {
+		err = -EINVAL;
+		goto put_queue;
+	}
+	if (VXE_IOCTL_DBG(vxe, READ_ONCE(q->banned))) {
+		err = -ECANCELED;
+		goto put_queue;
+	}
+
+	err = vxe_sync_parse_array(vxe, file, args->syncs, args->num_syncs,
+				   VXE_SYNC_PARSE_EXEC |
+				   (q->vm->flags & VXE_VM_LR_MODE ?
+				    VXE_SYNC_PARSE_LR_MODE : 0), &syncs);
+	if (err)
+		goto put_queue;
+
+	if (VXE_IOCTL_DBG(vxe, READ_ONCE(q->vm->closed))) {
+		err = -ECANCELED;
+		goto free_syncs;
+	}
+
+	if (!args->num_batch_buffer) {
+		struct dma_fence *last;
+
+		spin_lock(&q->lock);
+		last = dma_fence_get(q->last_fence);
+		spin_unlock(&q->lock);
+		if (!last)
+			last = dma_fence_get_stub();
+		vxe_sync_signal(syncs, args->num_syncs, last);
+		dma_fence_put(last);
+		goto free_syncs;
+	}
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job) {
+		err = -ENOMEM;
+		goto free_syncs;
+	}
+	spin_lock_init(&job->lock);
+	job->batch_addr = args->address;
+	job->syncs = syncs;
+	job->num_syncs = args->num_syncs;
+	job->q = vxe_exec_queue_get(q);
+
+	spin_lock(&q->lock);
+	dma_fence_init(&job->fence, &vxe_job_fence_ops, &job->lock,
+		       q->fence_context, ++q->seqno);
+	dma_fence_put(q->last_fence);
+	q->last_fence = dma_fence_get(&job->fence);
+	list_add_tail(&job->link, &q->jobs);
+	/* Syncobjs hold the fence; in-fences are waited for by the engine. */
+	vxe_sync_signal(syncs, args->num_syncs, &job->fence);
+	spin_unlock(&q->lock);
+	queue_work(system_unbound_wq, &q->work);
+	vxe_exec_queue_put(q);
+	return 0;
+
+free_syncs:
+	vxe_sync_cleanup(syncs, args->num_syncs);
+	kfree(syncs);
+put_queue:
+	vxe_exec_queue_put(q);
+	return err;
+}
+
+/* 0: the fence passed; 1: not yet; -EFAULT: unreadable. */
+static int vxe_ufence_compare(u64 addr, u64 value, u64 mask, u16 op)
+{
+	u64 rvalue;
+
+	if (copy_from_user(&rvalue, u64_to_user_ptr(addr), sizeof(rvalue)))
+		return -EFAULT;
+	rvalue &= mask;
+	value &= mask;
+	switch (op) {
+	case DRM_XE_UFENCE_WAIT_OP_EQ:
+		return rvalue == value ? 0 : 1;
+	case DRM_XE_UFENCE_WAIT_OP_NEQ:
+		return rvalue != value ? 0 : 1;
+	case DRM_XE_UFENCE_WAIT_OP_GT:
+		return rvalue > value ? 0 : 1;
+	case DRM_XE_UFENCE_WAIT_OP_GTE:
+		return rvalue >= value ? 0 : 1;
+	case DRM_XE_UFENCE_WAIT_OP_LT:
+		return rvalue < value ? 0 : 1;
+	default:
+		return rvalue <= value ? 0 : 1;
+	}
+}
+
+static long vxe_ufence_timeout(struct drm_xe_wait_user_fence *args)
+{
+	u64 t;
+
+	if (args->timeout < 0) {
+		args->timeout = MAX_SCHEDULE_TIMEOUT;
+		return MAX_SCHEDULE_TIMEOUT;
+	}
+	if (!args->timeout)
+		return 0;
+	if (args->flags & DRM_XE_UFENCE_WAIT_FLAG_ABSTIME)
+		t = drm_timeout_abs_to_jiffies(args->timeout);
+	else
+		t = nsecs_to_jiffies(args->timeout);
+	if (t > MAX_SCHEDULE_TIMEOUT)
+		return MAX_SCHEDULE_TIMEOUT - 1;
+	return t ?: 1;
+}
+
+/**
+ * vxe_wait_user_fence_ioctl() - DRM_IOCTL_XE_WAIT_USER_FENCE
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_wait_user_fence
+ * @file: the DRM file (owner of the queue, if one is given)
+ *
+ * Waits until the 64-bit value at the caller's address compares to
+ * @value under @mask as the op says, as Xe does: a negative timeout waits
+ * forever, 0 checks once, else nanoseconds (relative, or absolute with
+ * ABSTIME).  Without ABSTIME the time left is written back.
+ *
+ * Return: 0; -EINVAL for extensions, pads, reserved fields, flags, op or
+ * a misaligned address; -ENOENT for an unknown queue; -EFAULT for an
+ * unreadable address; -EIO when the queue is banned; -ETIME on time-out;
+ * -ERESTARTSYS on a signal.
+ */
+int vxe_wait_user_fence_ioctl(struct drm_device *dev, void *data,
+			      struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct drm_xe_wait_user_fence *args = data;
+	struct vxe_exec_queue *q = NULL;
+	ktime_t start;
+	long timeout;
+	int err;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->pad || args->pad2) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, args->flags & ~DRM_XE_UFENCE_WAIT_FLAG_ABSTIME) ||
+	    VXE_IOCTL_DBG(vxe, args->op > DRM_XE_UFENCE_WAIT_OP_LTE) ||
+	    VXE_IOCTL_DBG(vxe, args->addr & 0x7))
+		return -EINVAL;
+
+	if (args->exec_queue_id) {
+		q = vxe_exec_queue_lookup(file->driver_priv, args->exec_queue_id);
+		if (VXE_IOCTL_DBG(vxe, !q))
+			return -ENOENT;
+	}
+
+	timeout = vxe_ufence_timeout(args);
+	start = ktime_get();
+	add_wait_queue(&vxe->ufence_wq, &wait);
+	for (;;) {
+		err = vxe_ufence_compare(args->addr, args->value, args->mask,
+					 args->op);
+		if (err <= 0)
+			break;
+		if (signal_pending(current)) {
+			err = -ERESTARTSYS;
+			break;
+		}
+		if (q && READ_ONCE(q->banned)) {
+			drm_dbg(&vxe->drm, "vxe: exec queue %u banned\n", q->id);
+			err = -EIO;
+			break;
+		}
+		if (!timeout) {
+			err = -ETIME;
+			break;
+		}
+		timeout = wait_woken(&wait, TASK_INTERRUPTIBLE, timeout);
+	}
+	remove_wait_queue(&vxe->ufence_wq, &wait);
+
+	if (!(args->flags & DRM_XE_UFENCE_WAIT_FLAG_ABSTIME)) {
+		args->timeout -= ktime_to_ns(ktime_sub(ktime_get(), start));
+		if (args->timeout < 0)
+			args->timeout = 0;
+	}
+	if (q)
+		vxe_exec_queue_put(q);
+	return err;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#ifndef _VXE_EXEC_QUEUE_H_
+#define _VXE_EXEC_QUEUE_H_
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <uapi/drm/xe_drm.h>
+
+struct dma_fence;
+struct drm_device;
+struct drm_file;
+struct vxe_device;
+struct vxe_file;
+struct vxe_vm;
+
+/**
+ * struct vxe_exec_queue - an exec queue: jobs run in order on one engine
+ * @refcount: the file's table, each job, and lookups hold references
+ * @vxe: the device
+ * @vm: the VM its batches run in (a reference), NULL for a VM_BIND queue
+ * @eci: the engine
+ * @id: its id in the file (0 before it is published)
+ * @lock: protects @jobs, @last_fence
+ * @jobs: jobs not started yet, in submission order
+ * @last_fence: fence of the last job submitted (a reference), or NULL
+ * @work: runs the jobs, one at a time (a work item never runs twice at
+ *	once, so jobs complete in submission order)
+ * @free_work: frees the queue once @work is idle
+ * @fence_context: dma_fence context of the jobs' fences
+ * @seqno: last job sequence number
+ * @priority: 0 (low), 1 (normal) or 2 (high), as Xe numbers them (recorded)
+ * @timeslice_us: timeslice in microseconds (recorded)
+ * @banned: a job failed: later jobs are cancelled, waits fail with -EIO
+ * @killed: destroyed by userspace: pending jobs are cancelled
+ */
+struct vxe_exec_queue {
+	struct kref refcount;
+	struct vxe_device *vxe;
+	struct vxe_vm *vm;
+	struct drm_xe_engine_class_instance eci;
+	u32 id;
+	spinlock_t lock; /* protects jobs, last_fence */
+	struct list_head jobs;
+	struct dma_fence *last_fence;
+	struct work_struct work;
+	struct work_struct free_work;
+	u64 fence_context;
+	u64 seqno;
+	u32 priority;
+	u32 timeslice_us;
+	bool banned;
+	bool killed;
+};
+
+struct vxe_exec_queue *vxe_exec_queue_lookup(struct vxe_file *vf, u32 id);
+void vxe_exec_queue_put(struct vxe_exec_queue *q);
+bool vxe_exec_queue_is_vm_bind(const struct vxe_exec_queue *q);
+void vxe_exec_queue_file_close(struct vxe_file *vf);
+int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
+				struct drm_file *file);
+int vxe_exec_queue_destroy_ioctl(struct drm_device *dev, void *data,
+				 struct drm_file *file);
+int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
+				      struct drm_file *file);
+int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
+int vxe_wait_user_fence_ioctl(struct drm_device *dev, void *data,
+			      struct drm_file *file);
+
+#endif

@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The command streamer of vxe's engines: it runs a batch of Intel MI
+ * commands at a GPU virtual address, every fetch and every memory access
+ * through the VM's page tables and TLB, faulting like hardware.
+ *
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/atomic.h>
+#include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/minmax.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <drm/drm_print.h>
+#include <kunit/visibility.h>
+
+#include "vxe_device.h"
+#include "vxe_mi.h"
+#include "vxe_pt.h"
+#include "vxe_vm.h"
+
+/* Dwords one fetch reads at most; a fetch never crosses a 4K page. */
+#define MI_FETCH_DW		16
+
+/* Commands between two should_stop() checks (and cond_resched()). */
+#define MI_CHECK_EVERY		32
+
+/* Semaphore polls with cond_resched() before sleeping between polls. */
+#define MI_POLL_SPIN		16
+#define MI_POLL_MIN_US		50
+#define MI_POLL_MAX_US		200
+
+/* Returned by a command that ends the batch. */
+#define MI_DONE			1
+
+/* The longest fixed-length command: MI_ATOMIC with inline data. */
+#define MI_MAX_FIXED_DW		11
+
+/**
+ * struct mi_run - the state of a command streamer running one batch
+ * @ctx: the caller's context
+ * @vm: the VM
+ * @ip: address of the next command
+ * @cmd: address of the command being executed
+ * @hdr: its header
+ * @level: current batch level (0: the batch vxe_mi_run() was given)
+ * @ret: return addresses of the nested levels
+ * @win_addr: address of the first fetched dword
+ * @win_n: number of fetched dwords (0: none)
+ * @win: the dwords last fetched, a window of the batch
+ */
+struct mi_run {
+	struct vxe_mi_ctx *ctx;
+	struct vxe_vm *vm;
+	u64 ip;
+	u64 cmd;
+	u32 hdr;
+	unsigned int level;
+	u64 ret[VXE_MI_MAX_LEVELS];
+	u64 win_addr;
+	unsigned int win_n;
+	u32 win[MI_FETCH_DW];
+};
+
+/**
+ * struct mi_atomic - one MI_ATOMIC operation, carried out under the
+ *	page-table lock by mi_atomic_copy()
+ * @vxe: the device (its memory port)
+ * @op: the operation (%VXE_ATOMIC_AND...)
+ * @size: 4 or 8 bytes
+ * @op1: operand 1
+ * @op2: operand 2
+ * @old: out: the value before the operation
+ * @new: out: the value after it
+ */
+struct mi_atomic {
+	struct vxe_device *vxe;
+	unsigned int op;
+	unsigned int size;
+	u64 op1;
+	u64 op2;
+	u64 old;
+	u64 new;
+};
+
+static u64 mi_addr(u32 lo, u32 hi)
+{
+	return ((u64)hi << 32 | lo) & VXE_MI_ADDR_MASK;
+}
+
+/* Total dwords of a command with an 8-bit length field. */
+static unsigned int mi_len(u32 hdr)
+{
+	return FIELD_GET(VXE_MI_LEN, hdr) + 2;
+}
+
+static int mi_fault(struct mi_run *r, u64 addr, int err)
+{
+	r->ctx->err_is_fault = true;
+	r->ctx->err_addr = addr;
+	return err;
+}
+
+static bool mi_should_stop(struct mi_run *r)
+{
+	return r->ctx->should_stop && r->ctx->should_stop(r->ctx->priv);
+}
+
+/* A write to memory may change the batch: forget the fetched window. */
+static void mi_clobber(struct mi_run *r, u64 addr, size_t len)
+{
+	if (r->win_n && addr < r->win_addr + 4 * r->win_n &&
+	    addr + len > r->win_addr)
+		r->win_n = 0;
+}
+
+/*
+ * Read or write memory, one 4K piece at a time, so that a fault is
+ * reported at the address of the piece that faulted.
+ */
+static int mi_access(struct mi_run *r, u64 addr, void *buf, size_t len,
+		     bool write)
+{
+	while (len) {
+		size_t n = min_t(u64, len, SZ_4K - (addr & (SZ_4K - 1)));
+		int err;
+
+		err = vxe_gpu_access(r->vm, addr, buf, n, write);
+		if (err)
+			return mi_fault(r, addr, err);
+		if (write)
+			mi_clobber(r, addr, n);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Fetch the dword of the batch at @addr.  A fetch reads a few dwords
+ * ahead, never past the 4K page of @addr: a batch ending on the last
+ * dword of a page does not touch the next page.
+ */
+static int mi_fetch(struct mi_run *r, u64 addr, u32 *dw)
+{
+	if (!r->win_n || addr < r->win_addr ||
+	    addr >= r->win_addr + 4 * r->win_n) {
+		unsigned int n = min_t(u64, MI_FETCH_DW,
+				       (SZ_4K - (addr & (SZ_4K - 1))) / 4);
+		int err;
+
+		r->win_n = 0;
+		err = vxe_gpu_access(r->vm, addr, r->win, 4 * n, false);
+		if (err)
+			return mi_fault(r, addr, err);
+		r->win_addr = addr;
+		r->win_n = n;
+	}
+	*dw = r->win[(addr - r->win_addr) / 4];
+	return 0;
+}
+
+/* Fetch the first @n dwords of the current command. */
+static int mi_fetch_cmd(struct mi_run *r, u32 *dw, unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = mi_fetch(r, r->cmd + 4 * i, &dw[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool mi_compare(unsigned int op, u32 mem, u32 data)
+{
+	switch (op) {
+	case 0:
+		return mem > data;
+	case 1:
+		return mem >= data;
+	case 2:
+		return mem < data;
+	case 3:
+		return mem <= data;
+	case 4:
+		return mem == data;
+	default:
+		return mem != data;
+	}
+}
+
+static int mi_reg_find(const struct vxe_mi_ctx *ctx, u32 offset)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_regs; i++)
+		if (ctx->regs[i][0] == offset)
+			return i;
+	return -1;
+}
+
+static u32 mi_reg_read(const struct vxe_mi_ctx *ctx, u32 offset)
+{
+	int i = mi_reg_find(ctx, offset);
+
+	return i < 0 ? 0 : ctx->regs[i][1];
+}
+
+/* Write the bytes of @value that @mask selects; unwritten registers are 0. */
+static int mi_reg_write(struct vxe_mi_ctx *ctx, u32 offset, u32 value,
+			u32 mask)
+{
+	int i = mi_reg_find(ctx, offset);
+
+	if (!mask)
+		return 0;
+	if (i < 0) {
+		if (ctx->nr_regs >= VXE_MI_NR_REGS)
+			return -ENOSPC;
+		i = ctx->nr_regs++;
+		ctx->regs[i][0] = offset;
+		ctx->regs[i][1] = 0;
+	}
+	ctx->regs[i][1] = (ctx->regs[i][1] & ~mask) | (value & mask);
+	return 0;
+}
+
+static u64 mi_gpr_read(const struct vxe_mi_ctx *ctx, unsigned int n)
+{
+	u32 reg = ctx->mmio_base + VXE_MI_CS_GPR(n);
+
+	return (u64)mi_reg_read(ctx, reg + 4) << 32 | mi_reg_read(ctx, reg);
+}
+
+/* End the current batch level: return to the caller, or end the batch. */
+static int mi_end_level(struct mi_run *r)
+{
+	if (!r->level)
+		return MI_DONE;
+	r->ip = r->ret[--r->level];
+	r->win_n = 0;
+	return 0;
+}
+
+static int mi_batch_buffer_start(struct mi_run *r)
+{
+	u32 dw[3];
+	int err;
+
+	if (mi_len(r->hdr) != 3 || (r->hdr & VXE_MI_BBS_PREDICATE))
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 3);
+	if (err)
+		return err;
+
+	/*
+	 * Chained (a jump) unless nested (a call): hardware keeps one return
+	 * address per level.  The batch is PPGTT whatever bit 8 says: a batch
+	 * started from a PPGTT batch is in the PPGTT.
+	 */
+	if (r->hdr & VXE_MI_BBS_NESTED) {
+		if (r->level + 1 >= VXE_MI_MAX_LEVELS)
+			return -ELOOP;
+		r->ret[r->level++] = r->cmd + 4 * 3;
+	}
+	r->ip = mi_addr(dw[1] & ~3u, dw[2]);
+	/* Fetch again: the CPU may have rewritten a looping batch. */
+	r->win_n = 0;
+	return 0;
+}
+
+static int mi_cond_batch_buffer_end(struct mi_run *r)
+{
+	unsigned int op = FIELD_GET(VXE_MI_COMPARE_OP, r->hdr);
+	u32 dw[4], mem[2];
+	u64 addr;
+	int err;
+
+	if (mi_len(r->hdr) != 4)
+		return -ENOEXEC;
+	if (r->hdr & VXE_MI_GGTT)
+		return -EPERM;
+	if ((r->hdr & VXE_MI_CBBE_PREDICATE) || op > 5)
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 4);
+	if (err)
+		return err;
+	r->ip = r->cmd + 4 * 4;
+	/* Without "compare semaphore", the command is a no-op. */
+	if (!(r->hdr & VXE_MI_DO_COMPARE))
+		return 0;
+
+	addr = mi_addr(dw[2], dw[3]);
+	if (r->hdr & VXE_MI_CBBE_MASK_MODE) {
+		/* A qword: mask, then data; their AND is compared. */
+		err = mi_access(r, addr & ~7ull, mem, 8, false);
+		mem[0] &= mem[1];
+	} else {
+		err = mi_access(r, addr & ~3ull, mem, 4, false);
+	}
+	if (err)
+		return err;
+
+	/* True: go on; false: end this level or the whole batch. */
+	if (mi_compare(op, mem[0], dw[1]))
+		return 0;
+	if (r->hdr & VXE_MI_CBBE_END_LEVEL)
+		return mi_end_level(r);
+	return MI_DONE;
+}
+
+static int mi_store_data_imm(struct mi_run *r)
+{
+	unsigned int len = FIELD_GET(VXE_MI_SDI_LEN, r->hdr) + 2;
+	unsigned int n = len - 3, i, j, chunk;
+	u32 dw[3], data[MI_FETCH_DW];
+	u64 addr;
+	int err;
+
+	/* At least one data dword; an even number of them for qwords. */
+	if (len < 4 || ((r->hdr & VXE_MI_SDI_QWORD) && (n & 1)))
+		return -ENOEXEC;
+	if (r->hdr & VXE_MI_GGTT)
+		return -EPERM;
+	err = mi_fetch_cmd(r, dw, 3);
+	if (err)
+		return err;
+	addr = mi_addr(dw[1] & ~3u, dw[2]);
+
+	for (i = 0; i < n; i += chunk) {
+		chunk = min(n - i, MI_FETCH_DW);
+		for (j = 0; j < chunk; j++) {
+			err = mi_fetch(r, r->cmd + 4 * (3 + i + j), &data[j]);
+			if (err)
+				return err;
+		}
+		err = mi_access(r, addr + 4 * i, data, 4 * chunk, true);
+		if (err)
+			return err;
+	}
+	r->ip = r->cmd + 4 * len;
+	return 0;
+}
+
+/*
+ * Registers written beyond the file's %VXE_MI_NR_REGS distinct offsets
+ * fail the command with -ENOSPC (the pairs before it are written).
+ */
+static int mi_load_register_imm(struct mi_run *r)
+{
+	unsigned int len = mi_len(r->hdr), i;
+	u32 mask = 0, offset, value;
+	int err;
+
+	/* 1 + 2n dwords */
+	if (!(len & 1) || len < 3)
+		return -ENOEXEC;
+	for (i = 0; i < 4; i++)
+		if (!(r->hdr & BIT(8 + i)))
+			mask |= 0xffu << (8 * i);
+
+	for (i = 1; i < len; i += 2) {
+		err = mi_fetch(r, r->cmd + 4 * i, &offset);
+		if (!err)
+			err = mi_fetch(r, r->cmd + 4 * (i + 1), &value);
+		if (err)
+			return err;
+		offset &= VXE_MI_REG_OFFSET;
+		if (r->hdr & VXE_MI_LRI_CS_MMIO)
+			offset += r->ctx->mmio_base;
+		err = mi_reg_write(r->ctx, offset, value, mask);
+		if (err)
+			return err;
+	}
+	r->ip = r->cmd + 4 * len;
+	return 0;
+}
+
+static int mi_flush_dw(struct mi_run *r)
+{
+	unsigned int len = FIELD_GET(VXE_MI_FLUSH_LEN, r->hdr) + 2;
+	u32 dw[5];
+	int err;
+
+	/* 4 dwords (a dword post-sync write) or 5 (a qword one) */
+	if (len != 4 && len != 5)
+		return -ENOEXEC;
+	if (r->hdr & VXE_MI_FLUSH_STORE_INDEX)
+		return -EPERM;	/* an index into the GGTT's status page */
+	if ((r->hdr & VXE_MI_FLUSH_OP) != VXE_MI_FLUSH_OP_NONE &&
+	    (r->hdr & VXE_MI_FLUSH_OP) != VXE_MI_FLUSH_OP_STOREDW)
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, len);
+	if (err)
+		return err;
+
+	/* Nothing to flush, and TLB invalidation is the driver's business. */
+	if ((r->hdr & VXE_MI_FLUSH_OP) == VXE_MI_FLUSH_OP_STOREDW) {
+		if (dw[1] & VXE_MI_FLUSH_USE_GTT)
+			return -EPERM;
+		err = mi_access(r, mi_addr(dw[1] & ~7u, dw[2]), &dw[3],
+				4 * (len - 3), true);
+		if (err)
+			return err;
+	}
+	r->ip = r->cmd + 4 * len;
+	return 0;
+}
+
+static int mi_copy_mem_mem(struct mi_run *r)
+{
+	u32 dw[5], data;
+	int err;
+
+	if (mi_len(r->hdr) != 5)
+		return -ENOEXEC;
+	if (r->hdr & (VXE_MI_COPY_SRC_GGTT | VXE_MI_COPY_DST_GGTT))
+		return -EPERM;
+	err = mi_fetch_cmd(r, dw, 5);
+	if (!err)
+		err = mi_access(r, mi_addr(dw[3] & ~3u, dw[4]), &data, 4, false);
+	if (!err)
+		err = mi_access(r, mi_addr(dw[1] & ~3u, dw[2]), &data, 4, true);
+	if (err)
+		return err;
+	r->ip = r->cmd + 4 * 5;
+	return 0;
+}
+
+static u64 mi_atomic_op(const struct mi_atomic *at, u64 old)
+{
+	bool q = at->size == 8;
+
+	switch (at->op) {
+	case VXE_ATOMIC_AND:
+		return old & at->op1;
+	case VXE_ATOMIC_OR:
+		return old | at->op1;
+	case VXE_ATOMIC_XOR:
+		return old ^ at->op1;
+	case VXE_ATOMIC_MOVE:
+		return at->op1;
+	case VXE_ATOMIC_INC:
+		return old + 1;
+	case VXE_ATOMIC_DEC:
+	case VXE_ATOMIC_PREDEC:
+		return old - 1;
+	case VXE_ATOMIC_ADD:
+		return old + at->op1;
+	case VXE_ATOMIC_SUB:
+		return old - at->op1;
+	case VXE_ATOMIC_RSUB:
+		return at->op1 - old;
+	case VXE_ATOMIC_IMAX:
+		if (q)
+			return (s64)old > (s64)at->op1 ? old : at->op1;
+		return (s32)old > (s32)at->op1 ? old : at->op1;
+	case VXE_ATOMIC_IMIN:
+		if (q)
+			return (s64)old < (s64)at->op1 ? old : at->op1;
+		return (s32)old < (s32)at->op1 ? old : at->op1;
+	case VXE_ATOMIC_UMAX:
+		return max(old, at->op1);
+	case VXE_ATOMIC_UMIN:
+		return min(old, at->op1);
+	default: /* VXE_ATOMIC_CMP_WR */
+		return old == at->op1 ? at->op2 : old;
+	}
+}
+
+/*
+ * The memory port of MI_ATOMIC: a read-modify-write of the kmapped word
+ * with compare-and-exchange, so that engines and CPU threads updating the
+ * same word at once never lose an update.  Called with the page-table lock
+ * held, on the one 4K piece holding the (naturally aligned) word.
+ */
+static int mi_atomic_copy(void *priv, const struct vxe_pt_xlate *x,
+			  void *buf, size_t len, bool write)
+{
+	struct mi_atomic *at = priv;
+	void *vaddr;
+
+	if (len != at->size || !write)
+		return -EINVAL;
+	vaddr = vxe_mem_kmap(at->vxe, x);
+	if (!vaddr)
+		return -EIO;
+
+	if (at->size == 4) {
+		u32 *p = vaddr, old = READ_ONCE(*p), new;
+
+		do {
+			new = mi_atomic_op(at, old);
+		} while (!try_cmpxchg(p, &old, new));
+		at->old = old;
+		at->new = new;
+	} else {
+		u64 *p = vaddr, old = READ_ONCE(*p), new;
+
+		do {
+			new = mi_atomic_op(at, old);
+		} while (!try_cmpxchg64(p, &old, new));
+		at->old = old;
+		at->new = new;
+	}
+	kunmap_local(vaddr);
+	return 0;
+}
+
+static int mi_atomic(struct mi_run *r)
+{
+	unsigned int opcode = FIELD_GET(VXE_MI_ATOMIC_OPCODE, r->hdr);
+	unsigned int len = mi_len(r->hdr);
+	struct mi_atomic at = {
+		.vxe = r->vm->vxe,
+		.op = opcode & 0x1f,
+	};
+	u32 dw[MI_MAX_FIXED_DW], reg;
+	u64 addr;
+	int err;
+
+	/* Dword ops 0x01-0x0f, qword ops 0x21-0x2f; no octword (0x4e). */
+	switch (r->hdr & VXE_MI_ATOMIC_SIZE) {
+	case VXE_MI_ATOMIC_DWORD:
+		if (opcode & 0xe0)
+			return -ENOEXEC;
+		at.size = 4;
+		break;
+	case VXE_MI_ATOMIC_QWORD:
+		if ((opcode & 0xe0) != 0x20)
+			return -ENOEXEC;
+		at.size = 8;
+		break;
+	default:
+		return -ENOEXEC;
+	}
+	if (!at.op || at.op > VXE_ATOMIC_PREDEC)
+		return -ENOEXEC;
+	/* Inline data: both operands of the data size, or the full 8 dwords */
+	if (r->hdr & VXE_MI_ATOMIC_INLINE) {
+		if (len != 11 && len != 3 + 2 * at.size / 4)
+			return -ENOEXEC;
+	} else if (len != 3) {
+		return -ENOEXEC;
+	}
+	if (r->hdr & VXE_MI_GGTT)
+		return -EPERM;
+	err = mi_fetch_cmd(r, dw, len);
+	if (err)
+		return err;
+
+	addr = mi_addr(dw[1] & ~3u, dw[2]);
+	if (addr & (at.size - 1))
+		return -ENOEXEC;
+	if (r->hdr & VXE_MI_ATOMIC_INLINE) {
+		at.op1 = dw[3];
+		at.op2 = dw[4];
+		if (at.size == 8) {
+			at.op1 |= (u64)dw[5] << 32;
+			at.op2 |= (u64)dw[6] << 32;
+		}
+	} else {
+		at.op1 = mi_gpr_read(r->ctx, 0);
+		at.op2 = mi_gpr_read(r->ctx, 2);
+	}
+	if (at.size == 4) {
+		at.op1 = (u32)at.op1;
+		at.op2 = (u32)at.op2;
+	}
+
+	err = vxe_gpu_access_fn(r->vm, addr, &at.old, at.size, true,
+				mi_atomic_copy, &at);
+	if (err)
+		return mi_fault(r, addr, err);
+	mi_clobber(r, addr, at.size);
+
+	if (r->hdr & VXE_MI_ATOMIC_RETURN) {
+		u64 val = at.op == VXE_ATOMIC_PREDEC ? at.new : at.old;
+
+		reg = r->ctx->mmio_base + VXE_MI_CS_GPR(4);
+		err = mi_reg_write(r->ctx, reg, lower_32_bits(val), U32_MAX);
+		if (!err && at.size == 8)
+			err = mi_reg_write(r->ctx, reg + 4, upper_32_bits(val),
+					   U32_MAX);
+		if (err)
+			return err;
+	}
+	r->ip = r->cmd + 4 * len;
+	return 0;
+}
+
+static int mi_semaphore_wait(struct mi_run *r)
+{
+	unsigned int op = FIELD_GET(VXE_MI_COMPARE_OP, r->hdr);
+	unsigned int len = mi_len(r->hdr), polls;
+	u32 dw[5], mem;
+	u64 addr;
+	int err;
+
+	if (len != 4 && len != 5)
+		return -ENOEXEC;
+	if (r->hdr & VXE_MI_GGTT)
+		return -EPERM;
+	if ((r->hdr & (VXE_MI_SEMAPHORE_REGISTER_POLL |
+		       VXE_MI_SEMAPHORE_INDIRECT)) || op > 5)
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, len);
+	if (err)
+		return err;
+	addr = mi_addr(dw[2] & ~3u, dw[3]);
+
+	/*
+	 * Poll until the compare is true.  Signal mode polls too: its
+	 * signal comes once memory has changed, which polling sees as well.
+	 */
+	for (polls = 0;; polls++) {
+		err = mi_access(r, addr, &mem, 4, false);
+		if (err)
+			return err;
+		if (mi_compare(op, mem, dw[1]))
+			break;
+		if (mi_should_stop(r))
+			return -ECANCELED;
+		if (polls < MI_POLL_SPIN)
+			cond_resched();
+		else
+			usleep_range(MI_POLL_MIN_US, MI_POLL_MAX_US);
+	}
+	r->ip = r->cmd + 4 * len;
+	return 0;
+}
+
+/* Execute the command at r->cmd: 0 to go on, MI_DONE, or an error. */
+static int mi_exec(struct mi_run *r)
+{
+	if (FIELD_GET(VXE_INSTR_CLIENT, r->hdr))
+		return -ENOEXEC;
+
+	switch (VXE_MI_OP(r->hdr)) {
+	case VXE_MI_OP(VXE_MI_NOOP):
+	case VXE_MI_OP(VXE_MI_USER_INTERRUPT):
+	case VXE_MI_OP(VXE_MI_ARB_CHECK):
+	case VXE_MI_OP(VXE_MI_ARB_ON_OFF):
+	case VXE_MI_OP(VXE_MI_MEM_FENCE):
+		r->ip = r->cmd + 4;
+		return 0;
+	case VXE_MI_OP(VXE_MI_BATCH_BUFFER_END):
+		r->ip = r->cmd + 4;
+		return mi_end_level(r);
+	case VXE_MI_OP(VXE_MI_BATCH_BUFFER_START):
+		return mi_batch_buffer_start(r);
+	case VXE_MI_OP(VXE_MI_COND_BB_END):
+		return mi_cond_batch_buffer_end(r);
+	case VXE_MI_OP(VXE_MI_STORE_DATA_IMM):
+		return mi_store_data_imm(r);
+	case VXE_MI_OP(VXE_MI_LOAD_REGISTER_IMM):
+		return mi_load_register_imm(r);
+	case VXE_MI_OP(VXE_MI_FLUSH_DW):
+		return mi_flush_dw(r);
+	case VXE_MI_OP(VXE_MI_COPY_MEM_MEM):
+		return mi_copy_mem_mem(r);
+	case VXE_MI_OP(VXE_MI_ATOMIC):
+		return mi_atomic(r);
+	case VXE_MI_OP(VXE_MI_SEMAPHORE_WAIT):
+		return mi_semaphore_wait(r);
+	default:
+		return -ENOEXEC;
+	}
+}
+
+/**
+ * vxe_mi_run() - run a batch buffer on an engine
+ * @ctx: the context: @ctx->vm, @ctx->should_stop and @ctx->priv,
+ *	@ctx->mmio_base in; the register file persists from run to run
+ * @batch_addr: GPU virtual address of the first command (bits 1:0 and
+ *	63:48 ignored)
+ *
+ * Fetches and executes Intel MI commands until MI_BATCH_BUFFER_END of the
+ * first level (or a conditional end).  Supported: MI_NOOP, MI_ARB_CHECK,
+ * MI_ARB_ON_OFF, MI_USER_INTERRUPT, MI_MEM_FENCE (no-ops);
+ * MI_BATCH_BUFFER_START (a jump, or a call with %VXE_MI_BBS_NESTED, up to
+ * %VXE_MI_MAX_LEVELS levels); MI_CONDITIONAL_BATCH_BUFFER_END (ends the
+ * batch, or with %VXE_MI_CBBE_END_LEVEL the level, when the compare of
+ * memory with the inline dword is false: by default when memory <= data);
+ * MI_STORE_DATA_IMM (dwords or qwords); MI_LOAD_REGISTER_IMM (into
+ * @ctx->regs); MI_FLUSH_DW (with its post-sync write); MI_COPY_MEM_MEM;
+ * MI_ATOMIC (every dword and qword operation, true read-modify-writes of
+ * memory); MI_SEMAPHORE_WAIT (polls memory until the compare is true).
+ *
+ * @ctx->should_stop is polled every few commands and at every poll of a
+ * semaphore; a batch that loops for ever (MI_BATCH_BUFFER_START to
+ * itself) only ends through it.
+ *
+ * Context: process context, may sleep; not holding the VM lock.
+ * Return: 0 when the batch ended; -ENOEXEC for an unknown command, a bad
+ * length or an unsupported variant; -EPERM for a GGTT access; -ELOOP for
+ * batches nested too deep; -ENOSPC when the register file is full;
+ * -ECANCELED when @ctx->should_stop said so; the error of the memory
+ * access (-EFAULT...) for a fetch or an access that cannot be served, with
+ * @ctx->err_is_fault set.  On failure @ctx->err_addr and @ctx->err_header
+ * say where.
+ */
+int vxe_mi_run(struct vxe_mi_ctx *ctx, u64 batch_addr)
+{
+	struct mi_run r = {
+		.ctx = ctx,
+		.vm = ctx->vm,
+		.ip = batch_addr & VXE_MI_ADDR_MASK & ~3ull,
+	};
+	unsigned long n = 0;
+	int ret;
+
+	ctx->nr_cmds = 0;
+	ctx->err_addr = 0;
+	ctx->err_header = 0;
+	ctx->err_is_fault = false;
+
+	for (;;) {
+		r.cmd = r.ip;
+		r.hdr = 0;
+		if (!(++n % MI_CHECK_EVERY)) {
+			cond_resched();
+			if (mi_should_stop(&r)) {
+				ret = -ECANCELED;
+				break;
+			}
+		}
+		ret = mi_fetch(&r, r.cmd, &r.hdr);
+		if (!ret)
+			ret = mi_exec(&r);
+		if (ret)
+			break;
+		ctx->nr_cmds++;
+	}
+
+	if (ret == MI_DONE) {
+		ctx->nr_cmds++;
+		return 0;
+	}
+	if (!ctx->err_is_fault)
+		ctx->err_addr = r.cmd;
+	ctx->err_header = r.hdr;
+	drm_dbg(&r.vm->vxe->drm,
+		"batch %#llx: command %#010x at %#llx failed (%d)%s\n",
+		batch_addr, r.hdr, r.cmd, ret,
+		ctx->err_is_fault ? ": memory fault" : "");
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_mi_run);

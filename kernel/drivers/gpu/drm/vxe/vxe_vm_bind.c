@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_pagemap.h>
+#include <drm/drm_print.h>
+#include <kunit/visibility.h>
+
+#include "vxe_bo.h"
+#include "vxe_device.h"
+#include "vxe_exec_queue.h"
+#include "vxe_sync.h"
+#include "vxe_vm.h"
+
+/**
+ * DOC: vxe VM_BIND
+ *
+ * The VMAs of a VM live in its &drm_gpuvm, as Xe's do.  A VMA is a BO
+ * binding (a range of a GEM object, mapped by the GPU page tables) or a
+ * CPU-address mirror (%DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR: nothing is
+ * mapped up front; GPU page faults in it go to the SVM fault handler).
+ *
+ * One bind operation is turned into drm_gpuvm split/merge steps
+ * (drm_gpuvm_sm_map_ops_create() and friends), checked as a whole, and
+ * only then applied: a BO bound inside a mirror splits it, a mirror bound
+ * over a BO binding replaces it.  Removing a piece of a mirror in which
+ * the GPU still maps process memory (SVM ranges remain after the garbage
+ * collector ran) is refused with -EBUSY, as in Xe.  BO bindings are
+ * written into the page tables at bind time (as with
+ * %DRM_XE_VM_BIND_FLAG_IMMEDIATE); a binding zapped later (its BO moved)
+ * is bound again on the next GPU fault.  Binds complete before the ioctl
+ * returns; their out-syncs are signalled then.
+ *
+ * The operations of one ioctl are applied in order; when one fails, those
+ * before it stay applied (Xe unwinds them).  Arguments of all of them are
+ * checked before any is applied.
+ *
+ * Locking: the VM lock around everything; the BO's reservation lock
+ * around linking a VMA to its BO and writing its page-table entries (TTM
+ * moves the BO, and vxe_vm_bo_invalidate() zaps them, under that lock).
+ */
+
+/* PAT indices of Battlemage: 28 (CLOS3 disabled), 16-19 reserved. */
+#define VXE_PAT_ENTRIES		28
+
+static bool vxe_pat_reserved(u16 pat_index)
+{
+	return pat_index >= 16 && pat_index <= 19;
+}
+
+/* Write a BO VMA's page-table entries, in chunks of this many pages. */
+#define VXE_BIND_CHUNK		512
+
+static u64 vma_start(const struct vxe_vma *vma)
+{
+	return vma->gpuva.va.addr;
+}
+
+static u64 vma_end(const struct vxe_vma *vma)
+{
+	return vma->gpuva.va.addr + vma->gpuva.va.range;
+}
+
+static struct vxe_bo *vma_bo(const struct vxe_vma *vma)
+{
+	return vma->gpuva.gem.obj ? gem_to_vxe_bo(vma->gpuva.gem.obj) : NULL;
+}
+
+/* Zap [start, end) of a BO VMA, if it is bound, and invalidate the TLB. */
+static void vxe_vma_zap(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
+			u64 end)
+{
+	if (!vma->bound)
+		return;
+	vxe_pt_zap(&vm->pt, start, end);
+	vxe_vm_tlb_invalidate(vm, start, end);
+	vma->bound = false;
+}
+
+/**
+ * vxe_vma_bind_bo() - write the page-table entries of a BO VMA
+ * @vm: the VM
+ * @vma: a BO VMA of @vm
+ *
+ * Validates the BO into GPU-reachable memory and maps every page of the
+ * VMA.  Also used to bind a VMA again after its BO moved.
+ *
+ * Context: the VM lock; takes the BO's reservation lock.
+ * Return: 0 or a negative errno (nothing is left mapped then).
+ */
+int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	struct drm_pagemap_device_addr *addrs;
+	struct vxe_bo *bo = vma_bo(vma);
+	unsigned long npages = vma->gpuva.va.range >> PAGE_SHIFT, done;
+	u32 flags = vma->gpuva.flags & VXE_VMA_READ_ONLY ? VXE_PT_READ_ONLY : 0;
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	if (WARN_ON(!bo))
+		return -EINVAL;
+
+	addrs = kvmalloc_array(min_t(unsigned long, npages, VXE_BIND_CHUNK),
+			       sizeof(*addrs), GFP_KERNEL);
+	if (!addrs)
+		return -ENOMEM;
+
+	err = dma_resv_lock_interruptible(bo->ttm.base.resv, NULL);
+	if (err)
+		goto out_free;
+	err = vxe_bo_validate(bo);
+	if (!err)
+		err = vxe_pt_prepare(&vm->pt, vma_start(vma), vma_end(vma));
+	for (done = 0; !err && done < npages; done += VXE_BIND_CHUNK) {
+		unsigned long n = min_t(unsigned long, npages - done,
+					VXE_BIND_CHUNK);
+
+		err = vxe_bo_dma_addrs(bo, vma->gpuva.gem.offset +
+				       (done << PAGE_SHIFT), n, addrs);
+		if (!err)
+			err = vxe_pt_commit(&vm->pt,
+					    vma_start(vma) + (done << PAGE_SHIFT),
+					    addrs, n, flags);
+	}
+	/* Replaced entries may be cached: drop them (and all on error). */
+	vma->bound = true;
+	if (err)
+		vxe_vma_zap(vm, vma, vma_start(vma), vma_end(vma));
+	else
+		vxe_vm_tlb_invalidate(vm, vma_start(vma), vma_end(vma));
+	dma_resv_unlock(bo->ttm.base.resv);
+out_free:
+	kvfree(addrs);
+	return err;
+}
+
+/**
+ * vxe_vm_bo_invalidate() - zap every GPU binding of a BO
+ * @bo: the BO, about to move out of GPU-reachable memory
+ *
+ * Called by TTM's move and swap notifications.
+ *
+ * Context: the BO's reservation lock (TTM holds it).
+ */
+void vxe_vm_bo_invalidate(struct vxe_bo *bo)
+{
+	struct drm_gem_object *obj = &bo->ttm.base;
+	struct drm_gpuvm_bo *vm_bo;
+	struct drm_gpuva *va;
+
+	dma_resv_assert_held(obj->resv);
+	drm_gem_for_each_gpuvm_bo(vm_bo, obj) {
+		struct vxe_vm *vm = container_of(vm_bo->vm, struct vxe_vm,
+						 gpuvm);
+
+		drm_gpuvm_bo_for_each_va(va, vm_bo) {
+			struct vxe_vma *vma = to_vxe_vma(va);
+
+			vxe_vma_zap(vm, vma, vma_start(vma), vma_end(vma));
+		}
+	}
+}
+
+static struct vxe_vma *vxe_vma_alloc(u32 flags, u16 pat_index)
+{
+	struct vxe_vma *vma = kzalloc(sizeof(*vma), GFP_KERNEL);
+
+	if (vma) {
+		vma->gpuva.flags = flags;
+		vma->pat_index = pat_index;
+	}
+	return vma;
+}
+
+/* Unlink a BO VMA from its BO, under the BO's lock. */
+static void vxe_vma_unlink(struct vxe_vma *vma)
+{
+	struct drm_gem_object *obj = vma->gpuva.gem.obj;
+
+	if (!obj)
+		return;
+	dma_resv_lock(obj->resv, NULL);
+	drm_gpuva_unlink(&vma->gpuva);
+	dma_resv_unlock(obj->resv);
+}
+
+/* Link a BO VMA to its BO (a reference on the vm_bo, and so the BO). */
+static int vxe_vma_link(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	struct drm_gem_object *obj = vma->gpuva.gem.obj;
+	struct drm_gpuvm_bo *vm_bo;
+
+	if (!obj)
+		return 0;
+	dma_resv_lock(obj->resv, NULL);
+	vm_bo = drm_gpuvm_bo_obtain(&vm->gpuvm, obj);
+	if (IS_ERR(vm_bo)) {
+		dma_resv_unlock(obj->resv);
+		return PTR_ERR(vm_bo);
+	}
+	drm_gpuva_link(&vma->gpuva, vm_bo);
+	drm_gpuvm_bo_put(vm_bo);
+	dma_resv_unlock(obj->resv);
+	return 0;
+}
+
+/*
+ * Check the steps of one operation before anything is applied: a mirror
+ * may only lose pieces in which no SVM range remains.
+ */
+static int vxe_vm_ops_check(struct vxe_vm *vm, struct drm_gpuva_ops *ops)
+{
+	struct drm_gpuva_op *op;
+
+	drm_gpuva_for_each_op(op, ops) {
+		struct vxe_vma *old;
+		u64 start, end;
+
+		switch (op->op) {
+		case DRM_GPUVA_OP_UNMAP:
+			old = to_vxe_vma(op->unmap.va);
+			start = vma_start(old);
+			end = vma_end(old);
+			break;
+		case DRM_GPUVA_OP_REMAP:
+			old = to_vxe_vma(op->remap.unmap->va);
+			start = op->remap.prev ? op->remap.prev->va.addr +
+				op->remap.prev->va.range : vma_start(old);
+			end = op->remap.next ? op->remap.next->va.addr :
+				vma_end(old);
+			break;
+		default:
+			continue;
+		}
+		if (vxe_vma_is_mirror(old) &&
+		    VXE_IOCTL_DBG(vm->vxe, vxe_svm_has_mapping(vm, start, end)))
+			return -EBUSY;
+	}
+	return 0;
+}
+
+/* The VMAs one operation creates, allocated before it is applied. */
+struct vxe_vma_prealloc {
+	struct vxe_vma **vmas;
+	unsigned int n, used;
+};
+
+static int vxe_vma_prealloc(struct vxe_vma_prealloc *pa,
+			    struct drm_gpuva_ops *ops, u32 map_flags,
+			    u16 pat_index)
+{
+	struct drm_gpuva_op *op;
+	unsigned int n = 0;
+
+	drm_gpuva_for_each_op(op, ops) {
+		if (op->op == DRM_GPUVA_OP_MAP)
+			n++;
+		else if (op->op == DRM_GPUVA_OP_REMAP)
+			n += !!op->remap.prev + !!op->remap.next;
+	}
+	pa->n = 0;
+	pa->used = 0;
+	pa->vmas = kcalloc(n ?: 1, sizeof(*pa->vmas), GFP_KERNEL);
+	if (!pa->vmas)
+		return -ENOMEM;
+
+	drm_gpuva_for_each_op(op, ops) {
+		struct vxe_vma *old;
+		int i, k = 0;
+
+		if (op->op == DRM_GPUVA_OP_MAP) {
+			pa->vmas[pa->n] = vxe_vma_alloc(map_flags, pat_index);
+			if (!pa->vmas[pa->n])
+				return -ENOMEM;
+			pa->n++;
+			continue;
+		}
+		if (op->op != DRM_GPUVA_OP_REMAP)
+			continue;
+		old = to_vxe_vma(op->remap.unmap->va);
+		k = !!op->remap.prev + !!op->remap.next;
+		for (i = 0; i < k; i++) {
+			pa->vmas[pa->n] = vxe_vma_alloc(old->gpuva.flags,
+							old->pat_index);
+			if (!pa->vmas[pa->n])
+				return -ENOMEM;
+			pa->n++;
+		}
+	}
+	return 0;
+}
+
+static void vxe_vma_prealloc_fini(struct vxe_vma_prealloc *pa)
+{
+	unsigned int i;
+
+	for (i = pa->used; i < pa->n; i++)
+		kfree(pa->vmas[i]);
+	kfree(pa->vmas);
+}
+
+static struct vxe_vma *vxe_vma_take(struct vxe_vma_prealloc *pa)
+{
+	return pa->vmas[pa->used++];
+}
+
+/* Remove a VMA from the tree and free it; a BO VMA is zapped first. */
+static void vxe_vma_destroy(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	if (!vxe_vma_is_mirror(vma))
+		vxe_vma_zap(vm, vma, vma_start(vma), vma_end(vma));
+	vxe_vma_unlink(vma);
+	drm_gpuva_remove(&vma->gpuva);
+	kfree(vma);
+}
+
+/*
+ * Apply the checked steps of one operation.  Only binding the new BO VMA
+ * can fail; the VMA then stays, unbound, and is bound on the first GPU
+ * fault, but the error is returned.
+ */
+static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
+			    struct vxe_vma_prealloc *pa)
+{
+	struct drm_gpuva_op *op;
+	int err = 0;
+
+	drm_gpuva_for_each_op(op, ops) {
+		struct vxe_vma *vma, *old, *prev = NULL, *next = NULL;
+		u64 start, end;
+
+		switch (op->op) {
+		case DRM_GPUVA_OP_MAP:
+			vma = vxe_vma_take(pa);
+			drm_gpuva_map(&vm->gpuvm, &vma->gpuva, &op->map);
+			if (vxe_vma_link(vm, vma)) {
+				/* Only allocation fails: keep the tree sane. */
+				drm_gpuva_remove(&vma->gpuva);
+				kfree(vma);
+				return -ENOMEM;
+			}
+			if (!vxe_vma_is_mirror(vma))
+				err = vxe_vma_bind_bo(vm, vma);
+			break;
+
+		case DRM_GPUVA_OP_REMAP:
+			old = to_vxe_vma(op->remap.unmap->va);
+			start = op->remap.prev ? op->remap.prev->va.addr +
+				op->remap.prev->va.range : vma_start(old);
+			end = op->remap.next ? op->remap.next->va.addr :
+				vma_end(old);
+			if (!vxe_vma_is_mirror(old))
+				vxe_vma_zap(vm, old, start, end);
+			if (op->remap.prev)
+				prev = vxe_vma_take(pa);
+			if (op->remap.next)
+				next = vxe_vma_take(pa);
+			drm_gpuva_remap(prev ? &prev->gpuva : NULL,
+					next ? &next->gpuva : NULL, &op->remap);
+			/*
+			 * Link the pieces before unlinking @old: its vm_bo
+			 * stays alive, so linking allocates nothing.
+			 */
+			if (prev) {
+				prev->bound = old->bound;
+				WARN_ON(vxe_vma_link(vm, prev));
+			}
+			if (next) {
+				next->bound = old->bound;
+				WARN_ON(vxe_vma_link(vm, next));
+			}
+			vxe_vma_unlink(old);
+			kfree(old);
+			break;
+
+		case DRM_GPUVA_OP_UNMAP:
+			old = to_vxe_vma(op->unmap.va);
+			if (!vxe_vma_is_mirror(old))
+				vxe_vma_zap(vm, old, vma_start(old), vma_end(old));
+			vxe_vma_unlink(old);
+			drm_gpuva_unmap(&op->unmap);
+			kfree(old);
+			break;
+
+		default:
+			break;
+		}
+	}
+	return err;
+}
+
+/* MAP (of a BO or a mirror), UNMAP or UNMAP_ALL: split, check, apply. */
+static int vxe_vm_bind_sm(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
+			  u32 map_flags, u16 pat_index)
+{
+	struct vxe_vma_prealloc pa;
+	int err;
+
+	if (IS_ERR(ops))
+		return PTR_ERR(ops);
+	err = vxe_vm_ops_check(vm, ops);
+	if (!err) {
+		err = vxe_vma_prealloc(&pa, ops, map_flags, pat_index);
+		if (!err)
+			err = vxe_vm_ops_apply(vm, ops, &pa);
+		vxe_vma_prealloc_fini(&pa);
+	}
+	drm_gpuva_ops_free(&vm->gpuvm, ops);
+	return err;
+}
+
+/* PREFETCH: populate and bind every VMA of the interval. */
+static int vxe_vm_prefetch(struct vxe_vm *vm, u64 addr, u64 range)
+{
+	struct drm_gpuva_ops *ops;
+	struct drm_gpuva_op *op;
+	int err = 0;
+
+	ops = drm_gpuvm_prefetch_ops_create(&vm->gpuvm, addr, range);
+	if (IS_ERR(ops))
+		return PTR_ERR(ops);
+	drm_gpuva_for_each_op(op, ops) {
+		struct vxe_vma *vma = to_vxe_vma(op->prefetch.va);
+
+		if (vxe_vma_is_mirror(vma))
+			err = vxe_svm_prefetch(vm, max(addr, vma_start(vma)),
+					       min(addr + range, vma_end(vma)),
+					       vma_start(vma), vma_end(vma));
+		else
+			err = vxe_vma_bind_bo(vm, vma);
+		if (err)
+			break;
+	}
+	drm_gpuva_ops_free(&vm->gpuvm, ops);
+	return err;
+}
+
+/**
+ * vxe_vm_bind_mirror() - mirror the CPU address space over an interval
+ * @vm: a fault-mode VM
+ * @start: first address
+ * @end: end (exclusive)
+ *
+ * What VM_BIND MAP with %DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR does.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vxe_vm_bind_mirror(struct vxe_vm *vm, u64 start, u64 end)
+{
+	int err;
+
+	mutex_lock(&vm->lock);
+	err = vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
+							     start, end - start,
+							     NULL, 0),
+			     VXE_VMA_CPU_ADDR_MIRROR, 0);
+	mutex_unlock(&vm->lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_mirror);
+
+/**
+ * vxe_vm_unbind_all() - remove every VMA of a VM
+ * @vm: the VM
+ *
+ * BO bindings are zapped; SVM ranges are left to vxe_svm_close().
+ *
+ * Context: the VM lock.
+ */
+void vxe_vm_unbind_all(struct vxe_vm *vm)
+{
+	struct drm_gpuva *va, *next;
+
+	lockdep_assert_held(&vm->lock);
+	drm_gpuvm_for_each_va_safe(va, next, &vm->gpuvm)
+		vxe_vma_destroy(vm, to_vxe_vma(va));
+}
+
+#define VXE_VM_BIND_FLAGS	(DRM_XE_VM_BIND_FLAG_READONLY | \
+				 DRM_XE_VM_BIND_FLAG_IMMEDIATE | \
+				 DRM_XE_VM_BIND_FLAG_NULL | \
+				 DRM_XE_VM_BIND_FLAG_DUMPABLE | \
+				 DRM_XE_VM_BIND_FLAG_CHECK_PXP | \
+				 DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
+
+/* Xe's argument checks of one bind operation, in Xe's order. */
+static int vxe_vm_bind_op_check(struct vxe_vm *vm,
+				struct drm_xe_vm_bind_op *b)
+{
+	struct vxe_device *vxe = vm->vxe;
+	bool is_null = b->flags & DRM_XE_VM_BIND_FLAG_NULL;
+	bool is_mirror = b->flags & DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR;
+	u32 region = b->prefetch_mem_region_instance;
+	u32 regions = vxe_mem_region_mask(vxe);
+
+	if (VXE_IOCTL_DBG(vxe, is_mirror && !(vm->flags & VXE_VM_FAULT_MODE)) ||
+	    VXE_IOCTL_DBG(vxe, b->pat_index >= VXE_PAT_ENTRIES))
+		return -EINVAL;
+	b->pat_index = array_index_nospec(b->pat_index, VXE_PAT_ENTRIES);
+	if (VXE_IOCTL_DBG(vxe, vxe_pat_reserved(b->pat_index)))
+		return -EINVAL;
+
+	if (VXE_IOCTL_DBG(vxe, b->op > DRM_XE_VM_BIND_OP_PREFETCH) ||
+	    VXE_IOCTL_DBG(vxe, b->flags & ~VXE_VM_BIND_FLAGS) ||
+	    VXE_IOCTL_DBG(vxe, b->obj && (is_null || is_mirror)) ||
+	    VXE_IOCTL_DBG(vxe, b->obj_offset && (is_null || is_mirror)) ||
+	    VXE_IOCTL_DBG(vxe, b->op != DRM_XE_VM_BIND_OP_MAP && is_null) ||
+	    VXE_IOCTL_DBG(vxe, !b->obj && b->op == DRM_XE_VM_BIND_OP_MAP &&
+			  !is_null && !is_mirror) ||
+	    VXE_IOCTL_DBG(vxe, !b->obj && b->op == DRM_XE_VM_BIND_OP_UNMAP_ALL) ||
+	    VXE_IOCTL_DBG(vxe, b->addr && b->op == DRM_XE_VM_BIND_OP_UNMAP_ALL) ||
+	    VXE_IOCTL_DBG(vxe, b->range && b->op == DRM_XE_VM_BIND_OP_UNMAP_ALL) ||
+	    VXE_IOCTL_DBG(vxe, b->obj && b->op == DRM_XE_VM_BIND_OP_MAP_USERPTR) ||
+	    VXE_IOCTL_DBG(vxe, b->obj && b->op == DRM_XE_VM_BIND_OP_PREFETCH) ||
+	    VXE_IOCTL_DBG(vxe, region && b->op != DRM_XE_VM_BIND_OP_PREFETCH) ||
+	    VXE_IOCTL_DBG(vxe, region != (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC &&
+			  (region >= 32 || !(BIT(region) & regions))) ||
+	    VXE_IOCTL_DBG(vxe, b->obj && b->op == DRM_XE_VM_BIND_OP_UNMAP))
+		return -EINVAL;
+
+	if (VXE_IOCTL_DBG(vxe, b->obj_offset & ~PAGE_MASK) ||
+	    VXE_IOCTL_DBG(vxe, b->addr & ~PAGE_MASK) ||
+	    VXE_IOCTL_DBG(vxe, b->range & ~PAGE_MASK) ||
+	    VXE_IOCTL_DBG(vxe, !b->range && b->op != DRM_XE_VM_BIND_OP_UNMAP_ALL))
+		return -EINVAL;
+
+	/* Not implemented by vxe yet: refused, never half done. */
+	if (VXE_IOCTL_DBG(vxe, is_null) ||
+	    VXE_IOCTL_DBG(vxe, b->op == DRM_XE_VM_BIND_OP_MAP_USERPTR))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
+			  struct drm_gem_object *obj)
+{
+	u32 flags = 0;
+
+	if (b->flags & DRM_XE_VM_BIND_FLAG_READONLY)
+		flags |= VXE_VMA_READ_ONLY;
+
+	switch (b->op) {
+	case DRM_XE_VM_BIND_OP_MAP:
+		if (b->flags & DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
+			flags |= VXE_VMA_CPU_ADDR_MIRROR;
+		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
+					b->addr, b->range, obj, b->obj_offset),
+				      flags, b->pat_index);
+	case DRM_XE_VM_BIND_OP_UNMAP:
+		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_unmap_ops_create(&vm->gpuvm,
+					b->addr, b->range), 0, 0);
+	case DRM_XE_VM_BIND_OP_UNMAP_ALL: {
+		struct drm_gpuva_ops *ops = ERR_PTR(-ENOMEM);
+		struct drm_gpuvm_bo *vm_bo;
+
+		dma_resv_lock(obj->resv, NULL);
+		vm_bo = drm_gpuvm_bo_find(&vm->gpuvm, obj);
+		if (vm_bo) {
+			ops = drm_gpuvm_bo_unmap_ops_create(vm_bo);
+			drm_gpuvm_bo_put(vm_bo);
+		}
+		dma_resv_unlock(obj->resv);
+		if (!vm_bo)
+			return 0;
+		return vxe_vm_bind_sm(vm, ops, 0, 0);
+	}
+	case DRM_XE_VM_BIND_OP_PREFETCH:
+		return vxe_vm_prefetch(vm, b->addr, b->range);
+	}
+	return -EINVAL;
+}
+
+/* Write the value of a bind's user fence, as Xe's user-fence worker. */
+static void vxe_vm_bind_ufence(struct vxe_device *vxe, struct vxe_sync *s)
+{
+	if (put_user(s->value, (u64 __user *)u64_to_user_ptr(s->addr)))
+		drm_dbg(&vxe->drm, "vxe: bind user fence at %#llx not written\n",
+			s->addr);
+	wake_up_all(&vxe->ufence_wq);
+}
+
+/**
+ * vxe_vm_bind_ioctl() - DRM_IOCTL_XE_VM_BIND
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_vm_bind
+ * @file: the DRM file owning the VM, the BOs and the syncobjs
+ *
+ * MAP (a BO, or a CPU-address mirror), UNMAP, UNMAP_ALL and PREFETCH, one
+ * or an array, with Xe's argument checks and errnos.  The binds are done
+ * when the ioctl returns: in-fences are waited for first, out-syncs
+ * signalled (a user fence is written) at the end.  MAP_USERPTR and NULL
+ * bindings are not implemented by vxe (-EOPNOTSUPP).
+ *
+ * Return: 0; -EINVAL for a bad argument or VM id; -ENOENT for an unknown
+ * exec queue or BO, or a closed VM; -EBUSY for removing mirror pieces the
+ * GPU still maps; -EFAULT for unreadable arrays; -ENOMEM.
+ */
+int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
+		      struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct vxe_file *vf = file->driver_priv;
+	struct drm_xe_vm_bind *args = data;
+	struct drm_xe_vm_bind_op *binds = &args->bind;
+	struct drm_gem_object **objs = NULL;
+	struct vxe_exec_queue *q = NULL;
+	struct vxe_sync *syncs = NULL;
+	struct vxe_vm *vm;
+	u32 i;
+	int err;
+
+	vm = vxe_file_vm_get(vf, args->vm_id);
+	if (VXE_IOCTL_DBG(vxe, !vm))
+		return -EINVAL;
+
+	if (VXE_IOCTL_DBG(vxe, args->pad || args->pad2) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->num_syncs > DRM_XE_MAX_SYNCS)) {
+		err = -EINVAL;
+		goto put_vm;
+	}
+
+	if (args->num_binds > 1) {
+		binds = kvmalloc_array(args->num_binds, sizeof(*binds),
+				       GFP_KERNEL | __GFP_ACCOUNT);
+		if (!binds) {
+			err = -ENOBUFS;
+			goto put_vm;
+		}
+		if (copy_from_user(binds, u64_to_user_ptr(args->vector_of_binds),
+				   sizeof(*binds) * args->num_binds)) {
+			err = -EFAULT;
+			goto free_binds;
+		}
+	}
+	for (i = 0; i < args->num_binds; i++) {
+		err = vxe_vm_bind_op_check(vm, &binds[i]);
+		if (err)
+			goto free_binds;
+	}
+
+	if (args->exec_queue_id) {
+		q = vxe_exec_queue_lookup(vf, args->exec_queue_id);
+		if (VXE_IOCTL_DBG(vxe, !q)) {
+			err = -ENOENT;
+			goto free_binds;
+		}
+		if (VXE_IOCTL_DBG(vxe, !vxe_exec_queue_is_vm_bind(q))) {
+			err = -EINVAL;
+			goto put_queue;
+		}
+	}
+
+	err = mutex_lock_interruptible(&vm->lock);
+	if (err)
+		goto put_queue;
+	if (VXE_IOCTL_DBG(vxe, vm->closed)) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	for (i = 0; i < args->num_binds; i++) {
+		if (VXE_IOCTL_DBG(vxe, binds[i].range > vm->gpuvm.mm_range) ||
+		    VXE_IOCTL_DBG(vxe, binds[i].addr >
+				  vm->gpuvm.mm_range - binds[i].range)) {
+			err = -EINVAL;
+			goto unlock;
+		}
+	}
+
+	objs = kvcalloc(args->num_binds ?: 1, sizeof(*objs), GFP_KERNEL);
+	if (!objs) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	for (i = 0; i < args->num_binds; i++) {
+		struct vxe_bo *bo;
+
+		if (!binds[i].obj)
+			continue;
+		objs[i] = drm_gem_object_lookup(file, binds[i].obj);
+		if (VXE_IOCTL_DBG(vxe, !objs[i])) {
+			err = -ENOENT;
+			goto put_objs;
+		}
+		bo = gem_to_vxe_bo(objs[i]);
+		if (VXE_IOCTL_DBG(vxe, binds[i].range > bo->ttm.base.size) ||
+		    VXE_IOCTL_DBG(vxe, binds[i].obj_offset >
+				  bo->ttm.base.size - binds[i].range) ||
+		    VXE_IOCTL_DBG(vxe, bo->vm && bo->vm != vm)) {
+			err = -EINVAL;
+			goto put_objs;
+		}
+	}
+
+	err = vxe_sync_parse_array(vxe, file, args->syncs, args->num_syncs,
+				   (vm->flags & VXE_VM_LR_MODE ?
+				    VXE_SYNC_PARSE_LR_MODE : 0) |
+				   (!args->num_binds ?
+				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
+	if (err)
+		goto put_objs;
+
+	err = vxe_sync_wait(syncs, args->num_syncs);
+	for (i = 0; !err && i < args->num_binds; i++)
+		err = vxe_vm_bind_op(vm, &binds[i], objs[i]);
+	mutex_unlock(&vm->lock);
+
+	if (!err) {
+		struct dma_fence *done = dma_fence_get_stub();
+
+		vxe_sync_signal(syncs, args->num_syncs, done);
+		dma_fence_put(done);
+		for (i = 0; i < args->num_syncs; i++)
+			if (vxe_sync_is_ufence(&syncs[i]))
+				vxe_vm_bind_ufence(vxe, &syncs[i]);
+	}
+	vxe_sync_cleanup(syncs, args->num_syncs);
+	kfree(syncs);
+	goto put_objs_unlocked;
+
+put_objs:
+	mutex_unlock(&vm->lock);
+put_objs_unlocked:
+	for (i = 0; objs && i < args->num_binds; i++)
+		if (objs[i])
+			drm_gem_object_put(objs[i]);
+	kvfree(objs);
+	goto put_queue;
+unlock:
+	mutex_unlock(&vm->lock);
+put_queue:
+	if (q)
+		vxe_exec_queue_put(q);
+free_binds:
+	if (args->num_binds > 1)
+		kvfree(binds);
+put_vm:
+	vxe_vm_put(vm);
+	return err;
+}

@@ -1,0 +1,1558 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * KUnit tests of vxe's command streamer (vxe_mi.c): every MI command and
+ * its length variants, bad encodings, memory faults, atomics racing with
+ * other engines and with the CPU, chained and nested batches, conditional
+ * ends, semaphores, and cancellation.  Batches live in the test's own
+ * address space (GPU VA == CPU VA) and are written with copy_to_user().
+ *
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
+
+#include "gpusvm_kunit.h"
+#include "vxe_mi.h"
+
+#define RW		(PROT_READ | PROT_WRITE)
+#define MAP_LEN		SZ_64K
+#define BATCH		GK_BASE			/* batches */
+#define BATCH2		(GK_BASE + SZ_8K)	/* second-level batches */
+#define BATCH3		(GK_BASE + SZ_16K)
+#define BATCH4		(GK_BASE + SZ_16K + SZ_4K)
+#define DATA		(GK_BASE + SZ_32K)	/* what batches write */
+#define UNMAPPED	(GK_BASE + SZ_1M)	/* nothing mapped there */
+#define BB_MAX		1024			/* dwords of a batch */
+#define JOB_TIMEOUT_MS	10000
+
+/* Dword lengths: the header says "total - 2" */
+#define SDI_DW(n)	(VXE_MI_STORE_DATA_IMM | VXE_MI_NUM_DW(3 + (n)))
+#define SDI_QW(n)	(SDI_DW(2 * (n)) | VXE_MI_SDI_QWORD)
+
+/**
+ * struct mi_bb - a batch being written
+ * @addr: its GPU (and CPU) address
+ * @n: dwords so far
+ * @dw: the dwords
+ */
+struct mi_bb {
+	u64 addr;
+	unsigned int n;
+	u32 dw[BB_MAX];
+};
+
+/**
+ * struct mi_test - the fixture: a VM, a mapping and a context
+ * @test: the test
+ * @gk: the device and VM
+ * @ctx: the context runs use
+ * @bb: a batch buffer to write batches with
+ */
+struct mi_test {
+	struct kunit *test;
+	struct gpusvm_kunit *gk;
+	struct vxe_mi_ctx ctx;
+	struct mi_bb *bb;
+};
+
+static struct mi_test *mt_create(struct kunit *test)
+{
+	struct mi_test *mt = kunit_kzalloc(test, sizeof(*mt), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, mt);
+	mt->test = test;
+	mt->gk = gk_create(test, NULL);
+	gk_mmap(mt->gk, GK_BASE, MAP_LEN, RW);
+	mt->bb = kunit_kzalloc(test, sizeof(*mt->bb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mt->bb);
+	mt->ctx.vm = mt->gk->vm;
+	return mt;
+}
+
+/* Start a new batch at @addr. */
+static struct mi_bb *bb_at(struct mi_test *mt, u64 addr)
+{
+	mt->bb->addr = addr;
+	mt->bb->n = 0;
+	return mt->bb;
+}
+
+static u64 bb_here(const struct mi_bb *bb)
+{
+	return bb->addr + 4 * bb->n;
+}
+
+static void emit(struct mi_bb *bb, u32 dw)
+{
+	if (!WARN_ON(bb->n >= BB_MAX))
+		bb->dw[bb->n++] = dw;
+}
+
+static void emit_addr(struct mi_bb *bb, u64 addr)
+{
+	emit(bb, lower_32_bits(addr));
+	emit(bb, upper_32_bits(addr));
+}
+
+static void emit_sdi(struct mi_bb *bb, u64 addr, u32 value)
+{
+	emit(bb, SDI_DW(1));
+	emit_addr(bb, addr);
+	emit(bb, value);
+}
+
+static void emit_bbs(struct mi_bb *bb, u64 addr, bool nested)
+{
+	emit(bb, VXE_MI_BATCH_BUFFER_START | VXE_MI_BBS_PPGTT |
+	     (nested ? VXE_MI_BBS_NESTED : 0) | VXE_MI_NUM_DW(3));
+	emit_addr(bb, addr);
+}
+
+static void emit_bbe(struct mi_bb *bb)
+{
+	emit(bb, VXE_MI_BATCH_BUFFER_END);
+}
+
+/* Write the batch to memory. */
+static void bb_put(struct mi_test *mt, const struct mi_bb *bb)
+{
+	KUNIT_ASSERT_EQ(mt->test, copy_to_user((void __user *)bb->addr, bb->dw,
+					       4 * bb->n), 0);
+}
+
+static int mt_run(struct mi_test *mt, u64 addr)
+{
+	return vxe_mi_run(&mt->ctx, addr);
+}
+
+/* Write the batch and run it. */
+static int bb_run(struct mi_test *mt, const struct mi_bb *bb)
+{
+	bb_put(mt, bb);
+	return mt_run(mt, bb->addr);
+}
+
+static u32 rd32(struct mi_test *mt, u64 addr)
+{
+	u32 v = 0;
+
+	KUNIT_ASSERT_EQ(mt->test, get_user(v, (u32 __user *)addr), 0);
+	return v;
+}
+
+static u64 rd64(struct mi_test *mt, u64 addr)
+{
+	u64 v = 0;
+
+	KUNIT_ASSERT_EQ(mt->test, get_user(v, (u64 __user *)addr), 0);
+	return v;
+}
+
+static void wr32(struct mi_test *mt, u64 addr, u32 v)
+{
+	KUNIT_ASSERT_EQ(mt->test, put_user(v, (u32 __user *)addr), 0);
+}
+
+static void wr64(struct mi_test *mt, u64 addr, u64 v)
+{
+	KUNIT_ASSERT_EQ(mt->test, put_user(v, (u64 __user *)addr), 0);
+}
+
+/* The value of a register of the context, or -1 if never written. */
+static s64 reg(const struct vxe_mi_ctx *ctx, u32 offset)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_regs; i++)
+		if (ctx->regs[i][0] == offset)
+			return ctx->regs[i][1];
+	return -1;
+}
+
+/* Expect the run to fail on the command at @addr, not on memory. */
+static void expect_bad_cmd(struct mi_test *mt, int ret, int err, u64 addr,
+			   u32 hdr)
+{
+	KUNIT_EXPECT_EQ_MSG(mt->test, ret, err, "header %#010x", hdr);
+	KUNIT_EXPECT_EQ_MSG(mt->test, mt->ctx.err_addr, addr, "header %#010x",
+			    hdr);
+	KUNIT_EXPECT_EQ_MSG(mt->test, mt->ctx.err_header, hdr, "header %#010x",
+			    hdr);
+	KUNIT_EXPECT_FALSE_MSG(mt->test, mt->ctx.err_is_fault, "header %#010x",
+			       hdr);
+}
+
+/*
+ * A batch run by a kernel thread, as an engine's worker runs it, so that
+ * the test thread can play the CPU side.  A KUnit action stops and waits
+ * for it, whatever happens to the test.
+ */
+struct mi_job {
+	struct vxe_mi_ctx ctx;
+	u64 addr;
+	int ret;
+	bool stop;
+	struct completion done;
+};
+
+static bool mi_job_should_stop(void *priv)
+{
+	struct mi_job *job = priv;
+
+	return READ_ONCE(job->stop);
+}
+
+static int mi_job_fn(void *data)
+{
+	struct mi_job *job = data;
+
+	job->ret = vxe_mi_run(&job->ctx, job->addr);
+	complete_all(&job->done);
+	return 0;
+}
+
+static void mi_job_release(void *data)
+{
+	struct mi_job *job = data;
+
+	WRITE_ONCE(job->stop, true);
+	wait_for_completion(&job->done);
+}
+
+static struct mi_job *mi_job_start(struct mi_test *mt, u64 addr)
+{
+	struct kunit *test = mt->test;
+	struct task_struct *task;
+	struct mi_job *job;
+
+	job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	job->ctx.vm = mt->gk->vm;
+	job->ctx.should_stop = mi_job_should_stop;
+	job->ctx.priv = job;
+	job->addr = addr;
+	init_completion(&job->done);
+
+	task = kthread_run(mi_job_fn, job, "vxe_mi_test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mi_job_release,
+							job), 0);
+	return job;
+}
+
+/* Wait for the job; after a time-out, stop it and fail. */
+static int mi_job_wait(struct mi_test *mt, struct mi_job *job)
+{
+	if (!wait_for_completion_timeout(&job->done,
+					 msecs_to_jiffies(JOB_TIMEOUT_MS))) {
+		KUNIT_FAIL(mt->test, "batch at %#llx still running after %d ms",
+			   job->addr, JOB_TIMEOUT_MS);
+		WRITE_ONCE(job->stop, true);
+		wait_for_completion(&job->done);
+	}
+	return job->ret;
+}
+
+/* Wait until the dword at @addr reads @v (or time out and fail). */
+static void wait_for_value(struct mi_test *mt, u64 addr, u32 v)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < JOB_TIMEOUT_MS; ms++) {
+		if (rd32(mt, addr) == v)
+			return;
+		usleep_range(1000, 1100);
+	}
+	KUNIT_FAIL(mt->test, "%#llx never read %#x", addr, v);
+}
+
+static void vxe_mi_noops_and_end(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	emit(bb, VXE_MI_NOOP);
+	emit(bb, VXE_MI_NOOP | BIT(22) | 0x1234);	/* NOPID write */
+	emit(bb, VXE_MI_ARB_CHECK);
+	emit(bb, VXE_MI_ARB_ON_OFF | 1);
+	emit(bb, VXE_MI_ARB_ON_OFF);
+	emit(bb, VXE_MI_USER_INTERRUPT);
+	emit(bb, VXE_MI_MEM_FENCE | 3);
+	emit_sdi(bb, DATA, 0xc0ffee);
+	emit_bbe(bb);
+	/* Never reached */
+	emit_sdi(bb, DATA + 4, 0xbad);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 9);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 0xc0ffee);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+}
+
+static void vxe_mi_store_dword(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	/* IGT's MI_STORE_DWORD_IMM_GEN4: 0x10000002 */
+	KUNIT_ASSERT_EQ(test, SDI_DW(1), 0x10000002);
+	emit_sdi(bb, DATA + 8, 0x12345678);
+	/* Bits 63:48 of an address and bits 1:0 are ignored. */
+	emit(bb, SDI_DW(1));
+	emit(bb, lower_32_bits(DATA + 16) | 3);
+	emit(bb, upper_32_bits(DATA + 16) | 0xffff0000);
+	emit(bb, 0x9abcdef0);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 8), 0x12345678);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 12), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 16), 0x9abcdef0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 20), 0);
+}
+
+static void vxe_mi_store_lengths(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int i;
+
+	/* A qword (IGT's MI_STORE_QWORD_IMM_GEN8: 0x10200003) */
+	KUNIT_ASSERT_EQ(test, SDI_QW(1), 0x10200003);
+	emit(bb, SDI_QW(1));
+	emit_addr(bb, DATA);
+	emit(bb, 0x55667788);
+	emit(bb, 0x11223344);
+	/* Two dwords, same length, no qword bit */
+	emit(bb, SDI_DW(2));
+	emit_addr(bb, DATA + 16);
+	emit(bb, 0xaaaa0001);
+	emit(bb, 0xaaaa0002);
+	/* Two qwords */
+	emit(bb, SDI_QW(2));
+	emit_addr(bb, DATA + 32);
+	for (i = 0; i < 4; i++)
+		emit(bb, 0xbbbb0000 + i);
+	/* 40 dwords: longer than a fetch */
+	emit(bb, SDI_DW(40));
+	emit_addr(bb, DATA + 64);
+	for (i = 0; i < 40; i++)
+		emit(bb, 0xcccc0000 + i);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 5);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA), 0x1122334455667788ull);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 8), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 16), 0xaaaa0001);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 20), 0xaaaa0002);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 32), 0xbbbb0001bbbb0000ull);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 40), 0xbbbb0003bbbb0002ull);
+	for (i = 0; i < 40; i++)
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 64 + 4 * i), 0xcccc0000 + i);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 64 + 160), 0);
+}
+
+static void vxe_mi_store_bad_lengths(struct kunit *test)
+{
+	static const u32 hdrs[] = {
+		VXE_MI_STORE_DATA_IMM | VXE_MI_NUM_DW(3),	/* no data */
+		VXE_MI_STORE_DATA_IMM | VXE_MI_NUM_DW(2),
+		SDI_DW(1) | VXE_MI_SDI_QWORD,			/* half a qword */
+		SDI_DW(3) | VXE_MI_SDI_QWORD,
+	};
+	struct mi_test *mt = mt_create(test);
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(hdrs); i++) {
+		struct mi_bb *bb = bb_at(mt, BATCH);
+
+		emit(bb, VXE_MI_NOOP);
+		emit(bb, hdrs[i]);
+		emit_addr(bb, DATA);
+		for (j = 0; j < 4; j++)
+			emit(bb, 0xbad);
+		emit_bbe(bb);
+		expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH + 4, hdrs[i]);
+		KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 1);
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 0);
+	}
+}
+
+static void vxe_mi_bad_lengths(struct kunit *test)
+{
+	static const u32 hdrs[] = {
+		VXE_MI_BATCH_BUFFER_START | VXE_MI_NUM_DW(2),
+		VXE_MI_BATCH_BUFFER_START | VXE_MI_NUM_DW(4),
+		VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE | VXE_MI_NUM_DW(3),
+		VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE | VXE_MI_NUM_DW(5),
+		VXE_MI_FLUSH_DW | VXE_MI_NUM_DW(3),
+		VXE_MI_FLUSH_DW | VXE_MI_FLUSH_OP_STOREDW | VXE_MI_NUM_DW(6),
+		VXE_MI_COPY_MEM_MEM | VXE_MI_NUM_DW(4),
+		VXE_MI_COPY_MEM_MEM | VXE_MI_NUM_DW(6),
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) | VXE_MI_NUM_DW(4),
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_INLINE |
+			VXE_MI_ATOMIC_OP(VXE_ATOMIC_ADD) | VXE_MI_NUM_DW(4),
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_INLINE |
+			VXE_MI_ATOMIC_OP(VXE_ATOMIC_ADD) | VXE_MI_NUM_DW(7),
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD | VXE_MI_ATOMIC_INLINE |
+			VXE_MI_ATOMIC_OP_8B(VXE_ATOMIC_ADD) | VXE_MI_NUM_DW(5),
+		VXE_MI_SEMAPHORE_WAIT | VXE_MI_SEMAPHORE_POLL | VXE_MI_NUM_DW(3),
+		VXE_MI_SEMAPHORE_WAIT | VXE_MI_SEMAPHORE_POLL | VXE_MI_NUM_DW(6),
+		VXE_MI_LOAD_REGISTER_IMM | VXE_MI_NUM_DW(2),
+		VXE_MI_LOAD_REGISTER_IMM | VXE_MI_NUM_DW(4),
+	};
+	struct mi_test *mt = mt_create(test);
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(hdrs); i++) {
+		struct mi_bb *bb = bb_at(mt, BATCH);
+
+		emit(bb, hdrs[i]);
+		emit_addr(bb, DATA);
+		for (j = 0; j < 12; j++)
+			emit(bb, 0);
+		emit_bbe(bb);
+		expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, hdrs[i]);
+		KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 0);
+	}
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_regs, 0);
+}
+
+static void vxe_mi_unknown_command(struct kunit *test)
+{
+	static const u32 hdrs[] = {
+		VXE_MI_INSTR(0x3f),
+		VXE_MI_INSTR(0x39) | 1,	/* MI_PRT_BATCH_BUFFER_START */
+		0x7a000004,		/* PIPE_CONTROL: not an MI command */
+		0x56800008,		/* MEM_COPY: a blitter command */
+		0xffffffff,
+	};
+	struct mi_test *mt = mt_create(test);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hdrs); i++) {
+		struct mi_bb *bb = bb_at(mt, BATCH);
+
+		emit_sdi(bb, DATA, i + 1);
+		emit(bb, hdrs[i]);
+		emit_sdi(bb, DATA + 4, 0xbad);
+		emit_bbe(bb);
+		expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH + 16, hdrs[i]);
+		KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 1);
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA), i + 1);
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+	}
+}
+
+static void vxe_mi_ggtt_rejected(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb;
+	u32 hdr;
+
+	/* Stores, atomics, copies, semaphores, conditional ends, flushes */
+	hdr = SDI_DW(1) | VXE_MI_GGTT;
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, DATA);
+	emit(bb, 1);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	hdr = VXE_MI_ATOMIC | VXE_MI_GGTT | VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) |
+	      VXE_MI_NUM_DW(3);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, DATA);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	hdr = VXE_MI_COPY_MEM_MEM | VXE_MI_COPY_SRC_GGTT | VXE_MI_NUM_DW(5);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, DATA);
+	emit_addr(bb, DATA + 4);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	hdr = VXE_MI_COPY_MEM_MEM | VXE_MI_COPY_DST_GGTT | VXE_MI_NUM_DW(5);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, DATA);
+	emit_addr(bb, DATA + 4);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	hdr = VXE_MI_SEMAPHORE_WAIT | VXE_MI_GGTT | VXE_MI_SEMAPHORE_POLL |
+	      VXE_MI_SAD_EQ_SDD | VXE_MI_NUM_DW(4);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit(bb, 0);
+	emit_addr(bb, DATA);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	hdr = VXE_MI_COND_BB_END | VXE_MI_GGTT | VXE_MI_DO_COMPARE |
+	      VXE_MI_NUM_DW(4);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit(bb, 0);
+	emit_addr(bb, DATA);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	/* MI_FLUSH_DW: a GGTT address, or an index into the status page */
+	hdr = VXE_MI_FLUSH_DW | VXE_MI_FLUSH_OP_STOREDW | VXE_MI_NUM_DW(4);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, DATA | VXE_MI_FLUSH_USE_GTT);
+	emit(bb, 1);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	hdr = VXE_MI_FLUSH_DW | VXE_MI_FLUSH_STORE_INDEX |
+	      VXE_MI_FLUSH_OP_STOREDW | VXE_MI_NUM_DW(4);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, 0x40);
+	emit(bb, 1);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, hdr);
+
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+}
+
+static void vxe_mi_store_unmapped(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	emit_sdi(bb, DATA, 1);
+	emit_sdi(bb, UNMAPPED + 8, 2);
+	emit_sdi(bb, DATA + 4, 3);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, UNMAPPED + 8);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_header, SDI_DW(1));
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 1);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 1);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+
+	/* A qword across the end of the mapping: the fault is at the end. */
+	bb = bb_at(mt, BATCH);
+	emit(bb, SDI_QW(1));
+	emit_addr(bb, GK_BASE + MAP_LEN - 4);
+	emit(bb, 0x11111111);
+	emit(bb, 0x22222222);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, GK_BASE + MAP_LEN);
+	KUNIT_EXPECT_EQ(test, rd32(mt, GK_BASE + MAP_LEN - 4), 0x11111111);
+}
+
+static void vxe_mi_batch_unmapped(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+
+	KUNIT_EXPECT_EQ(test, mt_run(mt, UNMAPPED), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, UNMAPPED);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_header, 0);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 0);
+
+	/* A jump to nowhere faults at its target. */
+	emit_bbs(bb_at(mt, BATCH), UNMAPPED + SZ_4K, false);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, mt->bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, UNMAPPED + SZ_4K);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 1);
+}
+
+static void vxe_mi_end_at_page_end(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	u64 page = UNMAPPED - SZ_4K, end = UNMAPPED;
+	struct mi_bb *bb;
+
+	/* One page, and nothing after it: the batch ends on its last dword. */
+	gk_mmap(mt->gk, page, SZ_4K, RW);
+	bb = bb_at(mt, end - 4 * 9);
+	emit_sdi(bb, DATA, 0x600d);
+	emit(bb, VXE_MI_NOOP);
+	emit(bb, VXE_MI_NOOP);
+	emit(bb, VXE_MI_NOOP);
+	emit(bb, VXE_MI_NOOP);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_here(bb), end);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 6);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 0x600d);
+}
+
+static void vxe_mi_command_across_unmapped(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	u64 page = UNMAPPED - SZ_4K, end = UNMAPPED;
+	struct mi_bb *bb;
+
+	/* A store whose data dwords are on the next, unmapped, page */
+	gk_mmap(mt->gk, page, SZ_4K, RW);
+	bb = bb_at(mt, end - 4 * 3);
+	emit(bb, SDI_DW(1));
+	emit_addr(bb, DATA);
+	bb_put(mt, bb);
+	KUNIT_EXPECT_EQ(test, mt_run(mt, bb->addr), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, end);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_header, SDI_DW(1));
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 0);
+}
+
+static void vxe_mi_copy_mem_mem(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	wr64(mt, DATA, 0x8765432112345678ull);
+	emit(bb, VXE_MI_COPY_MEM_MEM | VXE_MI_NUM_DW(5));
+	emit_addr(bb, DATA + 0x100);	/* destination */
+	emit_addr(bb, DATA);		/* source */
+	emit(bb, VXE_MI_COPY_MEM_MEM | VXE_MI_NUM_DW(5));
+	emit_addr(bb, DATA + 0x108);
+	emit_addr(bb, DATA + 4);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 0x100), 0x12345678);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 0x104), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 0x108), 0x87654321);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 0x10c), 0);
+
+	/* A source that faults */
+	bb = bb_at(mt, BATCH);
+	emit(bb, VXE_MI_COPY_MEM_MEM | VXE_MI_NUM_DW(5));
+	emit_addr(bb, DATA + 0x100);
+	emit_addr(bb, UNMAPPED);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, UNMAPPED);
+}
+
+static void vxe_mi_flush_dw(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	u32 hdr;
+
+	/* No post-sync operation: nothing written, TLB invalidation ignored */
+	emit(bb, VXE_MI_FLUSH_DW | VXE_MI_FLUSH_INVALIDATE_TLB |
+	     VXE_MI_NUM_DW(4));
+	emit_addr(bb, DATA);
+	emit(bb, 0xbad);
+	/* Store a dword, then a qword */
+	emit(bb, VXE_MI_FLUSH_DW | VXE_MI_FLUSH_OP_STOREDW | VXE_MI_NUM_DW(4));
+	emit_addr(bb, DATA + 8);
+	emit(bb, 0xf1005);
+	emit(bb, VXE_MI_FLUSH_DW | VXE_MI_FLUSH_OP_STOREDW |
+	     VXE_MI_FLUSH_INVALIDATE_TLB | VXE_MI_NUM_DW(5));
+	emit_addr(bb, DATA + 16);
+	emit(bb, 0xdddd0000);
+	emit(bb, 0xeeee0000);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 4);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 0);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 8), 0xf1005);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 16), 0xeeee0000dddd0000ull);
+
+	/* Post-sync "write timestamp" is not supported */
+	hdr = VXE_MI_FLUSH_DW | FIELD_PREP(VXE_MI_FLUSH_OP, 3) |
+	      VXE_MI_NUM_DW(5);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, DATA + 24);
+	emit(bb, 0);
+	emit(bb, 0);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, hdr);
+}
+
+static void vxe_mi_load_register_imm(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	/* IGT's MI_LOAD_REGISTER_IMM(1): 0x11000001 */
+	KUNIT_ASSERT_EQ(test, VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_NUM_REGS(1),
+			0x11000001);
+	ctx->mmio_base = 0x2000;
+	emit(bb, VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_NUM_REGS(3));
+	emit(bb, 0x2600);
+	emit(bb, 0x11111111);
+	emit(bb, 0x2604);
+	emit(bb, 0x22222222);
+	emit(bb, 0x1234 | 3);	/* bits 1:0 are not part of the offset */
+	emit(bb, 0x33333333);
+	/* The same register again: overwritten */
+	emit(bb, VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_NUM_REGS(1));
+	emit(bb, 0x2600);
+	emit(bb, 0x44444444);
+	/* Relative to the engine's MMIO base */
+	emit(bb, VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_CS_MMIO |
+	     VXE_MI_LRI_NUM_REGS(1));
+	emit(bb, VXE_MI_CS_GPR(1));
+	emit(bb, 0x55555555);
+	/* Bytes 0 and 1 write-disabled */
+	emit(bb, VXE_MI_LOAD_REGISTER_IMM | BIT(8) | BIT(9) |
+	     VXE_MI_LRI_NUM_REGS(1));
+	emit(bb, 0x2604);
+	emit(bb, 0xabcdef01);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, ctx->nr_regs, 4);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x2600), 0x44444444);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x2604), 0xabcd2222);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x1234), 0x33333333);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x2608), 0x55555555);
+}
+
+static void vxe_mi_load_register_imm_full(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int i;
+	u32 hdr;
+
+	/* The whole register file in one command */
+	emit(bb, VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_NUM_REGS(VXE_MI_NR_REGS));
+	for (i = 0; i < VXE_MI_NR_REGS; i++) {
+		emit(bb, 0x10000 + 4 * i);
+		emit(bb, i);
+	}
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, ctx->nr_regs, VXE_MI_NR_REGS);
+
+	/* Known registers can still be written, a new one cannot. */
+	hdr = VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_NUM_REGS(2);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit(bb, 0x10000);
+	emit(bb, 0x600d);
+	emit(bb, 0x20000);
+	emit(bb, 0xbad);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOSPC, BATCH, hdr);
+	KUNIT_EXPECT_EQ(test, ctx->nr_regs, VXE_MI_NR_REGS);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x10000), 0x600d);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x20000), -1);
+}
+
+/**
+ * struct atomic_case - one MI_ATOMIC and its effect
+ * @op: the operation
+ * @mem: memory before
+ * @op1: operand 1
+ * @op2: operand 2
+ * @result: memory after
+ */
+struct atomic_case {
+	u8 op;
+	u64 mem;
+	u64 op1;
+	u64 op2;
+	u64 result;
+};
+
+static const struct atomic_case atomic_dword_cases[] = {
+	{ VXE_ATOMIC_AND, 0xf0f0f0f0, 0xff00ff00, 0, 0xf000f000 },
+	{ VXE_ATOMIC_OR, 0xf0f0f0f0, 0x0f000000, 0, 0xfff0f0f0 },
+	{ VXE_ATOMIC_XOR, 0xffff0000, 0x0ff00ff0, 0, 0xf00f0ff0 },
+	{ VXE_ATOMIC_MOVE, 5, 0xdeadbeef, 0, 0xdeadbeef },
+	{ VXE_ATOMIC_INC, 0xffffffff, 0, 0, 0 },
+	{ VXE_ATOMIC_DEC, 0, 0, 0, 0xffffffff },
+	{ VXE_ATOMIC_ADD, 0xfffffff0, 0x20, 0, 0x10 },
+	{ VXE_ATOMIC_SUB, 10, 20, 0, 0xfffffff6 },
+	{ VXE_ATOMIC_RSUB, 10, 25, 0, 15 },
+	{ VXE_ATOMIC_IMAX, 0xfffffffb, 3, 0, 3 },
+	{ VXE_ATOMIC_IMIN, 0xfffffffb, 3, 0, 0xfffffffb },
+	{ VXE_ATOMIC_UMAX, 0xfffffffb, 3, 0, 0xfffffffb },
+	{ VXE_ATOMIC_UMIN, 0xfffffffb, 3, 0, 3 },
+	{ VXE_ATOMIC_CMP_WR, 7, 7, 9, 9 },
+	{ VXE_ATOMIC_CMP_WR, 7, 8, 9, 7 },
+	{ VXE_ATOMIC_PREDEC, 1, 0, 0, 0 },
+};
+
+static const struct atomic_case atomic_qword_cases[] = {
+	{ VXE_ATOMIC_AND, 0xf0f0f0f0f0f0f0f0ull, 0xff00ff0000ff00ffull, 0,
+	  0xf000f00000f000f0ull },
+	{ VXE_ATOMIC_OR, 0x00000000f0f0f0f0ull, 0x0f00000000000000ull, 0,
+	  0x0f000000f0f0f0f0ull },
+	{ VXE_ATOMIC_XOR, 0xffff0000ffff0000ull, 0x0ff00ff00ff00ff0ull, 0,
+	  0xf00f0ff0f00f0ff0ull },
+	{ VXE_ATOMIC_MOVE, 5, 0x0123456789abcdefull, 0, 0x0123456789abcdefull },
+	{ VXE_ATOMIC_INC, 0xffffffffull, 0, 0, 0x100000000ull },
+	{ VXE_ATOMIC_DEC, 0x100000000ull, 0, 0, 0xffffffffull },
+	{ VXE_ATOMIC_ADD, 0x1fffffff0ull, 0x100000020ull, 0, 0x300000010ull },
+	{ VXE_ATOMIC_SUB, 0, 1, 0, U64_MAX },
+	{ VXE_ATOMIC_RSUB, 1, 0x100000000ull, 0, 0xffffffffull },
+	{ VXE_ATOMIC_IMAX, U64_MAX, 0x100000000ull, 0, 0x100000000ull },
+	{ VXE_ATOMIC_IMIN, U64_MAX, 0x100000000ull, 0, U64_MAX },
+	{ VXE_ATOMIC_UMAX, 0xffffffffull, 0x100000000ull, 0, 0x100000000ull },
+	{ VXE_ATOMIC_UMIN, 0xffffffffull, 0x100000000ull, 0, 0xffffffffull },
+	{ VXE_ATOMIC_CMP_WR, 0x700000007ull, 0x700000007ull, 0x900000009ull,
+	  0x900000009ull },
+	{ VXE_ATOMIC_CMP_WR, 0x700000007ull, 0x7ull, 0x9ull, 0x700000007ull },
+	{ VXE_ATOMIC_PREDEC, 0x100000000ull, 0, 0, 0xffffffffull },
+};
+
+/* Guard values next to each atomic's word: the atomics must not touch them */
+#define GUARD32		0x5a5a5a5a
+#define GUARD64		0x5a5a5a5a5a5a5a5aull
+
+static void vxe_mi_atomic_dword(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	const struct atomic_case *c;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(atomic_dword_cases); i++) {
+		u64 addr = DATA + 8 * i;
+		bool full = i & 1;	/* 11 dwords, or just the 2 operands */
+
+		c = &atomic_dword_cases[i];
+		wr32(mt, addr, c->mem);
+		wr32(mt, addr + 4, GUARD32);
+		emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_DWORD |
+		     VXE_MI_ATOMIC_INLINE | VXE_MI_ATOMIC_CS_STALL |
+		     VXE_MI_ATOMIC_OP(c->op) | VXE_MI_NUM_DW(full ? 11 : 5));
+		emit_addr(bb, addr);
+		emit(bb, c->op1);
+		emit(bb, c->op2);
+		if (full) {
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+		}
+	}
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	for (i = 0; i < ARRAY_SIZE(atomic_dword_cases); i++) {
+		c = &atomic_dword_cases[i];
+		KUNIT_EXPECT_EQ_MSG(test, rd32(mt, DATA + 8 * i), c->result,
+				    "case %u, op %#x", i, c->op);
+		KUNIT_EXPECT_EQ_MSG(test, rd32(mt, DATA + 8 * i + 4), GUARD32,
+				    "case %u, op %#x", i, c->op);
+	}
+}
+
+static void vxe_mi_atomic_qword(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	const struct atomic_case *c;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(atomic_qword_cases); i++) {
+		u64 addr = DATA + 16 * i;
+		bool full = i & 1;
+
+		c = &atomic_qword_cases[i];
+		wr64(mt, addr, c->mem);
+		wr64(mt, addr + 8, GUARD64);
+		emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD |
+		     VXE_MI_ATOMIC_INLINE | VXE_MI_ATOMIC_OP_8B(c->op) |
+		     VXE_MI_NUM_DW(full ? 11 : 7));
+		emit_addr(bb, addr);
+		/* Operands interleaved: op1 dw0, op2 dw0, op1 dw1, op2 dw1 */
+		emit(bb, lower_32_bits(c->op1));
+		emit(bb, lower_32_bits(c->op2));
+		emit(bb, upper_32_bits(c->op1));
+		emit(bb, upper_32_bits(c->op2));
+		if (full) {
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+			emit(bb, 0xbad);
+		}
+	}
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	for (i = 0; i < ARRAY_SIZE(atomic_qword_cases); i++) {
+		c = &atomic_qword_cases[i];
+		KUNIT_EXPECT_EQ_MSG(test, rd64(mt, DATA + 16 * i), c->result,
+				    "case %u, op %#x", i, c->op);
+		KUNIT_EXPECT_EQ_MSG(test, rd64(mt, DATA + 16 * i + 8), GUARD64,
+				    "case %u, op %#x", i, c->op);
+	}
+}
+
+static void emit_lri(struct mi_bb *bb, u32 offset, u32 value)
+{
+	emit(bb, VXE_MI_LOAD_REGISTER_IMM | VXE_MI_LRI_NUM_REGS(1));
+	emit(bb, offset);
+	emit(bb, value);
+}
+
+static void vxe_mi_atomic_no_inline(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	/* IGT's MI_ATOMIC | MI_ATOMIC_INC: 0x17800501 */
+	KUNIT_ASSERT_EQ(test, VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) |
+			VXE_MI_NUM_DW(3), 0x17800501);
+	wr32(mt, DATA, 41);
+	wr32(mt, DATA + 4, 10);
+	wr32(mt, DATA + 8, 1000);
+	wr64(mt, DATA + 16, 0x100000001ull);
+
+	emit(bb, 0x17800501);
+	emit_addr(bb, DATA);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_DEC) |
+	     VXE_MI_NUM_DW(3));
+	emit_addr(bb, DATA + 4);
+	/* Operands from CS_GPR0 (operand 1) and CS_GPR2 (operand 2) */
+	emit_lri(bb, VXE_MI_CS_GPR(0), 234);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_ADD) |
+	     VXE_MI_NUM_DW(3));
+	emit_addr(bb, DATA + 8);
+	emit_lri(bb, VXE_MI_CS_GPR(0), 1);
+	emit_lri(bb, VXE_MI_CS_GPR(0) + 4, 1);
+	emit_lri(bb, VXE_MI_CS_GPR(2), 0xcafe);
+	emit_lri(bb, VXE_MI_CS_GPR(2) + 4, 0xf00d);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD |
+	     VXE_MI_ATOMIC_OP_8B(VXE_ATOMIC_CMP_WR) | VXE_MI_NUM_DW(3));
+	emit_addr(bb, DATA + 16);
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 42);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 9);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 8), 1234);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 16), 0xf00d0000cafeull);
+}
+
+static void vxe_mi_atomic_return_data(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	u32 gpr4 = 0x2000 + VXE_MI_CS_GPR(4);
+	struct mi_bb *bb;
+
+	ctx->mmio_base = 0x2000;
+	wr32(mt, DATA, 100);
+	wr64(mt, DATA + 8, 0x500000000ull);
+
+	/* Dword: the old value in CS_GPR4's low dword */
+	bb = bb_at(mt, BATCH);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_RETURN | VXE_MI_ATOMIC_INLINE |
+	     VXE_MI_ATOMIC_OP(VXE_ATOMIC_ADD) | VXE_MI_NUM_DW(5));
+	emit_addr(bb, DATA);
+	emit(bb, 5);
+	emit(bb, 0);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 105);
+	KUNIT_EXPECT_EQ(test, reg(ctx, gpr4), 100);
+	KUNIT_EXPECT_EQ(test, reg(ctx, gpr4 + 4), -1);
+
+	/* Qword: all of CS_GPR4 */
+	bb = bb_at(mt, BATCH);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD | VXE_MI_ATOMIC_RETURN |
+	     VXE_MI_ATOMIC_OP_8B(VXE_ATOMIC_INC) | VXE_MI_NUM_DW(3));
+	emit_addr(bb, DATA + 8);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 8), 0x500000001ull);
+	KUNIT_EXPECT_EQ(test, reg(ctx, gpr4), 0);
+	KUNIT_EXPECT_EQ(test, reg(ctx, gpr4 + 4), 5);
+
+	/* PREDEC returns the new value */
+	bb = bb_at(mt, BATCH);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_RETURN |
+	     VXE_MI_ATOMIC_OP(VXE_ATOMIC_PREDEC) | VXE_MI_NUM_DW(3));
+	emit_addr(bb, DATA);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 104);
+	KUNIT_EXPECT_EQ(test, reg(ctx, gpr4), 104);
+}
+
+static void vxe_mi_atomic_bad(struct kunit *test)
+{
+	static const u32 hdrs[] = {
+		/* size and operation disagree */
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD |
+			VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) | VXE_MI_NUM_DW(3),
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_DWORD |
+			VXE_MI_ATOMIC_OP_8B(VXE_ATOMIC_INC) | VXE_MI_NUM_DW(3),
+		/* octword compare-and-write: not supported */
+		VXE_MI_ATOMIC | FIELD_PREP_CONST(VXE_MI_ATOMIC_SIZE, 2) |
+			VXE_MI_ATOMIC_INLINE | VXE_MI_ATOMIC_OP(0x4e) |
+			VXE_MI_NUM_DW(11),
+		/* no such operations */
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(0) | VXE_MI_NUM_DW(3),
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(0x10) | VXE_MI_NUM_DW(3),
+		/* a qword at an address that is not 8-byte aligned */
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD |
+			VXE_MI_ATOMIC_OP_8B(VXE_ATOMIC_INC) | VXE_MI_NUM_DW(3),
+	};
+	struct mi_test *mt = mt_create(test);
+	unsigned int i, j;
+	struct mi_bb *bb;
+	u32 hdr;
+
+	for (i = 0; i < ARRAY_SIZE(hdrs); i++) {
+		bb = bb_at(mt, BATCH);
+		emit(bb, hdrs[i]);
+		emit_addr(bb, i == ARRAY_SIZE(hdrs) - 1 ? DATA + 4 : DATA);
+		for (j = 0; j < 8; j++)
+			emit(bb, 0);
+		emit_bbe(bb);
+		expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, hdrs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA), 0);
+
+	/* On unmapped memory: a fault at the word */
+	hdr = VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) | VXE_MI_NUM_DW(3);
+	bb = bb_at(mt, BATCH);
+	emit(bb, hdr);
+	emit_addr(bb, UNMAPPED + 0x40);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, UNMAPPED + 0x40);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_header, hdr);
+}
+
+/* Iterations of each engine's loop, and CPU increments, in the race */
+#define RACE_LOOPS	1500
+#define RACE_CPU_INCS	3000
+#define RACE_Q0		0xffffff00ull	/* the qword counter carries */
+
+/*
+ * A loop of RACE_LOOPS iterations: increment the shared dword and qword
+ * counters, decrement the engine's own loop counter, end when it is 0.
+ */
+static void emit_race_batch(struct mi_bb *bb, u64 counter)
+{
+	u64 loop = bb_here(bb);
+
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) |
+	     VXE_MI_NUM_DW(3));
+	emit_addr(bb, DATA);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_QWORD | VXE_MI_ATOMIC_INLINE |
+	     VXE_MI_ATOMIC_OP_8B(VXE_ATOMIC_ADD) | VXE_MI_NUM_DW(7));
+	emit_addr(bb, DATA + 8);
+	emit(bb, 1);
+	emit(bb, 0);
+	emit(bb, 0);
+	emit(bb, 0);
+	emit(bb, VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_DEC) |
+	     VXE_MI_NUM_DW(3));
+	emit_addr(bb, counter);
+	/* Go on while the loop counter is > 0 */
+	emit(bb, VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE | VXE_MI_SAD_GT_SDD |
+	     VXE_MI_NUM_DW(4));
+	emit(bb, 0);
+	emit_addr(bb, counter);
+	emit_bbs(bb, loop, false);
+}
+
+/* The CPU increments both counters, with atomics on the pinned page. */
+static void cpu_increments(struct mi_test *mt, unsigned int n)
+{
+	struct page *page;
+	unsigned int i;
+	void *va;
+
+	KUNIT_ASSERT_EQ(mt->test, get_user_pages_fast(DATA, 1, FOLL_WRITE,
+						      &page), 1);
+	for (i = 0; i < n; i++) {
+		va = kmap_local_page(page);
+		atomic_inc(va + offset_in_page(DATA));
+		atomic64_inc(va + offset_in_page(DATA + 8));
+		kunmap_local(va);
+		if (!(i % 64))
+			cond_resched();
+	}
+	put_page(page);
+}
+
+static void vxe_mi_atomic_race(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_job *job[2];
+	struct mi_bb *bb;
+	unsigned int i;
+
+	kunit_info(test, "2 engines x %u loops, %u CPU increments\n",
+		   RACE_LOOPS, RACE_CPU_INCS);
+	wr32(mt, DATA, 0);
+	wr64(mt, DATA + 8, RACE_Q0);
+	for (i = 0; i < 2; i++) {
+		wr32(mt, DATA + 64 + 4 * i, RACE_LOOPS);
+		bb = bb_at(mt, BATCH + SZ_4K * i);
+		emit_race_batch(bb, DATA + 64 + 4 * i);
+		bb_put(mt, bb);
+	}
+	for (i = 0; i < 2; i++)
+		job[i] = mi_job_start(mt, BATCH + SZ_4K * i);
+	cpu_increments(mt, RACE_CPU_INCS);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, mi_job_wait(mt, job[i]), 0);
+		/* 5 commands a loop, the last one ends at the conditional end */
+		KUNIT_EXPECT_EQ(test, job[i]->ctx.nr_cmds, 5 * RACE_LOOPS - 1);
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 64 + 4 * i), 0);
+	}
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 2 * RACE_LOOPS + RACE_CPU_INCS);
+	KUNIT_EXPECT_EQ(test, rd64(mt, DATA + 8),
+			RACE_Q0 + 2 * RACE_LOOPS + RACE_CPU_INCS);
+}
+
+static void vxe_mi_batch_chained(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb;
+
+	/* IGT's form, MI_BATCH_BUFFER_START | 1: bit 8 (PPGTT) clear */
+	bb = bb_at(mt, BATCH);
+	emit_sdi(bb, DATA, 1);
+	emit(bb, VXE_MI_BATCH_BUFFER_START | 1);
+	emit_addr(bb, BATCH2);
+	emit_sdi(bb, DATA + 4, 0xbad);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+
+	bb = bb_at(mt, BATCH2);
+	emit_sdi(bb, DATA + 8, 2);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+
+	KUNIT_ASSERT_EQ(test, mt_run(mt, BATCH), 0);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 4);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 1);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 8), 2);
+}
+
+static void vxe_mi_batch_nested(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb;
+
+	/* First level calls the second, which calls the third. */
+	bb = bb_at(mt, BATCH);
+	emit_sdi(bb, DATA, 1);
+	emit_bbs(bb, BATCH2, true);
+	emit_sdi(bb, DATA + 12, 4);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+
+	/* The second chains within its level, then calls. */
+	bb = bb_at(mt, BATCH2);
+	emit_bbs(bb, BATCH2 + 0x100, false);
+	bb_put(mt, bb);
+	bb = bb_at(mt, BATCH2 + 0x100);
+	emit_sdi(bb, DATA + 4, 2);
+	emit_bbs(bb, BATCH3, true);
+	emit_sdi(bb, DATA + 8, 3);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+
+	bb = bb_at(mt, BATCH3);
+	emit_sdi(bb, DATA + 16, 5);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+
+	KUNIT_ASSERT_EQ(test, mt_run(mt, BATCH), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA), 1);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 2);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 8), 3);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 12), 4);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 16), 5);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 11);
+
+	/* A fourth level is one too many. */
+	bb = bb_at(mt, BATCH3);
+	emit_sdi(bb, DATA + 16, 6);
+	emit_bbs(bb, BATCH4, true);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+	bb = bb_at(mt, BATCH4);
+	emit_sdi(bb, DATA + 20, 0xbad);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+	expect_bad_cmd(mt, mt_run(mt, BATCH), -ELOOP, BATCH3 + 16,
+		       VXE_MI_BATCH_BUFFER_START | VXE_MI_BBS_PPGTT |
+		       VXE_MI_BBS_NESTED | VXE_MI_NUM_DW(3));
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 16), 6);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 20), 0);
+}
+
+/* Run one conditional end on @mem against @data: did the batch go on? */
+static bool cond_end_goes_on(struct mi_test *mt, u32 flags, u32 mem, u32 data)
+{
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	wr32(mt, DATA, mem);
+	wr32(mt, DATA + 4, 0);
+	emit(bb, VXE_MI_COND_BB_END | flags | VXE_MI_NUM_DW(4));
+	emit(bb, data);
+	emit_addr(bb, DATA);
+	emit_sdi(bb, DATA + 4, 1);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(mt->test, bb_run(mt, bb), 0);
+	return rd32(mt, DATA + 4);
+}
+
+static void vxe_mi_cond_end_compare(struct kunit *test)
+{
+	/* memory 1, 2, 3 against data 2: goes on when the compare is true */
+	static const struct {
+		u32 op;
+		bool on[3];
+	} cases[] = {
+		{ VXE_MI_SAD_GT_SDD, { false, false, true } },
+		{ VXE_MI_SAD_GTE_SDD, { false, true, true } },
+		{ VXE_MI_SAD_LT_SDD, { true, false, false } },
+		{ VXE_MI_SAD_LTE_SDD, { true, true, false } },
+		{ VXE_MI_SAD_EQ_SDD, { false, true, false } },
+		{ VXE_MI_SAD_NEQ_SDD, { true, false, true } },
+	};
+	struct mi_test *mt = mt_create(test);
+	unsigned int i, m;
+
+	/* xe_spin's header: 0x1b200002 (compare: memory > data) */
+	KUNIT_ASSERT_EQ(test, VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE |
+			VXE_MI_NUM_DW(4), 0x1b200002);
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		for (m = 0; m < 3; m++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    cond_end_goes_on(mt, VXE_MI_DO_COMPARE |
+							     cases[i].op, m + 1, 2),
+					    cases[i].on[m], "op %u, memory %u",
+					    cases[i].op >> 12, m + 1);
+
+	/* Unsigned: 0xffffffff > 0 */
+	KUNIT_EXPECT_TRUE(test, cond_end_goes_on(mt, VXE_MI_DO_COMPARE,
+						 0xffffffff, 0));
+	/* Without "compare semaphore": a no-op */
+	KUNIT_EXPECT_TRUE(test, cond_end_goes_on(mt, 0, 0, 5));
+	KUNIT_EXPECT_TRUE(test, cond_end_goes_on(mt, VXE_MI_SAD_EQ_SDD, 0, 5));
+}
+
+static void vxe_mi_cond_end_levels(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb;
+	unsigned int i;
+
+	/*
+	 * First level calls a second that ends conditionally: the whole
+	 * batch, or with "end current level" only the second level.
+	 */
+	for (i = 0; i < 2; i++) {
+		wr32(mt, DATA, 0);
+		wr32(mt, DATA + 4, 0);
+		bb = bb_at(mt, BATCH);
+		emit_bbs(bb, BATCH2, true);
+		emit_sdi(bb, DATA, 1);
+		emit_bbe(bb);
+		bb_put(mt, bb);
+
+		bb = bb_at(mt, BATCH2);
+		emit(bb, VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE |
+		     VXE_MI_SAD_EQ_SDD | (i ? VXE_MI_CBBE_END_LEVEL : 0) |
+		     VXE_MI_NUM_DW(4));
+		emit(bb, 1);
+		emit_addr(bb, DATA + 8);	/* 0 != 1: false, end */
+		emit_sdi(bb, DATA + 4, 0xbad);
+		emit_bbe(bb);
+		bb_put(mt, bb);
+
+		KUNIT_EXPECT_EQ(test, mt_run(mt, BATCH), 0);
+		KUNIT_EXPECT_EQ_MSG(test, rd32(mt, DATA), i, "end level %u", i);
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+	}
+
+	/* Compare mask mode: a qword of mask then data, ANDed: 0x5600 */
+	wr32(mt, DATA + 16, 0x0000ff00);
+	wr32(mt, DATA + 20, 0x12345678);
+	for (i = 0; i < 2; i++) {
+		wr32(mt, DATA + 24, 0);
+		bb = bb_at(mt, BATCH);
+		emit(bb, VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE |
+		     VXE_MI_CBBE_MASK_MODE | VXE_MI_SAD_EQ_SDD |
+		     VXE_MI_NUM_DW(4));
+		emit(bb, i ? 0x5600 : 0x5678);
+		emit_addr(bb, DATA + 16);
+		emit_sdi(bb, DATA + 24, 1);
+		emit_bbe(bb);
+		KUNIT_EXPECT_EQ(test, bb_run(mt, bb), 0);
+		KUNIT_EXPECT_EQ_MSG(test, rd32(mt, DATA + 24), i, "mask mode %u", i);
+	}
+}
+
+/* IGT's struct xe_spin: its end dword is not qword aligned */
+#define SPIN_START	(BATCH + 512 + 8)
+#define SPIN_END	(BATCH + 512 + 12)
+
+static void vxe_mi_xe_spin(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	struct mi_job *job;
+	u64 loop;
+
+	/* What IGT's xe_spin_init() writes, dword for dword */
+	wr32(mt, SPIN_START, 0);
+	wr32(mt, SPIN_END, 0xffffffff);
+	emit(bb, 0x10000002);			/* MI_STORE_DWORD_IMM_GEN4 */
+	emit_addr(bb, SPIN_START);
+	emit(bb, 0xc0ffee);
+	loop = bb_here(bb);
+	emit(bb, 0x1b200002);			/* COND_BBE | DO_COMPARE | 2 */
+	emit(bb, 0);
+	emit_addr(bb, SPIN_END);
+	emit(bb, 0x18800101);			/* BB_START | 1 << 8 | 1 */
+	emit_addr(bb, loop);
+	bb_put(mt, bb);
+
+	job = mi_job_start(mt, BATCH);
+	wait_for_value(mt, SPIN_START, 0xc0ffee);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, completion_done(&job->done));
+	/* xe_spin_end(): end = 0 */
+	wr32(mt, SPIN_END, 0);
+	KUNIT_EXPECT_EQ(test, mi_job_wait(mt, job), 0);
+	KUNIT_EXPECT_GT(test, job->ctx.nr_cmds, 3);
+	kunit_info(test, "spun %lu commands\n", job->ctx.nr_cmds);
+}
+
+static void vxe_mi_semaphore_compare(struct kunit *test)
+{
+	/* Each satisfied at once: memory 5 */
+	static const struct {
+		u32 op;
+		u32 data;
+	} cases[] = {
+		{ VXE_MI_SAD_GT_SDD, 4 },
+		{ VXE_MI_SAD_GTE_SDD, 5 },
+		{ VXE_MI_SAD_LT_SDD, 6 },
+		{ VXE_MI_SAD_LTE_SDD, 5 },
+		{ VXE_MI_SAD_EQ_SDD, 5 },
+		{ VXE_MI_SAD_NEQ_SDD, 0 },
+	};
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int i;
+
+	wr32(mt, DATA, 5);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u32 mode = 0, len = 4;
+
+		/* 4 dwords, or 5 with a wait token; polling or signal mode */
+		if (i & 1)
+			mode = VXE_MI_SEMAPHORE_POLL;
+		if (i & 2)
+			len = 5;
+		emit(bb, VXE_MI_SEMAPHORE_WAIT | cases[i].op | mode |
+		     VXE_MI_NUM_DW(len));
+		emit(bb, cases[i].data);
+		emit_addr(bb, DATA);
+		if (i & 2)
+			emit(bb, 0);
+		emit_sdi(bb, DATA + 4 + 4 * i, i + 1);
+	}
+	emit_bbe(bb);
+
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4 + 4 * i), i + 1);
+
+	/* Register poll mode and bad compare operations are refused. */
+	bb = bb_at(mt, BATCH);
+	emit(bb, VXE_MI_SEMAPHORE_WAIT | VXE_MI_SEMAPHORE_POLL |
+	     VXE_MI_SEMAPHORE_REGISTER_POLL | VXE_MI_NUM_DW(4));
+	emit(bb, 0);
+	emit_addr(bb, 0x2600);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, bb->dw[0]);
+	bb = bb_at(mt, BATCH);
+	emit(bb, VXE_MI_SEMAPHORE_WAIT | VXE_MI_SEMAPHORE_POLL |
+	     FIELD_PREP(VXE_MI_COMPARE_OP, 6) | VXE_MI_NUM_DW(4));
+	emit(bb, 0);
+	emit_addr(bb, DATA);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, bb->dw[0]);
+}
+
+static void vxe_mi_semaphore_cpu_signal(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	struct mi_job *job;
+
+	/* Wait for the semaphore to reach 3 */
+	wr32(mt, DATA + 8, 0);
+	emit_sdi(bb, DATA, 1);
+	emit(bb, VXE_MI_SEMAPHORE_WAIT | VXE_MI_SEMAPHORE_POLL |
+	     VXE_MI_SAD_GTE_SDD | VXE_MI_NUM_DW(4));
+	emit(bb, 3);
+	emit_addr(bb, DATA + 8);
+	emit_sdi(bb, DATA + 4, 2);
+	emit_bbe(bb);
+	bb_put(mt, bb);
+
+	job = mi_job_start(mt, BATCH);
+	wait_for_value(mt, DATA, 1);
+	msleep(20);
+	wr32(mt, DATA + 8, 2);		/* not yet */
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, completion_done(&job->done));
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+	wr32(mt, DATA + 8, 3);
+	KUNIT_EXPECT_EQ(test, mi_job_wait(mt, job), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 2);
+	KUNIT_EXPECT_EQ(test, job->ctx.nr_cmds, 4);
+}
+
+struct stop_after {
+	unsigned int calls;
+	unsigned int limit;
+};
+
+static bool stop_after_fn(void *priv)
+{
+	struct stop_after *s = priv;
+
+	return ++s->calls >= s->limit;
+}
+
+static void vxe_mi_semaphore_cancelled(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct stop_after stop = { .limit = 50 };
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	u32 hdr = VXE_MI_SEMAPHORE_WAIT | VXE_MI_SEMAPHORE_POLL |
+		  VXE_MI_SAD_EQ_SDD | VXE_MI_NUM_DW(4);
+
+	mt->ctx.should_stop = stop_after_fn;
+	mt->ctx.priv = &stop;
+	emit(bb, VXE_MI_NOOP);
+	emit(bb, hdr);
+	emit(bb, 1);		/* memory stays 0 */
+	emit_addr(bb, DATA);
+	emit_sdi(bb, DATA + 4, 0xbad);
+	emit_bbe(bb);
+
+	expect_bad_cmd(mt, bb_run(mt, bb), -ECANCELED, BATCH + 4, hdr);
+	KUNIT_EXPECT_EQ(test, stop.calls, 50);
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 1);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+}
+
+static void vxe_mi_self_loop_cancelled(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct stop_after stop = { .limit = 10 };
+	struct mi_bb *bb = bb_at(mt, BATCH);
+
+	mt->ctx.should_stop = stop_after_fn;
+	mt->ctx.priv = &stop;
+	emit_bbs(bb, BATCH, false);
+
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -ECANCELED);
+	KUNIT_EXPECT_EQ(test, stop.calls, 10);
+	KUNIT_EXPECT_GE(test, mt->ctx.nr_cmds, 10);
+	KUNIT_EXPECT_FALSE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, BATCH);
+}
+
+static void vxe_mi_loop_ended_by_rewrite(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	struct mi_job *job;
+
+	/* A loop the CPU ends by writing MI_BATCH_BUFFER_END into it */
+	emit_sdi(bb, DATA, 1);
+	emit(bb, VXE_MI_NOOP);
+	emit_bbs(bb, BATCH + 16, false);
+	bb_put(mt, bb);
+
+	job = mi_job_start(mt, BATCH);
+	wait_for_value(mt, DATA, 1);
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, completion_done(&job->done));
+	wr32(mt, BATCH + 16, VXE_MI_BATCH_BUFFER_END);
+	KUNIT_EXPECT_EQ(test, mi_job_wait(mt, job), 0);
+}
+
+static struct kunit_case vxe_mi_cases[] = {
+	KUNIT_CASE(vxe_mi_noops_and_end),
+	KUNIT_CASE(vxe_mi_store_dword),
+	KUNIT_CASE(vxe_mi_store_lengths),
+	KUNIT_CASE(vxe_mi_store_bad_lengths),
+	KUNIT_CASE(vxe_mi_bad_lengths),
+	KUNIT_CASE(vxe_mi_unknown_command),
+	KUNIT_CASE(vxe_mi_ggtt_rejected),
+	KUNIT_CASE(vxe_mi_store_unmapped),
+	KUNIT_CASE(vxe_mi_batch_unmapped),
+	KUNIT_CASE(vxe_mi_end_at_page_end),
+	KUNIT_CASE(vxe_mi_command_across_unmapped),
+	KUNIT_CASE(vxe_mi_copy_mem_mem),
+	KUNIT_CASE(vxe_mi_flush_dw),
+	KUNIT_CASE(vxe_mi_load_register_imm),
+	KUNIT_CASE(vxe_mi_load_register_imm_full),
+	KUNIT_CASE(vxe_mi_atomic_dword),
+	KUNIT_CASE(vxe_mi_atomic_qword),
+	KUNIT_CASE(vxe_mi_atomic_no_inline),
+	KUNIT_CASE(vxe_mi_atomic_return_data),
+	KUNIT_CASE(vxe_mi_atomic_bad),
+	KUNIT_CASE(vxe_mi_atomic_race),
+	KUNIT_CASE(vxe_mi_batch_chained),
+	KUNIT_CASE(vxe_mi_batch_nested),
+	KUNIT_CASE(vxe_mi_cond_end_compare),
+	KUNIT_CASE(vxe_mi_cond_end_levels),
+	KUNIT_CASE(vxe_mi_xe_spin),
+	KUNIT_CASE(vxe_mi_semaphore_compare),
+	KUNIT_CASE(vxe_mi_semaphore_cpu_signal),
+	KUNIT_CASE(vxe_mi_semaphore_cancelled),
+	KUNIT_CASE(vxe_mi_self_loop_cancelled),
+	KUNIT_CASE(vxe_mi_loop_ended_by_rewrite),
+	{}
+};
+
+static struct kunit_suite vxe_mi_suite = {
+	.name = "vxe_mi",
+	.test_cases = vxe_mi_cases,
+};
+
+kunit_test_suite(vxe_mi_suite);

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers for the gpusvm selftests: an LR + fault-mode VM mirroring
+ * the process, exec queues, batches with Intel MI commands, execs with a
+ * user fence and the wait for it.  Only <drm/xe_drm.h>: no libdrm, no IGT.
+ */
+#ifndef XE_SVM_H
+#define XE_SVM_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <drm/drm.h>
+#include <drm/xe_drm.h>
+
+/* Intel MI commands (MI_INSTR(opcode, length - 2)) */
+#define MI_BATCH_BUFFER_END	(0x0a << 23)
+#define MI_STORE_DWORD_IMM	((0x20 << 23) | 2)	/* + addr lo, hi, dword */
+#define MI_ATOMIC_INC		((0x2f << 23) | (5 << 8) | 1)	/* + addr lo, hi */
+
+/* The value user fences are signalled with */
+#define XE_UFENCE_VALUE		0xdeadbeefdeadbeefull
+
+/* Five seconds, in nanoseconds */
+#define XE_WAIT_NS		(5ll * 1000 * 1000 * 1000)
+
+static inline int xe_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/* A long-running, fault-mode VM (the only kind that mirrors): id or -errno */
+static inline int xe_vm_create_fault(int fd)
+{
+	struct drm_xe_vm_create c = {
+		.flags = DRM_XE_VM_CREATE_FLAG_LR_MODE |
+			 DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
+	};
+	int err = xe_ioctl(fd, DRM_IOCTL_XE_VM_CREATE, &c);
+
+	return err ? err : (int)c.vm_id;
+}
+
+static inline int xe_vm_destroy(int fd, uint32_t vm)
+{
+	struct drm_xe_vm_destroy d = { .vm_id = vm };
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_VM_DESTROY, &d);
+}
+
+/* One bind operation, no syncs (done when the ioctl returns) */
+static inline int xe_bind(int fd, uint32_t vm, uint32_t op, uint32_t flags,
+			  uint64_t addr, uint64_t range, uint32_t region)
+{
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm,
+		.num_binds = 1,
+		.bind = {
+			.op = op,
+			.flags = flags,
+			.addr = addr,
+			.range = range,
+			.pat_index = 2,	/* write-back, 1-way coherent on Xe2 */
+			.prefetch_mem_region_instance = region,
+		},
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+/* Mirror (or stop mirroring) the CPU over [addr, addr + range) */
+static inline int xe_mirror(int fd, uint32_t vm, uint64_t addr,
+			    uint64_t range)
+{
+	return xe_bind(fd, vm, DRM_XE_VM_BIND_OP_MAP,
+		       DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR, addr, range, 0);
+}
+
+static inline int xe_unbind(int fd, uint32_t vm, uint64_t addr,
+			    uint64_t range)
+{
+	return xe_bind(fd, vm, DRM_XE_VM_BIND_OP_UNMAP, 0, addr, range, 0);
+}
+
+/* An exec queue on engine (class, instance) of GT 0: id or -errno */
+static inline int xe_queue_create(int fd, uint32_t vm, uint16_t class,
+				  uint16_t instance)
+{
+	struct drm_xe_engine_class_instance eci = {
+		.engine_class = class,
+		.engine_instance = instance,
+	};
+	struct drm_xe_exec_queue_create c = {
+		.width = 1,
+		.num_placements = 1,
+		.vm_id = vm,
+		.instances = (uintptr_t)&eci,
+	};
+	int err = xe_ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c);
+
+	return err ? err : (int)c.exec_queue_id;
+}
+
+static inline int xe_queue_destroy(int fd, uint32_t q)
+{
+	struct drm_xe_exec_queue_destroy d = { .exec_queue_id = q };
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d);
+}
+
+/* Run the batch at @batch; the engine writes XE_UFENCE_VALUE at @ufence */
+static inline int xe_exec(int fd, uint32_t q, const void *batch,
+			  uint64_t *ufence)
+{
+	struct drm_xe_sync sync = {
+		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+		.flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		.addr = (uintptr_t)ufence,
+		.timeline_value = XE_UFENCE_VALUE,
+	};
+	struct drm_xe_exec e = {
+		.exec_queue_id = q,
+		.num_syncs = ufence ? 1 : 0,
+		.syncs = (uintptr_t)&sync,
+		.address = (uintptr_t)batch,
+		.num_batch_buffer = 1,
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
+}
+
+/* Wait until *@ufence == XE_UFENCE_VALUE: 0, -ETIME, -EIO (queue banned) */
+static inline int xe_wait_ufence(int fd, uint32_t q,
+				 uint64_t *ufence, int64_t timeout_ns)
+{
+	struct drm_xe_wait_user_fence w = {
+		.addr = (uintptr_t)ufence,
+		.op = DRM_XE_UFENCE_WAIT_OP_EQ,
+		.value = XE_UFENCE_VALUE,
+		.mask = ~0ull,
+		.timeout = timeout_ns,
+		.exec_queue_id = q,
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w);
+}
+
+/* Append "store @value at @addr" to a batch; returns the next free slot */
+static inline uint32_t *xe_emit_store(uint32_t *b, uint64_t addr,
+				      uint32_t value)
+{
+	*b++ = MI_STORE_DWORD_IMM;
+	*b++ = (uint32_t)addr;
+	*b++ = (uint32_t)(addr >> 32);
+	*b++ = value;
+	return b;
+}
+
+static inline uint32_t *xe_emit_atomic_inc(uint32_t *b, uint64_t addr)
+{
+	*b++ = MI_ATOMIC_INC;
+	*b++ = (uint32_t)addr;
+	*b++ = (uint32_t)(addr >> 32);
+	return b;
+}
+
+static inline uint32_t *xe_emit_end(uint32_t *b)
+{
+	*b++ = MI_BATCH_BUFFER_END;
+	return b;
+}
+
+#endif

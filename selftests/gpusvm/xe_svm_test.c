@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The whole SVM flow through the upstream Xe uAPI, as a client written
+ * against <drm/xe_drm.h> alone does it: query the device, create a
+ * long-running fault-mode VM, mirror the CPU address space, create an
+ * exec queue per engine, run batches that live in malloc'd memory and
+ * write into malloc'd memory, wait for the user fence, check every byte
+ * on the CPU; then munmap and map again (the GPU sees the new pages),
+ * unbind while the GPU still maps memory (-EBUSY) and after the process
+ * unmapped it (0), and a batch at an unmapped address (the queue is
+ * banned, the fence is never written).  Runs on vxe and on Xe hardware.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "xe_open.h"
+#include "xe_svm.h"
+
+/* The seed of the data patterns, printed by every test that uses it */
+#define SEED	0x5eed1234u
+
+#define MIRROR_START	0ull
+#define MIRROR_RANGE	0x800000000000ull	/* 128 TiB: the user address space */
+
+static uint32_t pattern(uint32_t seed, unsigned int i)
+{
+	uint32_t x = seed ^ (i * 0x9e3779b9u);
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	return x ^ (x >> 15);
+}
+
+FIXTURE(svm) {
+	int fd;
+	int vm;
+	int nq;
+	int q[8];
+	struct drm_xe_engine_class_instance eng[8];
+	uint64_t *ufence;
+};
+
+static int query_engines(int fd, struct drm_xe_engine_class_instance *eng,
+			 int max)
+{
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_ENGINES };
+	struct drm_xe_query_engines *e;
+	int n, i;
+
+	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
+		return -1;
+	e = calloc(1, dq.size);
+	if (!e)
+		return -1;
+	dq.data = (uintptr_t)e;
+	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq)) {
+		free(e);
+		return -1;
+	}
+	n = e->num_engines < (unsigned int)max ? (int)e->num_engines : max;
+	for (i = 0; i < n; i++)
+		eng[i] = e->engines[i].instance;
+	free(e);
+	return n;
+}
+
+FIXTURE_SETUP(svm)
+{
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	int i;
+
+	self->vm = -1;
+	self->nq = 0;
+	self->fd = xe_open_card();
+	if (self->fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq));
+	self->vm = xe_vm_create_fault(self->fd);
+	if (self->vm < 0)
+		SKIP(return, "no fault-mode VM (%d): no GPU page faults", self->vm);
+	ASSERT_EQ(0, xe_mirror(self->fd, self->vm, MIRROR_START, MIRROR_RANGE));
+
+	self->nq = query_engines(self->fd, self->eng, 8);
+	ASSERT_LT(0, self->nq);
+	for (i = 0; i < self->nq; i++) {
+		self->q[i] = xe_queue_create(self->fd, self->vm,
+					     self->eng[i].engine_class,
+					     self->eng[i].engine_instance);
+		ASSERT_LT(0, self->q[i]);
+	}
+	/* User fences in shared anonymous memory, as IGT puts them */
+	self->ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)self->ufence);
+}
+
+FIXTURE_TEARDOWN(svm)
+{
+	int i;
+
+	for (i = 0; i < self->nq; i++)
+		if (self->q[i] > 0)
+			xe_queue_destroy(self->fd, self->q[i]);
+	if (self->vm > 0)
+		xe_vm_destroy(self->fd, self->vm);
+	if (self->ufence && self->ufence != MAP_FAILED)
+		munmap((void *)self->ufence, 4096);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Run one batch on queue @q and wait for its fence at @ufence. */
+static int run_batch(int fd, int q, uint64_t *ufence, const uint32_t *batch)
+{
+	int err;
+
+	*ufence = 0;
+	err = xe_exec(fd, q, batch, ufence);
+	if (err)
+		return err;
+	return xe_wait_ufence(fd, q, ufence, XE_WAIT_NS);
+}
+
+#define run(qi, batch) run_batch(self->fd, self->q[qi], self->ufence, batch)
+
+/*
+ * On every engine: a batch in malloc'd memory stores a pattern into
+ * another malloc'd buffer, one dword per 4K page, and the CPU checks
+ * every dword.
+ */
+TEST_F(svm, malloc_batch_writes_malloc)
+{
+	const unsigned int pages = 64;
+	uint32_t *data, *batch, *b;
+	unsigned int i, qi;
+
+	TH_LOG("seed %#x", SEED);
+	for (qi = 0; qi < (unsigned int)self->nq; qi++) {
+		data = malloc(pages * 4096);
+		batch = malloc((pages * 4 + 1) * 4);
+		ASSERT_TRUE(data && batch);
+		memset(data, 0, pages * 4096);
+		b = batch;
+		for (i = 0; i < pages; i++)
+			b = xe_emit_store(b, (uintptr_t)&data[i * 1024],
+					  pattern(SEED + qi, i));
+		xe_emit_end(b);
+
+		ASSERT_EQ(0, run(qi, batch));
+		for (i = 0; i < pages * 1024; i++) {
+			uint32_t want = i % 1024 ? 0 : pattern(SEED + qi, i / 1024);
+
+			ASSERT_EQ(want, data[i]) TH_LOG("engine %u dword %u", qi, i);
+		}
+		free(batch);
+		free(data);
+	}
+}
+
+/* Atomic increments from every engine add up, in order, exactly. */
+TEST_F(svm, atomics_add_up)
+{
+	uint32_t *counter = malloc(4096), *batch = malloc(4096), *b = batch;
+	const unsigned int n = 100;
+	unsigned int i, qi;
+
+	ASSERT_TRUE(counter && batch);
+	*counter = 0;
+	for (i = 0; i < n; i++)
+		b = xe_emit_atomic_inc(b, (uintptr_t)counter);
+	xe_emit_end(b);
+	for (qi = 0; qi < (unsigned int)self->nq; qi++)
+		ASSERT_EQ(0, run(qi, batch));
+	ASSERT_EQ(n * self->nq, *counter);
+	free(batch);
+	free(counter);
+}
+
+/*
+ * The process unmaps a buffer the GPU wrote and maps new memory at the
+ * same address: the GPU writes the new pages, not the old ones.
+ */
+TEST_F(svm, munmap_remap_seen_by_gpu)
+{
+	const size_t size = 2 << 20;
+	uint32_t *batch = malloc(4096), *data;
+	void *addr;
+
+	ASSERT_NE(NULL, batch);
+	addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, addr);
+	data = addr;
+	xe_emit_end(xe_emit_store(batch, (uintptr_t)&data[100], 0x1111));
+	ASSERT_EQ(0, run(0, batch));
+	ASSERT_EQ(0x1111, data[100]);
+
+	ASSERT_EQ(0, munmap(addr, size));
+	ASSERT_EQ(addr, mmap(addr, size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	ASSERT_EQ(0, data[100]);	/* fresh zero page */
+	xe_emit_end(xe_emit_store(batch, (uintptr_t)&data[100], 0x2222));
+	ASSERT_EQ(0, run(0, batch));
+	ASSERT_EQ(0x2222, data[100]);
+	munmap(addr, size);
+	free(batch);
+}
+
+/*
+ * Unbinding a mirror in which the GPU still maps process memory is
+ * refused with -EBUSY; once the process unmapped that memory, the unbind
+ * succeeds at once.
+ */
+TEST_F(svm, unbind_while_bound_is_busy)
+{
+	const size_t size = 2 << 20;
+	uint32_t *batch, *data;
+	void *addr;
+
+	addr = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, addr);
+	batch = addr;
+	data = (uint32_t *)((char *)addr + size);
+	xe_emit_end(xe_emit_store(batch, (uintptr_t)data, 0xb05e));
+	ASSERT_EQ(0, run(0, batch));
+	ASSERT_EQ(0xb05e, data[0]);
+
+	ASSERT_EQ(-EBUSY, xe_unbind(self->fd, self->vm, (uintptr_t)addr,
+				    2 * size));
+	ASSERT_EQ(0, munmap(addr, 2 * size));
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, (uintptr_t)addr, 2 * size));
+
+	/* The hole is not mirrored any more: a batch there faults. */
+	*self->ufence = 0;
+	ASSERT_EQ(0, xe_exec(self->fd, self->q[0], batch, self->ufence));
+	ASSERT_EQ(-EIO, xe_wait_ufence(self->fd, self->q[0], self->ufence,
+				       XE_WAIT_NS));
+}
+
+/*
+ * A batch at an address no VMA covers faults: the queue is banned, the
+ * user fence is never written, the wait fails with -EIO (or times out),
+ * and EXEC on the banned queue is refused with -ECANCELED.
+ */
+TEST_F(svm, fault_bans_queue)
+{
+	struct drm_xe_exec_queue_get_property p = {
+		.exec_queue_id = self->q[0],
+		.property = DRM_XE_EXEC_QUEUE_GET_PROPERTY_BAN,
+	};
+	const void *bad = (const void *)(MIRROR_RANGE + 0x10000);
+	int err;
+
+	*self->ufence = 0;
+	ASSERT_EQ(0, xe_exec(self->fd, self->q[0], bad, self->ufence));
+	err = xe_wait_ufence(self->fd, self->q[0], self->ufence, XE_WAIT_NS);
+	ASSERT_TRUE(err == -EIO || err == -ETIME) TH_LOG("wait: %d", err);
+	ASSERT_EQ(0, *self->ufence);
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &p));
+	ASSERT_EQ(1, p.value);
+	ASSERT_EQ(-ECANCELED, xe_exec(self->fd, self->q[0], bad, self->ufence));
+}
+
+/* A counter of /sys/kernel/debug/dri/<minor>/gt0/stats, or -1 */
+static long gt_stat(int fd, const char *name)
+{
+	char path[96], line[128];
+	struct stat st;
+	long v = -1;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/gt0/stats",
+		 minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ':')
+			v = strtol(line + strlen(name) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* Does vxe's debugfs list a bound range in system memory covering @addr? */
+static int svm_range_state(int fd, uint64_t addr, const char *state)
+{
+	char path[96], line[160];
+	unsigned long start, end;
+	struct stat st;
+	int found = 0;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/svm",
+		 minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " range [%lx, %lx)", &start, &end) == 2 &&
+		    start <= addr && addr < end && strstr(line, state))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/*
+ * PREFETCH to system memory maps the interval before the GPU touches it:
+ * a batch that lives there and writes there (and its user fence) takes no
+ * GPU page fault, and vxe's debugfs shows the range bound in system
+ * memory.
+ */
+TEST_F(svm, prefetch_sysmem_no_faults)
+{
+	const size_t size = 2 << 20;
+	uint32_t *buf, *data;
+	long before, after;
+	void *addr;
+
+	before = gt_stat(self->fd, "svm_pagefault_count");
+	if (before < 0)
+		SKIP(return, "no gt0/stats in debugfs");
+	addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, addr);
+	buf = addr;
+	data = buf + 1024;
+	xe_emit_end(xe_emit_store(buf, (uintptr_t)data, 0xfe7c4));
+
+	ASSERT_EQ(0, xe_bind(self->fd, self->vm, DRM_XE_VM_BIND_OP_PREFETCH, 0,
+			     (uintptr_t)addr, size, 0));
+	ASSERT_EQ(0, xe_bind(self->fd, self->vm, DRM_XE_VM_BIND_OP_PREFETCH, 0,
+			     (uintptr_t)self->ufence, 4096, 0));
+	before = gt_stat(self->fd, "svm_pagefault_count");
+	ASSERT_EQ(0, run(0, buf));
+	after = gt_stat(self->fd, "svm_pagefault_count");
+	ASSERT_EQ(0xfe7c4, data[0]);
+	ASSERT_EQ(before, after);
+
+	if (svm_range_state(self->fd, (uintptr_t)addr, "sysmem bound") < 0)
+		SKIP(goto out, "no vxe svm file in debugfs (not vxe)");
+	ASSERT_EQ(1, svm_range_state(self->fd, (uintptr_t)addr, "sysmem bound"));
+out:
+	munmap(addr, size);
+}
+
+TEST_HARNESS_MAIN
