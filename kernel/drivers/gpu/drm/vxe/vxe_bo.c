@@ -218,6 +218,7 @@ struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
 
 	drm_gem_private_object_init(&vxe->drm, &bo->ttm.base, size);
 	bo->ttm.base.funcs = &vxe_gem_object_funcs;
+	drm_gem_gpuva_init(&bo->ttm.base);
 	if (vm) {
 		bo->vm = vxe_vm_get(vm);
 		resv = vxe_vm_resv(vm);

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Xe ioctls beyond queries and VM creation, on an Xe device (vxe or
+ * hardware): buffer objects (create, mmap, bind into a VM, inside a
+ * mirror), exec queues, EXEC with syncobj and timeline syncobj fences,
+ * user-fence waits, and every argument check with the errno upstream Xe
+ * returns for it.  Only <drm/xe_drm.h>.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "xe_open.h"
+#include "xe_svm.h"
+
+#define MIRROR_RANGE	0x800000000000ull	/* the user address space */
+#define BO_ADDR		0x1a0000000ull		/* where BOs are bound */
+
+static int bo_create(int fd, uint32_t vm, uint64_t size, uint32_t *handle)
+{
+	struct drm_xe_gem_create c = {
+		.size = size,
+		.vm_id = vm,
+		.placement = 1,	/* system memory */
+		.cpu_caching = DRM_XE_GEM_CPU_CACHING_WB,
+	};
+	int err = xe_ioctl(fd, DRM_IOCTL_XE_GEM_CREATE, &c);
+
+	*handle = c.handle;
+	return err;
+}
+
+static void *bo_map(int fd, uint32_t handle, uint64_t size, void *at)
+{
+	struct drm_xe_gem_mmap_offset o = { .handle = handle };
+
+	if (xe_ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o))
+		return MAP_FAILED;
+	return mmap(at, size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | (at ? MAP_FIXED : 0), fd, o.offset);
+}
+
+static void gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static int bind_bo(int fd, uint32_t vm, uint32_t op, uint32_t handle,
+		   uint64_t offset, uint64_t addr, uint64_t range)
+{
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm,
+		.num_binds = 1,
+		.bind = {
+			.op = op,
+			.obj = handle,
+			.obj_offset = offset,
+			.addr = addr,
+			.range = range,
+			.pat_index = 2,
+		},
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+static int syncobj_create(int fd, uint32_t *handle)
+{
+	struct drm_syncobj_create c = { 0 };
+	int err = xe_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c);
+
+	*handle = c.handle;
+	return err;
+}
+
+static int syncobj_wait(int fd, uint32_t handle, uint64_t point)
+{
+	struct drm_syncobj_timeline_wait w = {
+		.handles = (uintptr_t)&handle,
+		.points = (uintptr_t)&point,
+		.count_handles = 1,
+		.timeout_nsec = INT64_MAX,
+		.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+}
+
+FIXTURE(uapi) {
+	int fd;
+	int vm;		/* LR + fault mode, mirroring the process */
+	int q;		/* on it, engine 0 (render) */
+	int plain_vm;	/* no LR, no faults: syncobj out-fences */
+	int plain_q;
+};
+
+FIXTURE_SETUP(uapi)
+{
+	struct drm_xe_vm_create c = { 0 };
+
+	self->vm = -1;
+	self->plain_vm = -1;
+	self->q = -1;
+	self->plain_q = -1;
+	self->fd = xe_open_card();
+	if (self->fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	self->vm = xe_vm_create_fault(self->fd);
+	if (self->vm < 0)
+		SKIP(return, "no fault-mode VM: no GPU page faults");
+	ASSERT_EQ(0, xe_mirror(self->fd, self->vm, 0, MIRROR_RANGE));
+	self->q = xe_queue_create(self->fd, self->vm, DRM_XE_ENGINE_CLASS_RENDER, 0);
+	ASSERT_LT(0, self->q);
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_CREATE, &c));
+	self->plain_vm = c.vm_id;
+	self->plain_q = xe_queue_create(self->fd, self->plain_vm,
+					DRM_XE_ENGINE_CLASS_COPY, 0);
+	ASSERT_LT(0, self->plain_q);
+}
+
+FIXTURE_TEARDOWN(uapi)
+{
+	if (self->fd < 0)
+		return;
+	if (self->q > 0)
+		xe_queue_destroy(self->fd, self->q);
+	if (self->plain_q > 0)
+		xe_queue_destroy(self->fd, self->plain_q);
+	if (self->vm > 0)
+		xe_vm_destroy(self->fd, self->vm);
+	if (self->plain_vm > 0)
+		xe_vm_destroy(self->fd, self->plain_vm);
+	close(self->fd);
+}
+
+/* GEM_CREATE: each rule Xe checks, with Xe's errno. */
+TEST_F(uapi, gem_create_checks)
+{
+	struct drm_xe_gem_create good = {
+		.size = 4096, .placement = 1,
+		.cpu_caching = DRM_XE_GEM_CPU_CACHING_WB,
+	}, c;
+
+	c = good; c.extensions = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.pad[1] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.placement = 0;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.placement = 1u << 31;	/* no such region */
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.flags = 1u << 31;		/* unknown flag */
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.handle = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.size = 0;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.size = 4096 + 12;		/* not page aligned */
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.cpu_caching = 0;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.cpu_caching = DRM_XE_GEM_CPU_CACHING_WC + 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.flags = DRM_XE_GEM_CREATE_FLAG_SCANOUT;	/* WB scanout */
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	c = good; c.vm_id = 0xdead;
+	EXPECT_EQ(-ENOENT, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+
+	c = good; c.cpu_caching = DRM_XE_GEM_CPU_CACHING_WC;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c));
+	ASSERT_NE(0, c.handle);
+	gem_close(self->fd, c.handle);
+}
+
+/* GEM_MMAP_OFFSET checks; the CPU reads back what it wrote through mmap. */
+TEST_F(uapi, gem_mmap)
+{
+	struct drm_xe_gem_mmap_offset o = { 0 };
+	uint32_t h, *p;
+
+	ASSERT_EQ(0, bo_create(self->fd, 0, 8192, &h));
+	o.handle = h; o.extensions = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o));
+	o.extensions = 0; o.flags = DRM_XE_MMAP_OFFSET_FLAG_PCI_BARRIER;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o));
+	o.flags = 0; o.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o));
+	o.reserved[1] = 0; o.handle = h + 100;
+	EXPECT_EQ(-ENOENT, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o));
+
+	p = bo_map(self->fd, h, 8192, NULL);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 0x600d;
+	p[2047] = 0xcafe;
+	EXPECT_EQ(0x600d, p[0]);
+	EXPECT_EQ(0xcafe, p[2047]);
+	munmap(p, 8192);
+	gem_close(self->fd, h);
+}
+
+/*
+ * A BO bound into a VM without faults: the GPU writes it, the CPU reads it
+ * through its mmap; the exec's syncobj and timeline syncobj signal.
+ */
+TEST_F(uapi, bo_exec_syncobjs)
+{
+	struct drm_xe_sync syncs[2] = {
+		{ .type = DRM_XE_SYNC_TYPE_SYNCOBJ, .flags = DRM_XE_SYNC_FLAG_SIGNAL },
+		{ .type = DRM_XE_SYNC_TYPE_TIMELINE_SYNCOBJ,
+		  .flags = DRM_XE_SYNC_FLAG_SIGNAL, .timeline_value = 7 },
+	};
+	struct drm_xe_exec e = {
+		.exec_queue_id = self->plain_q, .num_batch_buffer = 1,
+		.address = BO_ADDR, .num_syncs = 2, .syncs = (uintptr_t)syncs,
+	};
+	uint32_t h, s1, s2, *p;
+
+	ASSERT_EQ(0, bo_create(self->fd, self->plain_vm, 65536, &h));
+	p = bo_map(self->fd, h, 65536, NULL);
+	ASSERT_NE(MAP_FAILED, p);
+	xe_emit_end(xe_emit_store(xe_emit_store(p, BO_ADDR + 0x8000, 0xb0b0),
+				  BO_ADDR + 0xfffc, 0x1234));
+	ASSERT_EQ(0, bind_bo(self->fd, self->plain_vm, DRM_XE_VM_BIND_OP_MAP,
+			     h, 0, BO_ADDR, 65536));
+	ASSERT_EQ(0, syncobj_create(self->fd, &s1));
+	ASSERT_EQ(0, syncobj_create(self->fd, &s2));
+	syncs[0].handle = s1;
+	syncs[1].handle = s2;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	ASSERT_EQ(0, syncobj_wait(self->fd, s1, 0));
+	ASSERT_EQ(0, syncobj_wait(self->fd, s2, 7));
+	EXPECT_EQ(0xb0b0, p[0x8000 / 4]);
+	EXPECT_EQ(0x1234, p[0xfffc / 4]);
+
+	/* A binary syncobj as an in-fence of the next exec */
+	syncs[0].flags = 0;
+	e.num_syncs = 1;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	/* No batch: the out-syncs get the queue's last fence */
+	syncs[0].flags = DRM_XE_SYNC_FLAG_SIGNAL;
+	e.num_batch_buffer = 0;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	ASSERT_EQ(0, syncobj_wait(self->fd, s1, 0));
+
+	/* UNMAP_ALL of the BO: the GPU mapping goes */
+	EXPECT_EQ(-EINVAL, xe_bind(self->fd, self->plain_vm,
+				   DRM_XE_VM_BIND_OP_UNMAP_ALL, 0, 0, 0, 0));
+	{
+		struct drm_xe_vm_bind b = {
+			.vm_id = self->plain_vm, .num_binds = 1,
+			.bind = { .op = DRM_XE_VM_BIND_OP_UNMAP_ALL, .obj = h,
+				  .pat_index = 2 },
+		};
+
+		ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_BIND, &b));
+	}
+	munmap(p, 65536);
+	gem_close(self->fd, h);
+}
+
+/*
+ * A BO bound inside the mirror at the address of its own CPU mapping (as
+ * IGT's bo-map sections do): the GPU writes the BO, the CPU reads it;
+ * binding the mirror over it again replaces the BO binding.
+ */
+TEST_F(uapi, bo_inside_mirror)
+{
+	const uint64_t size = 2 << 20;
+	uint32_t h, *p, *batch = malloc(4096);
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *addr;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	addr = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, addr);
+	ASSERT_EQ(0, bo_create(self->fd, self->vm, size, &h));
+	p = bo_map(self->fd, h, size, addr);
+	ASSERT_EQ(addr, p);
+	ASSERT_EQ(0, bind_bo(self->fd, self->vm, DRM_XE_VM_BIND_OP_MAP, h, 0,
+			     (uintptr_t)addr, size));
+	xe_emit_end(xe_emit_store(batch, (uintptr_t)&p[12345], 0x5157));
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0x5157, p[12345]);
+
+	/* The mirror back over the BO binding */
+	ASSERT_EQ(0, xe_mirror(self->fd, self->vm, (uintptr_t)addr, size));
+	munmap(addr, size);
+	gem_close(self->fd, h);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+/* VM_BIND: each rule Xe checks, with Xe's errno. */
+TEST_F(uapi, vm_bind_checks)
+{
+	struct drm_xe_vm_bind b, good = {
+		.vm_id = self->vm, .num_binds = 1,
+		.bind = { .op = DRM_XE_VM_BIND_OP_UNMAP, .addr = 0x100000,
+			  .range = 0x1000, .pat_index = 2 },
+	};
+	struct drm_xe_sync s = { .type = DRM_XE_SYNC_TYPE_USER_FENCE,
+				 .flags = DRM_XE_SYNC_FLAG_SIGNAL };
+	struct drm_xe_vm_bind_op ops[2];
+	uint32_t h;
+
+	ASSERT_EQ(0, bo_create(self->fd, 0, 4096, &h));
+#define BIND_ERR(err, stmt) do {						\
+		b = good;						\
+		stmt;							\
+		EXPECT_EQ(err, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_BIND, &b));	\
+	} while (0)
+	BIND_ERR(-EINVAL, b.vm_id = 0xdead);
+	BIND_ERR(-EINVAL, b.pad = 1);
+	BIND_ERR(-EINVAL, b.reserved[1] = 1);
+	BIND_ERR(-EINVAL, b.extensions = 1);
+	BIND_ERR(-EINVAL, b.num_syncs = DRM_XE_MAX_SYNCS + 1);
+	BIND_ERR(-EINVAL, b.bind.pat_index = 28);	/* past BMG's table */
+	BIND_ERR(-EINVAL, b.bind.pat_index = 17);	/* reserved */
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_PREFETCH + 1);
+	BIND_ERR(-EINVAL, b.bind.flags = 1u << 30);	/* unknown flag */
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP);	/* no BO */
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP; b.bind.obj = h;
+		 b.bind.flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR);
+	BIND_ERR(-EINVAL, b.bind.obj = h);	/* UNMAP names no BO */
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_UNMAP_ALL);
+	BIND_ERR(-EINVAL, b.bind.prefetch_mem_region_instance = 1);
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_PREFETCH;
+		 b.bind.prefetch_mem_region_instance = 5);
+	BIND_ERR(-EINVAL, b.bind.addr = 0x100010);	/* misaligned */
+	BIND_ERR(-EINVAL, b.bind.range = 0x10);
+	BIND_ERR(-EINVAL, b.bind.range = 0);
+	BIND_ERR(-EINVAL, b.bind.addr = ~0xfffull);	/* addr + range overflows */
+	BIND_ERR(-EINVAL, b.bind.range = 1ull << 60);	/* larger than the VM */
+	BIND_ERR(-ENOENT, b.exec_queue_id = 0xdead);
+	BIND_ERR(-EINVAL, b.exec_queue_id = self->q);	/* not a VM_BIND queue */
+	BIND_ERR(-ENOENT, b.bind.op = DRM_XE_VM_BIND_OP_MAP; b.bind.obj = h + 99);
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP; b.bind.obj = h;
+		 b.bind.range = 0x2000);	/* larger than the BO */
+	BIND_ERR(-EINVAL, b.vm_id = self->plain_vm; b.bind.op = DRM_XE_VM_BIND_OP_MAP;
+		 b.bind.flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR);
+	BIND_ERR(-EOPNOTSUPP, b.bind.op = DRM_XE_VM_BIND_OP_MAP;
+		 b.bind.flags = DRM_XE_VM_BIND_FLAG_NULL);
+	BIND_ERR(-EOPNOTSUPP, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR);
+	/* A user fence on a bind without binds, two user fences, bad ones */
+	BIND_ERR(-EOPNOTSUPP, b.num_binds = 0; b.num_syncs = 1;
+		 b.syncs = (uintptr_t)&s);
+	s.addr = 0x1004;
+	BIND_ERR(-EINVAL, b.num_syncs = 1; b.syncs = (uintptr_t)&s);
+	s.addr = 0; s.flags = 0;
+	BIND_ERR(-EOPNOTSUPP, b.num_syncs = 1; b.syncs = (uintptr_t)&s);
+	s.flags = 1u << 5;
+	BIND_ERR(-EINVAL, b.num_syncs = 1; b.syncs = (uintptr_t)&s);
+	s.flags = DRM_XE_SYNC_FLAG_SIGNAL; s.type = 7;
+	BIND_ERR(-EINVAL, b.num_syncs = 1; b.syncs = (uintptr_t)&s);
+	s.type = DRM_XE_SYNC_TYPE_SYNCOBJ;	/* LR VM: no syncobj signal */
+	BIND_ERR(-EOPNOTSUPP, b.num_syncs = 1; b.syncs = (uintptr_t)&s);
+	s.type = DRM_XE_SYNC_TYPE_USER_FENCE;
+	BIND_ERR(-EFAULT, b.num_syncs = 1; b.syncs = 8);
+	/* Arrays: one bad op refuses all, unreadable arrays -EFAULT */
+	ops[0] = good.bind;
+	ops[1] = good.bind;
+	ops[1].range = 0x10;
+	BIND_ERR(-EINVAL, b.num_binds = 2; b.vector_of_binds = (uintptr_t)ops);
+	BIND_ERR(-EFAULT, b.num_binds = 2; b.vector_of_binds = 8);
+	ops[1].range = 0x1000;
+	BIND_ERR(0, b.num_binds = 2; b.vector_of_binds = (uintptr_t)ops);
+	/* Nothing bound there: UNMAP is a no-op, and no binds at all is 0 */
+	BIND_ERR(0, (void)0);
+	BIND_ERR(0, b.num_binds = 0);
+#undef BIND_ERR
+	gem_close(self->fd, h);
+}
+
+/* EXEC_QUEUE_CREATE / DESTROY / GET_PROPERTY and EXEC checks. */
+TEST_F(uapi, exec_queue_and_exec_checks)
+{
+	struct drm_xe_engine_class_instance eci[2] = {
+		{ .engine_class = DRM_XE_ENGINE_CLASS_RENDER },
+		{ .engine_class = DRM_XE_ENGINE_CLASS_RENDER },
+	};
+	struct drm_xe_exec_queue_create c, good = {
+		.width = 1, .num_placements = 1, .vm_id = self->vm,
+		.instances = (uintptr_t)eci,
+	};
+	struct drm_xe_ext_set_property prop = {
+		.base.name = DRM_XE_EXEC_QUEUE_EXTENSION_SET_PROPERTY,
+		.property = DRM_XE_EXEC_QUEUE_SET_PROPERTY_TIMESLICE,
+		.value = 1000,
+	};
+	struct drm_xe_exec_queue_get_property gp = { .exec_queue_id = self->q };
+	struct drm_xe_exec_queue_destroy d = { .exec_queue_id = 0xdead };
+	struct drm_xe_exec e = { .exec_queue_id = self->q, .num_batch_buffer = 1 };
+	struct drm_xe_engine_class_instance bind_eci = {
+		.engine_class = DRM_XE_ENGINE_CLASS_VM_BIND,
+	};
+
+#define QC_ERR(err, stmt) do {						\
+		c = good;						\
+		stmt;							\
+		EXPECT_EQ(err, xe_ioctl(self->fd,			\
+					DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));	\
+	} while (0)
+	QC_ERR(-EINVAL, c.flags = 1);
+	QC_ERR(-EINVAL, c.reserved[0] = 1);
+	QC_ERR(-EINVAL, c.width = 0);
+	QC_ERR(-EINVAL, c.num_placements = 10);
+	QC_ERR(-EFAULT, c.instances = 8);
+	QC_ERR(-EINVAL, eci[0].gt_id = 1);
+	eci[0].gt_id = 0;
+	QC_ERR(-EINVAL, eci[0].engine_instance = 3);	/* no such engine */
+	eci[0].engine_instance = 0;
+	QC_ERR(-EINVAL, c.width = 2);			/* one render engine */
+	QC_ERR(-ENOENT, c.vm_id = 0xdead);
+	QC_ERR(-EINVAL, c.extensions = (uintptr_t)&prop; prop.base.name = 1);
+	prop.base.name = DRM_XE_EXEC_QUEUE_EXTENSION_SET_PROPERTY;
+	QC_ERR(-EINVAL, c.extensions = (uintptr_t)&prop; prop.property = 99);
+	prop.property = DRM_XE_EXEC_QUEUE_SET_PROPERTY_PRIORITY;
+	QC_ERR(-EINVAL, c.extensions = (uintptr_t)&prop; prop.value = 3);
+	prop.value = 0;
+	QC_ERR(-EINVAL, c.extensions = (uintptr_t)&prop; prop.reserved[0] = 1);
+	prop.reserved[0] = 0;
+	QC_ERR(-EFAULT, c.extensions = 8);
+	prop.base.next_extension = (uintptr_t)&prop;	/* a loop */
+	QC_ERR(-E2BIG, c.extensions = (uintptr_t)&prop);
+	prop.base.next_extension = 0;
+	QC_ERR(-EINVAL, c.instances = (uintptr_t)&bind_eci; c.width = 2);
+	bind_eci.engine_instance = 1;
+	QC_ERR(-EINVAL, c.instances = (uintptr_t)&bind_eci);
+	bind_eci.engine_instance = 0;
+	QC_ERR(0, c.instances = (uintptr_t)&bind_eci);
+	/* A VM_BIND queue binds, and cannot EXEC */
+	{
+		struct drm_xe_vm_bind b = {
+			.vm_id = self->vm, .num_binds = 1,
+			.exec_queue_id = c.exec_queue_id,
+			.bind = { .op = DRM_XE_VM_BIND_OP_UNMAP, .addr = 0x100000,
+				  .range = 0x1000, .pat_index = 2 },
+		};
+		struct drm_xe_exec be = { .exec_queue_id = c.exec_queue_id,
+					  .num_batch_buffer = 1 };
+
+		EXPECT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_BIND, &b));
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &be));
+		EXPECT_EQ(0, xe_queue_destroy(self->fd, c.exec_queue_id));
+	}
+	QC_ERR(0, c.extensions = (uintptr_t)&prop);	/* low priority */
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, c.exec_queue_id));
+#undef QC_ERR
+
+	EXPECT_EQ(-ENOENT, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d));
+	d.exec_queue_id = self->q;
+	d.pad = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d));
+
+	gp.property = 5;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	gp.property = DRM_XE_EXEC_QUEUE_GET_PROPERTY_BAN;
+	gp.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	gp.reserved[0] = 0;
+	gp.exec_queue_id = 0xdead;
+	EXPECT_EQ(-ENOENT, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	gp.exec_queue_id = self->q;
+	EXPECT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	EXPECT_EQ(0, gp.value);
+
+	e.extensions = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	e.extensions = 0; e.pad[2] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	e.pad[2] = 0; e.num_syncs = DRM_XE_MAX_SYNCS + 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	e.num_syncs = 0; e.num_batch_buffer = 2;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	e.num_batch_buffer = 1; e.exec_queue_id = 0xdead;
+	EXPECT_EQ(-ENOENT, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+}
+
+/* WAIT_USER_FENCE: argument checks, ops, time-outs, time left written back. */
+TEST_F(uapi, wait_user_fence)
+{
+	uint64_t value = 10;
+	struct drm_xe_wait_user_fence w, good = {
+		.addr = (uintptr_t)&value, .op = DRM_XE_UFENCE_WAIT_OP_EQ,
+		.value = 10, .mask = ~0ull, .timeout = 1000000,
+	};
+
+#define WAIT(err, stmt) do {						\
+		w = good;						\
+		stmt;							\
+		EXPECT_EQ(err, xe_ioctl(self->fd,			\
+					DRM_IOCTL_XE_WAIT_USER_FENCE, &w));	\
+	} while (0)
+	WAIT(-EINVAL, w.extensions = 1);
+	WAIT(-EINVAL, w.pad = 1);
+	WAIT(-EINVAL, w.reserved[1] = 1);
+	WAIT(-EINVAL, w.flags = 2);
+	WAIT(-EINVAL, w.op = DRM_XE_UFENCE_WAIT_OP_LTE + 1);
+	WAIT(-EINVAL, w.addr += 4);
+	WAIT(-ENOENT, w.exec_queue_id = 0xdead);
+	WAIT(-EFAULT, w.addr = 8);
+	WAIT(0, (void)0);
+	WAIT(0, w.op = DRM_XE_UFENCE_WAIT_OP_NEQ; w.value = 11);
+	WAIT(0, w.op = DRM_XE_UFENCE_WAIT_OP_GT; w.value = 9);
+	WAIT(0, w.op = DRM_XE_UFENCE_WAIT_OP_GTE; w.value = 10);
+	WAIT(0, w.op = DRM_XE_UFENCE_WAIT_OP_LT; w.value = 11);
+	WAIT(0, w.op = DRM_XE_UFENCE_WAIT_OP_LTE; w.value = 10);
+	WAIT(0, w.mask = 0xff; w.value = 0x330a);	/* masked: 0x0a == 0x0a */
+	WAIT(-ETIME, w.value = 11; w.timeout = 0);
+	WAIT(-ETIME, w.value = 11);
+	EXPECT_EQ(0, w.timeout);	/* nothing left */
+	WAIT(-ETIME, w.value = 11; w.flags = DRM_XE_UFENCE_WAIT_FLAG_ABSTIME;
+	     w.timeout = 1);	/* long past */
+	WAIT(0, w.timeout = -1);	/* forever, but already true */
+#undef WAIT
+}
+
+TEST_HARNESS_MAIN
