@@ -403,12 +403,14 @@ enum { M_END = 1, M_SPLAT = 2, M_EXEC = 4 };
 struct pattern {
 	const char *text;
 	uint8_t kind;
+	uint8_t anywhere;	/* may start mid-line (else: starts the line) */
 	uint8_t len;
 	uint8_t at;		/* offset of the first ':' */
 	uint8_t next;		/* next pattern with the same key, + 1 */
 };
 
 #define PAT(t, k)	{ .text = (t), .kind = (k) }
+#define PAT_ANY(t, k)	{ .text = (t), .kind = (k), .anywhere = 1 }
 
 /*
  * Substrings searched in every console line.  M_END are kunit.py's
@@ -423,6 +425,13 @@ struct pattern {
  * blocked for more than ..."), as do GPFs ("Oops: general protection
  * fault") and BUG_ON()s ("kernel BUG at ..." then "Oops: invalid
  * opcode", or "Internal error: Oops - BUG" on arm64).
+ *
+ * A crash report starts its line: after the printk time stamp and caller
+ * id ("[    1.234567] [    T1] "), if any, and blanks.  Program output
+ * that merely contains such words (IGT prints "(test:42) WARNING: ...")
+ * is not a splat.  "Call Trace:" counts anywhere: it follows every report
+ * on its own line, so a report whose first line was glued to a program's
+ * unfinished output line is still caught.
  */
 static struct pattern patterns[] = {
 	PAT("List of all partitions:", M_END),
@@ -443,6 +452,9 @@ static struct pattern patterns[] = {
 	PAT("kmemleak: ", M_SPLAT),
 	PAT("INFO: task ", M_SPLAT),
 	PAT("INFO: rcu_", M_SPLAT),
+	PAT("rcu: INFO: ", M_SPLAT),
+	PAT("watchdog: BUG: ", M_SPLAT),
+	PAT_ANY("Call Trace:", M_SPLAT),
 };
 
 #define NPATTERNS	(sizeof(patterns) / sizeof(patterns[0]))
@@ -474,9 +486,30 @@ static void matcher_init(void)
 	matcher_ready = true;
 }
 
+/* Where a console line's text starts: after time stamps and blanks. */
+static size_t line_body(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i < n && s[i] == '[') {
+			const char *e = memchr(s + i, ']', n - i);
+
+			if (!e)
+				return i;
+			i = (size_t)(e - s) + 1;
+			continue;
+		}
+		return i;
+	}
+}
+
 static unsigned match_line(const char *s, size_t n)
 {
 	const char *c = memchr(s, ':', n);
+	size_t body = (size_t)-1;
 	unsigned found = 0;
 
 	while (c) {
@@ -487,9 +520,16 @@ static unsigned match_line(const char *s, size_t n)
 		     k = patterns[k - 1].next) {
 			const struct pattern *pt = &patterns[k - 1];
 
-			if (i >= pt->at && i - pt->at + pt->len <= n &&
-			    !memcmp(c - pt->at, pt->text, pt->len))
-				found |= pt->kind;
+			if (i < pt->at || i - pt->at + pt->len > n ||
+			    memcmp(c - pt->at, pt->text, pt->len))
+				continue;
+			if (pt->kind == M_SPLAT && !pt->anywhere) {
+				if (body == (size_t)-1)
+					body = line_body(s, n);
+				if (i - pt->at != body)
+					continue;
+			}
+			found |= pt->kind;
 		}
 		c = memchr(c + 1, ':', n - i - 1);
 	}

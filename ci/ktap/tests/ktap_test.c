@@ -1071,6 +1071,30 @@ static void t_splat_not_diag(void)
 	res_free(&r);
 }
 
+static void t_splat_not_program_output(void)
+{
+	struct res r;
+
+	/* a program's own "WARNING:" mid-line (IGT's igt_warn) is not a splat */
+	parse_str(&r, "KTAP version 1\n1..1\n"
+		  "(xe_exec_system_allocator:44) WARNING: pf_count(4) != 5\n"
+		  "[ 1.0] (prog:1) BUG: not the kernel\nok 1 a\n");
+	CHECK_COUNTS(r.p, 1, 0, 0, 0, 0);
+	res_free(&r);
+}
+
+static void t_splat_time_stamped_and_glued(void)
+{
+	struct res r;
+
+	/* time stamp and caller id before the report: still a splat */
+	parse_str(&r, "KTAP version 1\n1..2\n"
+		  "[    1.5] [    T1] WARNING: CPU: 0 PID: 1 at x.c:1 f\nok 1 a\n"
+		  "partial program outputCall Trace:\nok 2 b\n");
+	CHECK_COUNTS(r.p, 0, 0, 2, 0, 0);
+	res_free(&r);
+}
+
 static void t_splat_between_suites(void)
 {
 	struct res r;
@@ -2213,6 +2237,7 @@ static const struct test t_errors[] = {
 
 static const struct test t_crashes[] = {
 	T(t_splat_in_ok_test), T(t_splat_kinds), T(t_splat_not_diag),
+	T(t_splat_not_program_output), T(t_splat_time_stamped_and_glued),
 	T(t_splat_between_suites), T(t_splat_in_suite_exit),
 	T(t_splat_param_depth), T(t_splat_stray), T(t_splat_stray_fail),
 	T(t_panic_mid_test),
