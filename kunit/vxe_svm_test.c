@@ -343,6 +343,115 @@ static void vxe_svm_fini_no_leaks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE + SZ_1G, SZ_64K + SZ_4K, 36), 0);
 }
 
+/* Prefetch maps what the CPU maps, skips the holes, and counts no fault. */
+static void vxe_svm_prefetch_skips_holes(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	int faults;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_mmap(gk, GK_BASE + SZ_4M, SZ_64K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 31);
+	gk_cpu_fill(gk, GK_BASE + SZ_4M, SZ_64K, 32);
+
+	mutex_lock(&gk->vm->lock);
+	KUNIT_EXPECT_EQ(test, vxe_svm_prefetch(gk->vm, GK_BASE, GK_BASE + SZ_8M,
+					       0, 1ULL << 47), 0);
+	KUNIT_EXPECT_TRUE(test, vxe_svm_has_mapping(gk->vm, GK_BASE, GK_BASE + 1));
+	KUNIT_EXPECT_FALSE(test, vxe_svm_has_mapping(gk->vm, GK_BASE + SZ_2M,
+						     GK_BASE + SZ_4M));
+	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.faults), 0);
+
+	faults = atomic_read(&gk->vm->stats.faults);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 31);
+	expect_gpu_data(test, gk, GK_BASE + SZ_4M, SZ_64K, 32);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.faults), faults);
+}
+
+/* Zapping keeps the ranges and their pages; the next access binds again. */
+static void vxe_svm_zap_keeps_ranges(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 33);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 33);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.faults), 1);
+
+	mutex_lock(&gk->vm->lock);
+	vxe_svm_zap_range(gk->vm, GK_BASE, GK_BASE + SZ_2M);
+	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 1);
+	KUNIT_EXPECT_EQ(test, gk_count_mapped_ranges(gk), 1);
+
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 33);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.faults), 2);
+}
+
+/* Unmapping an interval removes the ranges overlapping it, and only them. */
+static void vxe_svm_unmap_range_removes(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+
+	gk_mmap(gk, GK_BASE, SZ_4M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_4M, 34);
+	expect_gpu_data(test, gk, GK_BASE, SZ_4M, 34);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 2);
+
+	mutex_lock(&gk->vm->lock);
+	vxe_svm_unmap_range(gk->vm, GK_BASE + SZ_1M, GK_BASE + SZ_1M + SZ_4K);
+	KUNIT_EXPECT_FALSE(test, vxe_svm_has_mapping(gk->vm, GK_BASE,
+						     GK_BASE + SZ_2M));
+	KUNIT_EXPECT_TRUE(test, vxe_svm_has_mapping(gk->vm, GK_BASE + SZ_2M,
+						    GK_BASE + SZ_4M));
+	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 1);
+	expect_gpu_data(test, gk, GK_BASE, SZ_4M, 34);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 2);
+}
+
+/*
+ * Binding a mirror again over a piece that still has SVM ranges is
+ * refused with -EBUSY; once the CPU unmapped it, it succeeds at once (the
+ * garbage is collected first).
+ */
+static void vxe_svm_rebind_busy_until_unmapped(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 35);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 35);
+	KUNIT_EXPECT_EQ(test, vxe_vm_bind_mirror(gk->vm, GK_BASE,
+						 GK_BASE + SZ_2M), -EBUSY);
+	/* Next to it: no range there, the mirror splits. */
+	KUNIT_EXPECT_EQ(test, vxe_vm_bind_mirror(gk->vm, GK_BASE + SZ_2M,
+						 GK_BASE + SZ_4M), 0);
+
+	gk_munmap(gk, GK_BASE, SZ_2M);
+	KUNIT_EXPECT_EQ(test, vxe_vm_bind_mirror(gk->vm, GK_BASE,
+						 GK_BASE + SZ_2M), 0);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 0);
+}
+
+/* The fault handler follows the VMA: no VMA, no mapping; a closed VM fails. */
+static void vxe_svm_fault_needs_vma(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	u32 word = 0;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, (1ULL << 47) + SZ_2M),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE), 0);
+	vxe_vm_close(gk->vm);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE), -EIO);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, false),
+			-EIO);
+}
+
 static struct kunit_case vxe_svm_cases[] = {
 	KUNIT_CASE(vxe_svm_gpu_reads_and_writes),
 	KUNIT_CASE(vxe_svm_fault_errors),
@@ -356,6 +465,11 @@ static struct kunit_case vxe_svm_cases[] = {
 	KUNIT_CASE(vxe_svm_unbound_needs_no_tlb_flush),
 	KUNIT_CASE(vxe_svm_two_vms_one_mm),
 	KUNIT_CASE(vxe_svm_fini_no_leaks),
+	KUNIT_CASE(vxe_svm_prefetch_skips_holes),
+	KUNIT_CASE(vxe_svm_zap_keeps_ranges),
+	KUNIT_CASE(vxe_svm_unmap_range_removes),
+	KUNIT_CASE(vxe_svm_rebind_busy_until_unmapped),
+	KUNIT_CASE(vxe_svm_fault_needs_vma),
 	{}
 };
 

@@ -357,4 +357,122 @@ out:
 	munmap(addr, size);
 }
 
+static int xe_madvise(int fd, uint32_t vm, uint64_t start, uint64_t range,
+		      uint32_t type, uint32_t val)
+{
+	struct drm_xe_madvise m = {
+		.vm_id = vm, .start = start, .range = range, .type = type,
+	};
+
+	if (type == DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC)
+		m.preferred_mem_loc.devmem_fd = val;
+	else if (type == DRM_XE_MEM_RANGE_ATTR_ATOMIC)
+		m.atomic.val = val;
+	else
+		m.pat_index.val = val;
+	return xe_ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
+}
+
+/* The attributes of the VMAs of [start, start + range), as Xe reports them */
+static int query_attrs(int fd, uint32_t vm, uint64_t start, uint64_t range,
+		       struct drm_xe_mem_range_attr *attrs, uint32_t max)
+{
+	struct drm_xe_vm_query_mem_range_attr q = {
+		.vm_id = vm, .start = start, .range = range,
+	};
+	int err = xe_ioctl(fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q);
+
+	if (err)
+		return err;
+	if (q.num_mem_ranges > max || q.sizeof_mem_range_attr != sizeof(*attrs))
+		return -E2BIG;
+	q.vector_of_mem_attr = (uintptr_t)attrs;
+	err = xe_ioctl(fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q);
+	return err ? err : (int)q.num_mem_ranges;
+}
+
+/*
+ * MADVISE on a piece of the mirror splits it: the query reports three
+ * VMAs, the middle one with the new PAT index, atomic policy and
+ * preferred location; the GPU still writes there (its ranges are made
+ * again), and the CPU sees it.
+ */
+TEST_F(svm, madvise_splits_and_query_reports)
+{
+	const size_t size = 4 << 20;
+	struct drm_xe_mem_range_attr a[4];
+	uint32_t *buf, *batch = malloc(4096);
+	uint64_t mid;
+
+	ASSERT_NE(NULL, batch);
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	mid = (uintptr_t)buf + (1 << 20);
+
+	/* The GPU maps the buffer first: MADVISE must drop those ranges. */
+	xe_emit_end(xe_emit_store(batch, mid + 64, 1));
+	ASSERT_EQ(0, run(0, batch));
+
+	ASSERT_EQ(0, xe_madvise(self->fd, self->vm, mid, 1 << 20,
+				DRM_XE_MEM_RANGE_ATTR_PAT, 3));
+	ASSERT_EQ(0, xe_madvise(self->fd, self->vm, mid, 1 << 20,
+				DRM_XE_MEM_RANGE_ATTR_ATOMIC, DRM_XE_ATOMIC_GLOBAL));
+	ASSERT_EQ(0, xe_madvise(self->fd, self->vm, mid, 1 << 20,
+				DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+				(uint32_t)DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM));
+	ASSERT_EQ(3, query_attrs(self->fd, self->vm, mid - 4096, (1 << 20) + 8192,
+				 a, 4));
+	EXPECT_EQ(mid, a[1].start);
+	EXPECT_EQ(mid + (1 << 20), a[1].end);
+	EXPECT_EQ(3, a[1].pat_index.val);
+	EXPECT_EQ(2, a[0].pat_index.val);
+	EXPECT_EQ(2, a[2].pat_index.val);
+	EXPECT_EQ(DRM_XE_ATOMIC_GLOBAL, a[1].atomic.val);
+	EXPECT_EQ(DRM_XE_ATOMIC_UNDEFINED, a[0].atomic.val);
+	EXPECT_EQ((uint32_t)DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM,
+		  a[1].preferred_mem_loc.devmem_fd);
+	EXPECT_EQ(DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE,
+		  a[2].preferred_mem_loc.devmem_fd);
+
+	xe_emit_end(xe_emit_store(batch, mid + 128, 0x3ad));
+	ASSERT_EQ(0, run(0, batch));
+	EXPECT_EQ(1, buf[(1 << 20) / 4 + 16]);
+	EXPECT_EQ(0x3ad, buf[(1 << 20) / 4 + 32]);
+
+	/* Argument checks, with Xe's errno */
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, self->vm, mid + 1, 4096,
+				      DRM_XE_MEM_RANGE_ATTR_PAT, 3));
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, self->vm, mid, 0,
+				      DRM_XE_MEM_RANGE_ATTR_PAT, 3));
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, self->vm, mid, 4096, 3, 0));
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, self->vm, mid, 4096,
+				      DRM_XE_MEM_RANGE_ATTR_PAT, 17));
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, self->vm, mid, 4096,
+				      DRM_XE_MEM_RANGE_ATTR_ATOMIC, 4));
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, self->vm, mid, 4096,
+				      DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC, -2));
+	EXPECT_EQ(-EINVAL, xe_madvise(self->fd, 0xdead, mid, 4096,
+				      DRM_XE_MEM_RANGE_ATTR_PAT, 3));
+	{
+		struct drm_xe_vm_query_mem_range_attr q = {
+			.vm_id = self->vm, .start = mid - 4096,
+			.range = (1 << 20) + 8192, .num_mem_ranges = 2,
+			.sizeof_mem_range_attr = sizeof(a[0]),
+			.vector_of_mem_attr = (uintptr_t)a,
+		};
+
+		EXPECT_EQ(-ENOSPC, xe_ioctl(self->fd,
+					    DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+		q.sizeof_mem_range_attr = 8;
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd,
+					    DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+		q.num_mem_ranges = 0;
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd,
+					    DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	}
+	munmap(buf, size);
+	free(batch);
+}
+
 TEST_HARNESS_MAIN

@@ -528,4 +528,94 @@ TEST_F(uapi, wait_user_fence)
 #undef WAIT
 }
 
+/*
+ * MADVISE on the middle of a BO binding splits it in three, each piece
+ * mapping its part of the BO: the GPU writes through all of them.  Then
+ * the argument checks of MADVISE and VM_QUERY_MEM_RANGE_ATTRS.
+ */
+TEST_F(uapi, madvise_splits_bo_binding)
+{
+	struct drm_xe_madvise m = {
+		.vm_id = self->plain_vm, .start = BO_ADDR + 0x4000,
+		.range = 0x4000, .type = DRM_XE_MEM_RANGE_ATTR_ATOMIC,
+		.atomic.val = DRM_XE_ATOMIC_DEVICE,
+	}, bad;
+	struct drm_xe_vm_query_mem_range_attr q = {
+		.vm_id = self->plain_vm, .start = BO_ADDR, .range = 0x10000,
+	};
+	struct drm_xe_mem_range_attr attrs[3];
+	struct drm_xe_sync s = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				 .flags = DRM_XE_SYNC_FLAG_SIGNAL };
+	struct drm_xe_exec e = {
+		.exec_queue_id = self->plain_q, .num_batch_buffer = 1,
+		.address = BO_ADDR, .num_syncs = 1, .syncs = (uintptr_t)&s,
+	};
+	uint32_t h, *p, *b;
+
+	ASSERT_EQ(0, bo_create(self->fd, self->plain_vm, 0x10000, &h));
+	p = bo_map(self->fd, h, 0x10000, NULL);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, bind_bo(self->fd, self->plain_vm, DRM_XE_VM_BIND_OP_MAP,
+			     h, 0, BO_ADDR, 0x10000));
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_MADVISE, &m));
+
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	ASSERT_EQ(3, q.num_mem_ranges);
+	q.vector_of_mem_attr = (uintptr_t)attrs;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	EXPECT_EQ(BO_ADDR + 0x4000, attrs[1].start);
+	EXPECT_EQ(BO_ADDR + 0x8000, attrs[1].end);
+	EXPECT_EQ(DRM_XE_ATOMIC_DEVICE, attrs[1].atomic.val);
+	EXPECT_EQ(DRM_XE_ATOMIC_UNDEFINED, attrs[2].atomic.val);
+
+	ASSERT_EQ(0, syncobj_create(self->fd, &s.handle));
+	b = xe_emit_store(p, BO_ADDR + 0x3ffc, 0xa);
+	b = xe_emit_store(b, BO_ADDR + 0x4000, 0xb);
+	b = xe_emit_store(b, BO_ADDR + 0x8000, 0xc);
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	ASSERT_EQ(0, syncobj_wait(self->fd, s.handle, 0));
+	EXPECT_EQ(0xa, p[0x3ffc / 4]);
+	EXPECT_EQ(0xb, p[0x4000 / 4]);
+	EXPECT_EQ(0xc, p[0x8000 / 4]);
+
+#define MADV_ERR(err, stmt) do {						\
+		bad = m;						\
+		stmt;							\
+		EXPECT_EQ(err, xe_ioctl(self->fd, DRM_IOCTL_XE_MADVISE, &bad)); \
+	} while (0)
+	MADV_ERR(-EINVAL, bad.extensions = 1);
+	MADV_ERR(-EINVAL, bad.reserved[0] = 1);
+	MADV_ERR(-EINVAL, bad.atomic.pad = 1);
+	MADV_ERR(-EINVAL, bad.atomic.reserved = 1);
+	MADV_ERR(-EINVAL, bad.range = ~0xfffull);	/* wraps around */
+	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC;
+		 bad.preferred_mem_loc.devmem_fd = 0;
+		 bad.preferred_mem_loc.migration_policy = 2);
+	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC;
+		 bad.preferred_mem_loc.devmem_fd = 0;
+		 bad.preferred_mem_loc.pad = 1);
+	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PAT;
+		 bad.pat_index.val = 28);
+	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PAT;
+		 bad.pat_index.val = 2; bad.pat_index.pad = 1);
+	/* Nothing bound there: nothing to do */
+	MADV_ERR(0, bad.start = 0x7f0000000000ull);
+#undef MADV_ERR
+
+	q.extensions = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	q.extensions = 0;
+	q.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	q.reserved[1] = 0;
+	q.vm_id = 0xdead;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	q.vm_id = self->plain_vm;
+	q.vector_of_mem_attr = 8;
+	EXPECT_EQ(-EFAULT, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q));
+	munmap(p, 0x10000);
+	gem_close(self->fd, h);
+}
+
 TEST_HARNESS_MAIN

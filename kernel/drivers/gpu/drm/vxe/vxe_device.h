@@ -21,6 +21,11 @@ struct device;
 struct drm_minor;
 struct vxe_pt_xlate;
 
+/* Exec queue priorities, as Xe numbers them (the uAPI takes the number) */
+#define VXE_PRIORITY_LOW	0
+#define VXE_PRIORITY_NORMAL	1
+#define VXE_PRIORITY_HIGH	2
+
 /* Engines a vxe device can have (render and copy on GT 0 today). */
 #define VXE_MAX_ENGINES	8
 

@@ -45,11 +45,6 @@
 /* A job of a VM not in LR mode is stopped after this long (Xe's TDR). */
 #define VXE_JOB_TIMEOUT_MS	5000
 
-/* Exec queue priorities, as Xe numbers them (the uAPI takes the number) */
-#define VXE_PRIORITY_LOW	0
-#define VXE_PRIORITY_NORMAL	1
-#define VXE_PRIORITY_HIGH	2
-
 /**
  * struct vxe_job - one EXEC: a batch on a queue
  * @fence: signalled when the job is done (with an error when it failed);

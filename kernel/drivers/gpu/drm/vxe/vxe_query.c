@@ -21,10 +21,6 @@
  * that fails says why at debug level, as Xe's XE_IOCTL_DBG() does.
  */
 
-/* Exec queue priorities, as Xe numbers them (LOW, NORMAL, HIGH). */
-#define VXE_PRIORITY_NORMAL	1
-#define VXE_PRIORITY_HIGH	2
-
 /* Xe2 graphics IP (Battlemage): 20.01; its command streamers tick at 19.2 MHz */
 #define VXE_IP_VER_MAJOR	20
 #define VXE_IP_VER_MINOR	1
@@ -108,8 +104,9 @@ static void fill_config(struct vxe_device *vxe, void *buf)
 	config->num_params = VXE_CONFIG_PARAMS;
 	config->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] =
 		vxe->info.devid | (vxe->info.revid << 16);
-	/* No VRAM and no mirror binds yet: no flags to claim. */
-	config->info[DRM_XE_QUERY_CONFIG_FLAGS] = 0;
+	/* CPU-address mirror binds, no VRAM yet */
+	config->info[DRM_XE_QUERY_CONFIG_FLAGS] =
+		DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR;
 	config->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] = SZ_4K;
 	config->info[DRM_XE_QUERY_CONFIG_VA_BITS] = vxe->info.va_bits;
 	config->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] =

@@ -454,3 +454,69 @@ bool vxe_svm_has_mapping(struct vxe_vm *vm, u64 start, u64 end)
 	vxe_svm_garbage_collector(vm);
 	return drm_gpusvm_has_mapping(&vm->svm.gpusvm, start, end);
 }
+
+/**
+ * vxe_svm_unmap_range() - remove the SVM ranges overlapping an interval
+ * @vm: the VM
+ * @start: start of the interval
+ * @end: end (exclusive)
+ *
+ * Their GPU mappings are zapped; the next GPU fault makes them again.
+ * MADVISE does this where it splits a mirror.
+ *
+ * Context: the VM lock.
+ */
+void vxe_svm_unmap_range(struct vxe_vm *vm, u64 start, u64 end)
+{
+	struct drm_gpusvm_notifier *notifier, *next;
+
+	lockdep_assert_held(&vm->lock);
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &vm->svm.gpusvm,
+					  start, end) {
+		struct drm_gpusvm_range *r, *next_r;
+
+		drm_gpusvm_for_each_range_safe(r, next_r, notifier, start, end)
+			vxe_svm_range_remove(vm, to_vxe_svm_range(r));
+	}
+}
+
+/**
+ * vxe_svm_zap_range() - zap the GPU mappings of the SVM ranges of an
+ *	interval, keeping the ranges and their pages
+ * @vm: the VM
+ * @start: start of the interval
+ * @end: end (exclusive)
+ *
+ * The next GPU access faults and binds them again (with the attributes of
+ * the moment).  One TLB invalidation covers them all.
+ *
+ * Context: the VM lock.
+ */
+void vxe_svm_zap_range(struct vxe_vm *vm, u64 start, u64 end)
+{
+	struct drm_gpusvm_notifier *notifier;
+	u64 tlb_start = U64_MAX, tlb_end = 0;
+
+	lockdep_assert_held(&vm->lock);
+	if (!(vm->flags & VXE_VM_FAULT_MODE))
+		return;
+	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
+	drm_gpusvm_for_each_notifier(notifier, &vm->svm.gpusvm, start, end) {
+		struct drm_gpusvm_range *r = NULL;
+
+		drm_gpusvm_for_each_range(r, notifier, start, end) {
+			struct vxe_svm_range *range = to_vxe_svm_range(r);
+
+			if (!range->bound)
+				continue;
+			vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(r),
+				   drm_gpusvm_range_end(r));
+			range->bound = false;
+			tlb_start = min_t(u64, tlb_start, drm_gpusvm_range_start(r));
+			tlb_end = max_t(u64, tlb_end, drm_gpusvm_range_end(r));
+		}
+	}
+	if (tlb_start < tlb_end)
+		vxe_vm_tlb_invalidate(vm, tlb_start, tlb_end);
+	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+}

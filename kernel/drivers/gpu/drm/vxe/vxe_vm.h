@@ -153,15 +153,32 @@ static inline struct vxe_vm *gpusvm_to_vm(struct drm_gpusvm *gpusvm)
 #define VXE_VMA_READ_ONLY	(DRM_GPUVA_USERBITS << 1)
 
 /**
+ * struct vxe_vma_attr - memory attributes of a VMA (MADVISE sets them)
+ * @devmem_fd: preferred location: %DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE,
+ *	%DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM, or a device's fd
+ * @migration_policy: %DRM_XE_MIGRATE_ALL_PAGES or _ONLY_SYSTEM_PAGES
+ * @atomic: %DRM_XE_ATOMIC_UNDEFINED, _DEVICE, _GLOBAL or _CPU
+ * @pat_index: the PAT index in use
+ * @default_pat_index: the PAT index it was bound with
+ */
+struct vxe_vma_attr {
+	s32 devmem_fd;
+	u16 migration_policy;
+	u32 atomic;
+	u16 pat_index;
+	u16 default_pat_index;
+};
+
+/**
  * struct vxe_vma - a VMA of a vxe VM: a BO binding or a CPU-address mirror
  * @gpuva: the drm_gpuvm VMA (@gpuva.gem.obj is the BO, NULL for a mirror)
- * @pat_index: the PAT index it was bound with
+ * @attr: its memory attributes (the VM lock)
  * @bound: (BO VMAs) the GPU page tables map it.  Written under the VM
  *	lock and the BO's reservation lock; read under either.
  */
 struct vxe_vma {
 	struct drm_gpuva gpuva;
-	u16 pat_index;
+	struct vxe_vma_attr attr;
 	bool bound;
 };
 
@@ -237,6 +254,10 @@ void vxe_vm_bo_invalidate(struct vxe_bo *bo);
 int vxe_vm_bind_mirror(struct vxe_vm *vm, u64 start, u64 end);
 int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma);
 void vxe_vm_unbind_all(struct vxe_vm *vm);
+int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
+			 struct drm_file *file);
+int vxe_vm_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
+				       struct drm_file *file);
 int vxe_vm_create_ioctl(struct drm_device *dev, void *data,
 			struct drm_file *file);
 int vxe_vm_destroy_ioctl(struct drm_device *dev, void *data,
@@ -254,6 +275,8 @@ int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr, u64 vma_start,
 int vxe_svm_prefetch(struct vxe_vm *vm, u64 start, u64 end, u64 vma_start,
 		     u64 vma_end);
 bool vxe_svm_has_mapping(struct vxe_vm *vm, u64 start, u64 end);
+void vxe_svm_unmap_range(struct vxe_vm *vm, u64 start, u64 end);
+void vxe_svm_zap_range(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_garbage_collector(struct vxe_vm *vm);
 int vxe_svm_nr_notifiers(void);
 

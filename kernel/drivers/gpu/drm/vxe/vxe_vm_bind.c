@@ -167,27 +167,33 @@ void vxe_vm_bo_invalidate(struct vxe_bo *bo)
 	}
 }
 
-static struct vxe_vma *vxe_vma_alloc(u32 flags, u16 pat_index)
+static struct vxe_vma *vxe_vma_alloc(u32 flags, const struct vxe_vma_attr *attr)
 {
 	struct vxe_vma *vma = kzalloc(sizeof(*vma), GFP_KERNEL);
 
 	if (vma) {
 		vma->gpuva.flags = flags;
-		vma->pat_index = pat_index;
+		vma->attr = *attr;
 	}
 	return vma;
 }
 
-/* Unlink a BO VMA from its BO, under the BO's lock. */
+/*
+ * Unlink a BO VMA from its BO, under the BO's lock.  The last link may
+ * hold the last reference on the BO (userspace closed its handle): keep
+ * the BO alive until its lock is dropped.
+ */
 static void vxe_vma_unlink(struct vxe_vma *vma)
 {
 	struct drm_gem_object *obj = vma->gpuva.gem.obj;
 
 	if (!obj)
 		return;
+	drm_gem_object_get(obj);
 	dma_resv_lock(obj->resv, NULL);
 	drm_gpuva_unlink(&vma->gpuva);
 	dma_resv_unlock(obj->resv);
+	drm_gem_object_put(obj);
 }
 
 /* Link a BO VMA to its BO (a reference on the vm_bo, and so the BO). */
@@ -214,7 +220,8 @@ static int vxe_vma_link(struct vxe_vm *vm, struct vxe_vma *vma)
  * Check the steps of one operation before anything is applied: a mirror
  * may only lose pieces in which no SVM range remains.
  */
-static int vxe_vm_ops_check(struct vxe_vm *vm, struct drm_gpuva_ops *ops)
+static int vxe_vm_ops_check(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
+			    bool madvise)
 {
 	struct drm_gpuva_op *op;
 
@@ -238,12 +245,29 @@ static int vxe_vm_ops_check(struct vxe_vm *vm, struct drm_gpuva_ops *ops)
 		default:
 			continue;
 		}
-		if (vxe_vma_is_mirror(old) &&
-		    VXE_IOCTL_DBG(vm->vxe, vxe_svm_has_mapping(vm, start, end)))
+		if (!vxe_vma_is_mirror(old) || !vxe_svm_has_mapping(vm, start, end))
+			continue;
+		/* MADVISE re-creates the ranges with the new attributes. */
+		if (!madvise) {
+			drm_dbg(&vm->vxe->drm,
+				"vxe: [%#llx, %#llx) of a mirror still has SVM ranges\n",
+				start, end);
 			return -EBUSY;
+		}
+		vxe_svm_unmap_range(vm, start, end);
 	}
 	return 0;
 }
+
+/**
+ * struct vxe_map_tmpl - what a new VMA of a MAP step is made of
+ * @flags: its &drm_gpuva.flags
+ * @attr: its memory attributes
+ */
+struct vxe_map_tmpl {
+	u32 flags;
+	struct vxe_vma_attr attr;
+};
 
 /* The VMAs one operation creates, allocated before it is applied. */
 struct vxe_vma_prealloc {
@@ -252,8 +276,8 @@ struct vxe_vma_prealloc {
 };
 
 static int vxe_vma_prealloc(struct vxe_vma_prealloc *pa,
-			    struct drm_gpuva_ops *ops, u32 map_flags,
-			    u16 pat_index)
+			    struct drm_gpuva_ops *ops,
+			    const struct vxe_map_tmpl *tmpl)
 {
 	struct drm_gpuva_op *op;
 	unsigned int n = 0;
@@ -275,7 +299,7 @@ static int vxe_vma_prealloc(struct vxe_vma_prealloc *pa,
 		int i, k = 0;
 
 		if (op->op == DRM_GPUVA_OP_MAP) {
-			pa->vmas[pa->n] = vxe_vma_alloc(map_flags, pat_index);
+			pa->vmas[pa->n] = vxe_vma_alloc(tmpl->flags, &tmpl->attr);
 			if (!pa->vmas[pa->n])
 				return -ENOMEM;
 			pa->n++;
@@ -287,7 +311,7 @@ static int vxe_vma_prealloc(struct vxe_vma_prealloc *pa,
 		k = !!op->remap.prev + !!op->remap.next;
 		for (i = 0; i < k; i++) {
 			pa->vmas[pa->n] = vxe_vma_alloc(old->gpuva.flags,
-							old->pat_index);
+							&old->attr);
 			if (!pa->vmas[pa->n])
 				return -ENOMEM;
 			pa->n++;
@@ -333,6 +357,7 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 
 	drm_gpuva_for_each_op(op, ops) {
 		struct vxe_vma *vma, *old, *prev = NULL, *next = NULL;
+		bool was_bound;
 		u64 start, end;
 
 		switch (op->op) {
@@ -355,6 +380,7 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 				op->remap.prev->va.range : vma_start(old);
 			end = op->remap.next ? op->remap.next->va.addr :
 				vma_end(old);
+			was_bound = old->bound;
 			if (!vxe_vma_is_mirror(old))
 				vxe_vma_zap(vm, old, start, end);
 			if (op->remap.prev)
@@ -368,11 +394,11 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 			 * stays alive, so linking allocates nothing.
 			 */
 			if (prev) {
-				prev->bound = old->bound;
+				prev->bound = was_bound;
 				WARN_ON(vxe_vma_link(vm, prev));
 			}
 			if (next) {
-				next->bound = old->bound;
+				next->bound = was_bound;
 				WARN_ON(vxe_vma_link(vm, next));
 			}
 			vxe_vma_unlink(old);
@@ -397,16 +423,16 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 
 /* MAP (of a BO or a mirror), UNMAP or UNMAP_ALL: split, check, apply. */
 static int vxe_vm_bind_sm(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
-			  u32 map_flags, u16 pat_index)
+			  const struct vxe_map_tmpl *tmpl, bool madvise)
 {
 	struct vxe_vma_prealloc pa;
 	int err;
 
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
-	err = vxe_vm_ops_check(vm, ops);
+	err = vxe_vm_ops_check(vm, ops, madvise);
 	if (!err) {
-		err = vxe_vma_prealloc(&pa, ops, map_flags, pat_index);
+		err = vxe_vma_prealloc(&pa, ops, tmpl);
 		if (!err)
 			err = vxe_vm_ops_apply(vm, ops, &pa);
 		vxe_vma_prealloc_fini(&pa);
@@ -453,13 +479,17 @@ static int vxe_vm_prefetch(struct vxe_vm *vm, u64 addr, u64 range)
  */
 int vxe_vm_bind_mirror(struct vxe_vm *vm, u64 start, u64 end)
 {
+	static const struct vxe_map_tmpl tmpl = {
+		.flags = VXE_VMA_CPU_ADDR_MIRROR,
+		.attr = { .devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE },
+	};
 	int err;
 
 	mutex_lock(&vm->lock);
 	err = vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
 							     start, end - start,
 							     NULL, 0),
-			     VXE_VMA_CPU_ADDR_MIRROR, 0);
+			     &tmpl, false);
 	mutex_unlock(&vm->lock);
 	return err;
 }
@@ -540,21 +570,29 @@ static int vxe_vm_bind_op_check(struct vxe_vm *vm,
 static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 			  struct drm_gem_object *obj)
 {
-	u32 flags = 0;
+	struct vxe_map_tmpl tmpl = {
+		.attr = {
+			.devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE,
+			.migration_policy = DRM_XE_MIGRATE_ALL_PAGES,
+			.atomic = DRM_XE_ATOMIC_UNDEFINED,
+			.pat_index = b->pat_index,
+			.default_pat_index = b->pat_index,
+		},
+	};
 
 	if (b->flags & DRM_XE_VM_BIND_FLAG_READONLY)
-		flags |= VXE_VMA_READ_ONLY;
+		tmpl.flags |= VXE_VMA_READ_ONLY;
 
 	switch (b->op) {
 	case DRM_XE_VM_BIND_OP_MAP:
 		if (b->flags & DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
-			flags |= VXE_VMA_CPU_ADDR_MIRROR;
+			tmpl.flags |= VXE_VMA_CPU_ADDR_MIRROR;
 		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
 					b->addr, b->range, obj, b->obj_offset),
-				      flags, b->pat_index);
+				      &tmpl, false);
 	case DRM_XE_VM_BIND_OP_UNMAP:
 		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_unmap_ops_create(&vm->gpuvm,
-					b->addr, b->range), 0, 0);
+					b->addr, b->range), &tmpl, false);
 	case DRM_XE_VM_BIND_OP_UNMAP_ALL: {
 		struct drm_gpuva_ops *ops = ERR_PTR(-ENOMEM);
 		struct drm_gpuvm_bo *vm_bo;
@@ -568,7 +606,7 @@ static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 		dma_resv_unlock(obj->resv);
 		if (!vm_bo)
 			return 0;
-		return vxe_vm_bind_sm(vm, ops, 0, 0);
+		return vxe_vm_bind_sm(vm, ops, &tmpl, false);
 	}
 	case DRM_XE_VM_BIND_OP_PREFETCH:
 		return vxe_vm_prefetch(vm, b->addr, b->range);
@@ -741,6 +779,266 @@ put_queue:
 free_binds:
 	if (args->num_binds > 1)
 		kvfree(binds);
+put_vm:
+	vxe_vm_put(vm);
+	return err;
+}
+
+/*
+ * Split the VMAs that cross start or end, so [start, end) is made of
+ * whole VMAs; each piece keeps its VMA's flags and attributes.  SVM ranges
+ * in the affected part of a mirror are removed (they are made again, with
+ * the new attributes, on the next fault), as Xe's MADVISE does.
+ */
+static int vxe_vm_madvise_split(struct vxe_vm *vm, u64 start, u64 end)
+{
+	struct drm_gpuva_ops *ops;
+	struct drm_gpuva *va;
+	u64 addr = start;
+
+	while (addr < end) {
+		struct vxe_map_tmpl tmpl;
+		struct vxe_vma *vma;
+		u64 s, e;
+		int err;
+
+		va = drm_gpuva_find_first(&vm->gpuvm, addr, end - addr);
+		if (!va)
+			break;
+		vma = to_vxe_vma(va);
+		s = max(start, vma_start(vma));
+		e = min(end, vma_end(vma));
+		addr = vma_end(vma);
+		if (s == vma_start(vma) && e == vma_end(vma))
+			continue;
+
+		tmpl.flags = vma->gpuva.flags;
+		tmpl.attr = vma->attr;
+		ops = drm_gpuvm_sm_map_ops_create(&vm->gpuvm, s, e - s,
+						  va->gem.obj, va->gem.offset +
+						  (s - vma_start(vma)));
+		err = vxe_vm_bind_sm(vm, ops, &tmpl, true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Set one attribute; true when it changed (the mappings must go). */
+static bool vxe_vma_madvise(struct vxe_vma *vma,
+			    const struct drm_xe_madvise *args)
+{
+	struct vxe_vma_attr old = vma->attr;
+
+	switch (args->type) {
+	case DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC:
+		/* Only mirrors have a preferred location (as in Xe). */
+		if (!vxe_vma_is_mirror(vma))
+			return false;
+		vma->attr.devmem_fd = args->preferred_mem_loc.devmem_fd;
+		vma->attr.migration_policy =
+			args->preferred_mem_loc.migration_policy;
+		break;
+	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
+		vma->attr.atomic = args->atomic.val;
+		break;
+	case DRM_XE_MEM_RANGE_ATTR_PAT:
+		vma->attr.pat_index = args->pat_index.val;
+		break;
+	}
+	return memcmp(&old, &vma->attr, sizeof(old));
+}
+
+static bool vxe_madvise_args_ok(struct vxe_device *vxe,
+				const struct drm_xe_madvise *args)
+{
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, !IS_ALIGNED(args->start, SZ_4K)) ||
+	    VXE_IOCTL_DBG(vxe, !IS_ALIGNED(args->range, SZ_4K)) ||
+	    VXE_IOCTL_DBG(vxe, args->range < SZ_4K) ||
+	    VXE_IOCTL_DBG(vxe, args->start + args->range < args->start))
+		return false;
+
+	switch (args->type) {
+	case DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC:
+		if (VXE_IOCTL_DBG(vxe, (s32)args->preferred_mem_loc.devmem_fd <
+				  DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM) ||
+		    VXE_IOCTL_DBG(vxe, args->preferred_mem_loc.migration_policy >
+				  DRM_XE_MIGRATE_ONLY_SYSTEM_PAGES) ||
+		    VXE_IOCTL_DBG(vxe, args->preferred_mem_loc.pad) ||
+		    VXE_IOCTL_DBG(vxe, args->preferred_mem_loc.reserved))
+			return false;
+		break;
+	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
+		if (VXE_IOCTL_DBG(vxe, args->atomic.val > DRM_XE_ATOMIC_CPU) ||
+		    VXE_IOCTL_DBG(vxe, args->atomic.pad) ||
+		    VXE_IOCTL_DBG(vxe, args->atomic.reserved))
+			return false;
+		break;
+	case DRM_XE_MEM_RANGE_ATTR_PAT:
+		if (VXE_IOCTL_DBG(vxe, args->pat_index.val >= VXE_PAT_ENTRIES) ||
+		    VXE_IOCTL_DBG(vxe, vxe_pat_reserved(args->pat_index.val)) ||
+		    VXE_IOCTL_DBG(vxe, args->pat_index.pad) ||
+		    VXE_IOCTL_DBG(vxe, args->pat_index.reserved))
+			return false;
+		break;
+	default:
+		drm_dbg(&vxe->drm, "ioctl argument check failed: madvise type %u\n",
+			args->type);
+		return false;
+	}
+	return !VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]);
+}
+
+/**
+ * vxe_vm_madvise_ioctl() - DRM_IOCTL_XE_MADVISE
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_madvise
+ * @file: the DRM file owning the VM
+ *
+ * Sets the preferred location (mirrors only), the atomic policy or the
+ * PAT index of [start, start + range), as Xe does: VMAs crossing its ends
+ * are split first, then every VMA in it gets the attribute, and the GPU
+ * mappings of those whose attribute changed are zapped (SVM ranges keep
+ * their pages; BO bindings are bound again on the next fault).  Ranges
+ * with no VMA are left alone.  vxe has no VRAM yet: the preferred location
+ * and atomic policy are recorded (and reported by
+ * DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS), not acted upon.
+ *
+ * Return: 0; -EINVAL for a bad argument or VM id; -ENOENT for a closed
+ * VM; -ENOMEM; -EINTR.
+ */
+int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
+			 struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_madvise *args = data;
+	u64 start = args->start, end = args->start + args->range;
+	struct drm_gpuva *va;
+	struct vxe_vm *vm;
+	int err;
+
+	vm = vxe_file_vm_get(file->driver_priv, args->vm_id);
+	if (VXE_IOCTL_DBG(vxe, !vm))
+		return -EINVAL;
+	if (!vxe_madvise_args_ok(vxe, args)) {
+		err = -EINVAL;
+		goto put_vm;
+	}
+
+	err = mutex_lock_interruptible(&vm->lock);
+	if (err)
+		goto put_vm;
+	if (VXE_IOCTL_DBG(vxe, vm->closed)) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	if (vm->flags & VXE_VM_FAULT_MODE)
+		vxe_svm_garbage_collector(vm);
+
+	err = vxe_vm_madvise_split(vm, start, end);
+	if (err)
+		goto unlock;
+
+	drm_gpuvm_for_each_va_range(va, &vm->gpuvm, start, end) {
+		struct vxe_vma *vma = to_vxe_vma(va);
+
+		if (!vxe_vma_madvise(vma, args))
+			continue;
+		if (vxe_vma_is_mirror(vma))
+			vxe_svm_zap_range(vm, vma_start(vma), vma_end(vma));
+		else
+			vxe_vma_zap(vm, vma, vma_start(vma), vma_end(vma));
+	}
+unlock:
+	mutex_unlock(&vm->lock);
+put_vm:
+	vxe_vm_put(vm);
+	return err;
+}
+
+/**
+ * vxe_vm_query_mem_range_attrs_ioctl() - DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_vm_query_mem_range_attr
+ * @file: the DRM file owning the VM
+ *
+ * As Xe: called with no array (num_mem_ranges 0, no vector, size 0) it
+ * says how many VMAs [start, start + range) holds and the size of one
+ * entry; called with an array of that many entries of that size, it
+ * fills them (start, end, preferred location, atomic policy, PAT index
+ * of each VMA, in address order).
+ *
+ * Return: 0; -EINVAL for an inconsistent count, vector and size, or a bad
+ * VM id; -ENOSPC when the array is too small; -EFAULT; -ENOMEM.
+ */
+int vxe_vm_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
+				       struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_vm_query_mem_range_attr *args = data;
+	u64 start = args->start, end = args->start + args->range;
+	struct drm_xe_mem_range_attr *attrs;
+	struct drm_gpuva *va;
+	struct vxe_vm *vm;
+	u32 n = 0;
+	int err;
+
+	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
+	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, end < start) ||
+	    VXE_IOCTL_DBG(vxe, !args->num_mem_ranges &&
+			  (args->vector_of_mem_attr || args->sizeof_mem_range_attr)) ||
+	    VXE_IOCTL_DBG(vxe, args->num_mem_ranges &&
+			  (!args->vector_of_mem_attr ||
+			   args->sizeof_mem_range_attr != sizeof(*attrs))))
+		return -EINVAL;
+
+	vm = vxe_file_vm_get(file->driver_priv, args->vm_id);
+	if (VXE_IOCTL_DBG(vxe, !vm))
+		return -EINVAL;
+	err = mutex_lock_interruptible(&vm->lock);
+	if (err)
+		goto put_vm;
+
+	if (!args->num_mem_ranges) {
+		drm_gpuvm_for_each_va_range(va, &vm->gpuvm, start, end)
+			n++;
+		args->num_mem_ranges = n;
+		args->sizeof_mem_range_attr = sizeof(*attrs);
+		goto unlock;
+	}
+
+	attrs = kvcalloc(args->num_mem_ranges, sizeof(*attrs), GFP_KERNEL);
+	if (!attrs) {
+		err = args->num_mem_ranges > 1 ? -ENOBUFS : -ENOMEM;
+		goto unlock;
+	}
+	drm_gpuvm_for_each_va_range(va, &vm->gpuvm, start, end) {
+		struct vxe_vma *vma = to_vxe_vma(va);
+
+		if (n == args->num_mem_ranges) {
+			err = -ENOSPC;
+			break;
+		}
+		attrs[n].start = vma_start(vma);
+		attrs[n].end = vma_end(vma);
+		attrs[n].preferred_mem_loc.devmem_fd = vma->attr.devmem_fd;
+		attrs[n].preferred_mem_loc.migration_policy =
+			vma->attr.migration_policy;
+		attrs[n].atomic.val = vma->attr.atomic;
+		attrs[n].pat_index.val = vma->attr.pat_index;
+		n++;
+	}
+	if (!err) {
+		args->num_mem_ranges = n;
+		if (copy_to_user(u64_to_user_ptr(args->vector_of_mem_attr), attrs,
+				 sizeof(*attrs) * n))
+			err = -EFAULT;
+	}
+	kvfree(attrs);
+unlock:
+	mutex_unlock(&vm->lock);
 put_vm:
 	vxe_vm_put(vm);
 	return err;
