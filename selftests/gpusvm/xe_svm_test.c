@@ -475,4 +475,107 @@ TEST_F(svm, madvise_splits_and_query_reports)
 	free(batch);
 }
 
+/* Does vxe's debugfs svm file have a line containing @text? */
+static int svm_debugfs_has(int fd, const char *text)
+{
+	char path[96], line[160];
+	struct stat st;
+	int found = 0;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/svm",
+		 minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, text))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* The most notifiers a VM with @mib MiB notifiers has, per debugfs, or -1 */
+static int svm_notifiers(int fd, unsigned int mib)
+{
+	unsigned int n, size;
+	char path[96], line[160];
+	struct stat st;
+	int most = -1;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/svm",
+		 minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " notifiers %u of %u MiB", &n, &size) == 2 &&
+		    size == mib && (int)n > most)
+			most = n;
+	fclose(f);
+	return most;
+}
+
+#define NOTIFIER_PARAM	"/sys/module/vxe/parameters/svm_notifier_size"
+
+/*
+ * vxe's svm_notifier_size module parameter (as Xe's, in MiB) applies to
+ * VMs created after it is set: with 2 MiB notifiers, two GPU accesses 2M
+ * apart make two notifiers.
+ */
+TEST_F(svm, notifier_size_param)
+{
+	const size_t size = 8 << 20;
+	uint32_t *batch = malloc(4096), *b;
+	char old[16] = "";
+	FILE *f = fopen(NOTIFIER_PARAM, "r+");
+	int vm, q;
+	char *buf;
+
+	if (!f)
+		SKIP(return, "no " NOTIFIER_PARAM " (not vxe)");
+	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
+	fclose(f);
+	ASSERT_NE(NULL, batch);
+
+	f = fopen(NOTIFIER_PARAM, "w");
+	ASSERT_NE(NULL, f);
+	fputs("2", f);
+	fclose(f);
+	vm = xe_vm_create_fault(self->fd);
+	f = fopen(NOTIFIER_PARAM, "w");
+	ASSERT_NE(NULL, f);
+	fputs(old, f);
+	fclose(f);
+	ASSERT_LT(0, vm);
+	ASSERT_EQ(0, xe_mirror(self->fd, vm, 0, MIRROR_RANGE));
+	q = xe_queue_create(self->fd, vm, self->eng[0].engine_class,
+			    self->eng[0].engine_instance);
+	ASSERT_LT(0, q);
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	/* 2M-aligned inside the mapping, then 2M further */
+	buf = (char *)(((uintptr_t)buf + (2 << 20) - 1) & ~((2ul << 20) - 1));
+	b = xe_emit_store(batch, (uintptr_t)buf, 1);
+	b = xe_emit_store(b, (uintptr_t)buf + (2 << 20), 2);
+	xe_emit_end(b);
+	ASSERT_EQ(0, run_batch(self->fd, q, self->ufence, batch));
+	EXPECT_EQ(1, *(uint32_t *)buf);
+	EXPECT_EQ(2, *(uint32_t *)(buf + (2 << 20)));
+	/* the two buffers are in two 2M windows (batch and fence maybe more) */
+	EXPECT_LE(2, svm_notifiers(self->fd, 2));
+	EXPECT_EQ(1, svm_debugfs_has(self->fd, "of 512 MiB"));
+
+	xe_queue_destroy(self->fd, q);
+	xe_vm_destroy(self->fd, vm);
+	free(batch);
+}
+
 TEST_HARNESS_MAIN

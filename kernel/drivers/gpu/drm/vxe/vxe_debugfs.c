@@ -5,6 +5,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <drm/drm_debugfs.h>
 #include <drm/drm_file.h>
 
@@ -40,6 +41,7 @@ static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 {
 	struct drm_gpusvm_notifier *notifier;
 	struct drm_gpuva *va;
+	unsigned int n = 0;
 
 	seq_printf(m, "vm %p: flags %#x%s, %d ranges\n", vm, vm->flags,
 		   vm->closed ? " closed" : "", atomic_read(&vm->nr_ranges));
@@ -53,6 +55,10 @@ static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 	}
 	if (!(vm->flags & VXE_VM_FAULT_MODE) || vm->closed)
 		return;
+	drm_gpusvm_for_each_notifier(notifier, &vm->svm.gpusvm, 0, ULONG_MAX)
+		n++;
+	seq_printf(m, "  notifiers %u of %lu MiB\n", n,
+		   vm->svm.cfg.notifier_size / SZ_1M);
 	drm_gpusvm_for_each_notifier(notifier, &vm->svm.gpusvm, 0, ULONG_MAX) {
 		struct drm_gpusvm_range *r = NULL;
 

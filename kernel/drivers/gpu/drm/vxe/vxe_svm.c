@@ -3,6 +3,7 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <drm/drm_print.h>
@@ -43,6 +44,32 @@ const struct vxe_svm_config vxe_svm_default_config = {
 	.mirror_end = 1ULL << 47,
 };
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_default_config);
+
+static unsigned int vxe_svm_notifier_size_mib = SZ_512M / SZ_1M;
+module_param_named(svm_notifier_size, vxe_svm_notifier_size_mib, uint, 0600);
+MODULE_PARM_DESC(svm_notifier_size,
+		 "SVM notifier size in MiB for new VMs, a power of 2 of at least 2 (default 512)");
+
+/**
+ * vxe_svm_config_current() - the SVM configuration of a new uAPI VM
+ * @cfg: filled with &vxe_svm_default_config and the notifier size of the
+ *	svm_notifier_size module parameter (read now: it may change at run
+ *	time, as Xe's)
+ *
+ * A value that is not a power of 2 of at least 2 MiB (the largest chunk)
+ * is ignored with a warning, and the default used.
+ */
+void vxe_svm_config_current(struct vxe_svm_config *cfg)
+{
+	unsigned int mib = READ_ONCE(vxe_svm_notifier_size_mib);
+
+	*cfg = vxe_svm_default_config;
+	if (is_power_of_2(mib) && mib >= SZ_2M / SZ_1M)
+		cfg->notifier_size = (unsigned long)mib * SZ_1M;
+	else
+		pr_warn_once("vxe: svm_notifier_size=%u is not a power of 2 of at least 2: using %lu\n",
+			     mib, cfg->notifier_size / SZ_1M);
+}
 
 /* Attempts of one GPU page fault before giving up. */
 #define VXE_SVM_FAULT_TRIES	16

@@ -132,15 +132,19 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_create);
  *	already checked against each other
  *
  * A fault-mode VM mirrors the calling process (current->mm) where
- * userspace binds CPU-address mirrors.
+ * userspace binds CPU-address mirrors.  Its notifier size is the
+ * svm_notifier_size module parameter of the moment.
  *
  * Return: the VM, or an ERR_PTR().
  */
 struct vxe_vm *vxe_vm_create_mode(struct vxe_device *vxe, u32 flags)
 {
+	struct vxe_svm_config cfg;
+
+	vxe_svm_config_current(&cfg);
 	return __vxe_vm_create(vxe, flags,
 			       flags & VXE_VM_FAULT_MODE ? current->mm : NULL,
-			       NULL);
+			       &cfg);
 }
 
 /**

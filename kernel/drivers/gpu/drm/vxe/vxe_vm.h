@@ -279,5 +279,6 @@ void vxe_svm_unmap_range(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_zap_range(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_garbage_collector(struct vxe_vm *vm);
 int vxe_svm_nr_notifiers(void);
+void vxe_svm_config_current(struct vxe_svm_config *cfg);
 
 #endif
