@@ -578,4 +578,69 @@ TEST_F(svm, notifier_size_param)
 	free(batch);
 }
 
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", v);
+		fclose(f);
+	}
+}
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/*
+ * hugetlb memory (MAP_HUGETLB, 2M pages) is mirrored like any other: the
+ * GPU writes a pattern on every 4K page, the CPU checks it.  Reserves two
+ * huge pages when it may (root), and gives them back.
+ */
+TEST_F(svm, hugetlb_memory)
+{
+	const size_t size = 2 << 20;
+	uint32_t *data, *batch = malloc(4 * 512 * 4 + 4), *b;
+	long old = read_long(NR_HUGEPAGES);
+	unsigned int i;
+
+	ASSERT_NE(NULL, batch);
+	data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (data == MAP_FAILED && old >= 0) {
+		write_long(NR_HUGEPAGES, old + 2);
+		data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	}
+	if (data == MAP_FAILED) {
+		if (old >= 0)
+			write_long(NR_HUGEPAGES, old);
+		SKIP(return, "no 2M huge page (hugetlbfs, nr_hugepages)");
+	}
+
+	TH_LOG("seed %#x", SEED);
+	b = batch;
+	for (i = 0; i < 512; i++)
+		b = xe_emit_store(b, (uintptr_t)&data[i * 1024], pattern(SEED, i));
+	xe_emit_end(b);
+	ASSERT_EQ(0, run(0, batch));
+	for (i = 0; i < 512; i++)
+		ASSERT_EQ(pattern(SEED, i), data[i * 1024]) TH_LOG("page %u", i);
+	munmap(data, size);
+	if (old >= 0)
+		write_long(NR_HUGEPAGES, old);
+	free(batch);
+}
+
 TEST_HARNESS_MAIN
