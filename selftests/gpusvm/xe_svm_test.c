@@ -271,19 +271,26 @@ TEST_F(svm, fault_bans_queue)
 	ASSERT_EQ(-ECANCELED, xe_exec(self->fd, self->q[0], bad, self->ufence));
 }
 
+/* Open /sys/kernel/debug/dri/<minor of @fd>/@name, or NULL */
+static FILE *debugfs_open(int fd, const char *name)
+{
+	char path[96];
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return NULL;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/%s",
+		 minor(st.st_rdev), name);
+	return fopen(path, "r");
+}
+
 /* A counter of /sys/kernel/debug/dri/<minor>/gt0/stats, or -1 */
 static long gt_stat(int fd, const char *name)
 {
-	char path[96], line[128];
-	struct stat st;
+	FILE *f = debugfs_open(fd, "gt0/stats");
+	char line[128];
 	long v = -1;
-	FILE *f;
 
-	if (fstat(fd, &st))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/gt0/stats",
-		 minor(st.st_rdev));
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -296,17 +303,11 @@ static long gt_stat(int fd, const char *name)
 /* Does vxe's debugfs list a bound range in system memory covering @addr? */
 static int svm_range_state(int fd, uint64_t addr, const char *state)
 {
-	char path[96], line[160];
+	FILE *f = debugfs_open(fd, "svm");
 	unsigned long start, end;
-	struct stat st;
+	char line[160];
 	int found = 0;
-	FILE *f;
 
-	if (fstat(fd, &st))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/svm",
-		 minor(st.st_rdev));
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -478,16 +479,10 @@ TEST_F(svm, madvise_splits_and_query_reports)
 /* Does vxe's debugfs svm file have a line containing @text? */
 static int svm_debugfs_has(int fd, const char *text)
 {
-	char path[96], line[160];
-	struct stat st;
+	FILE *f = debugfs_open(fd, "svm");
+	char line[160];
 	int found = 0;
-	FILE *f;
 
-	if (fstat(fd, &st))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/svm",
-		 minor(st.st_rdev));
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -500,17 +495,11 @@ static int svm_debugfs_has(int fd, const char *text)
 /* The most notifiers a VM with @mib MiB notifiers has, per debugfs, or -1 */
 static int svm_notifiers(int fd, unsigned int mib)
 {
+	FILE *f = debugfs_open(fd, "svm");
 	unsigned int n, size;
-	char path[96], line[160];
-	struct stat st;
+	char line[160];
 	int most = -1;
-	FILE *f;
 
-	if (fstat(fd, &st))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/svm",
-		 minor(st.st_rdev));
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))

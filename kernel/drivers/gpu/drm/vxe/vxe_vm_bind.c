@@ -512,6 +512,23 @@ void vxe_vm_unbind_all(struct vxe_vm *vm)
 		vxe_vma_destroy(vm, to_vxe_vma(va));
 }
 
+/*
+ * Take the VM lock for an ioctl that changes the VM: 0 with the lock held;
+ * -EINTR on a signal, -ENOENT for a closed VM (without the lock).
+ */
+static int vxe_vm_lock_ioctl(struct vxe_vm *vm)
+{
+	int err = mutex_lock_interruptible(&vm->lock);
+
+	if (err)
+		return err;
+	if (VXE_IOCTL_DBG(vm->vxe, vm->closed)) {
+		mutex_unlock(&vm->lock);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 #define VXE_VM_BIND_FLAGS	(DRM_XE_VM_BIND_FLAG_READONLY | \
 				 DRM_XE_VM_BIND_FLAG_IMMEDIATE | \
 				 DRM_XE_VM_BIND_FLAG_NULL | \
@@ -696,13 +713,9 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		}
 	}
 
-	err = mutex_lock_interruptible(&vm->lock);
+	err = vxe_vm_lock_ioctl(vm);
 	if (err)
 		goto put_queue;
-	if (VXE_IOCTL_DBG(vxe, vm->closed)) {
-		err = -ENOENT;
-		goto unlock;
-	}
 	for (i = 0; i < args->num_binds; i++) {
 		if (VXE_IOCTL_DBG(vxe, binds[i].range > vm->gpuvm.mm_range) ||
 		    VXE_IOCTL_DBG(vxe, binds[i].addr >
@@ -926,13 +939,9 @@ int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
 		goto put_vm;
 	}
 
-	err = mutex_lock_interruptible(&vm->lock);
+	err = vxe_vm_lock_ioctl(vm);
 	if (err)
 		goto put_vm;
-	if (VXE_IOCTL_DBG(vxe, vm->closed)) {
-		err = -ENOENT;
-		goto unlock;
-	}
 	if (vm->flags & VXE_VM_FAULT_MODE)
 		vxe_svm_garbage_collector(vm);
 
