@@ -93,7 +93,10 @@ static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
 {
 	struct ttm_resource *old = tbo->resource;
 
-	/* Leaving TT: the GPU must not use the pages any more. */
+	/*
+	 * Leaving TT (evicted, or swapped out: TTM moves a BO to SYSTEM before
+	 * it swaps it): the GPU must not use the pages any more.
+	 */
 	if (old && old->mem_type == TTM_PL_TT)
 		vxe_vm_bo_invalidate(container_of(tbo, struct vxe_bo, ttm));
 
@@ -106,11 +109,6 @@ static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
 	return ttm_bo_move_memcpy(tbo, ctx, new_mem);
 }
 
-static void vxe_ttm_swap_notify(struct ttm_buffer_object *tbo)
-{
-	vxe_vm_bo_invalidate(container_of(tbo, struct vxe_bo, ttm));
-}
-
 static const struct ttm_device_funcs vxe_ttm_funcs = {
 	.ttm_tt_create = vxe_ttm_tt_create,
 	.ttm_tt_populate = vxe_ttm_tt_populate,
@@ -119,7 +117,6 @@ static const struct ttm_device_funcs vxe_ttm_funcs = {
 	.eviction_valuable = ttm_bo_eviction_valuable,
 	.evict_flags = vxe_ttm_evict_flags,
 	.move = vxe_ttm_move,
-	.swap_notify = vxe_ttm_swap_notify,
 };
 
 static void vxe_ttm_release(struct drm_device *drm, void *arg)

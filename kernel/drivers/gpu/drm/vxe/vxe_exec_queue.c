@@ -165,22 +165,6 @@ static bool vxe_job_should_stop(void *priv)
 			  msecs_to_jiffies(VXE_JOB_TIMEOUT_MS));
 }
 
-static int vxe_job_wait_in_fences(struct vxe_job *job)
-{
-	u32 i;
-
-	for (i = 0; i < job->num_syncs; i++) {
-		struct dma_fence *f = job->syncs[i].fence;
-
-		if (!f)
-			continue;
-		dma_fence_wait(f, false);
-		if (f->error < 0)
-			return f->error;
-	}
-	return 0;
-}
-
 static int vxe_job_run(struct vxe_job *job)
 {
 	struct vxe_exec_queue *q = job->q;
@@ -194,7 +178,7 @@ static int vxe_job_run(struct vxe_job *job)
 
 	if (READ_ONCE(q->banned) || READ_ONCE(q->killed))
 		return -ECANCELED;
-	err = vxe_job_wait_in_fences(job);
+	err = vxe_sync_wait(job->syncs, job->num_syncs, false);
 	if (err)
 		return err;
 

@@ -134,6 +134,26 @@ static void vxe_svm_gc_queue(struct vxe_vm *vm, struct vxe_svm_range *range)
 	queue_work(vm->vxe->wq, &vm->svm.gc.work);
 }
 
+/*
+ * Zap a range's GPU mapping, if it has one, and widen [*@tlb_start,
+ * *@tlb_end) over it: the caller invalidates the TLB once for all the
+ * ranges it zapped.  Context: the notifier lock (or the invalidation
+ * callback, which runs with it).  Return: whether there was a mapping.
+ */
+static bool vxe_svm_range_zap(struct vxe_vm *vm, struct vxe_svm_range *range,
+			      u64 *tlb_start, u64 *tlb_end)
+{
+	struct drm_gpusvm_range *r = &range->base;
+
+	if (!range->bound)
+		return false;
+	vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(r), drm_gpusvm_range_end(r));
+	range->bound = false;
+	*tlb_start = min_t(u64, *tlb_start, drm_gpusvm_range_start(r));
+	*tlb_end = max_t(u64, *tlb_end, drm_gpusvm_range_end(r));
+	return true;
+}
+
 static void vxe_svm_invalidate(struct drm_gpusvm *gpusvm,
 			       struct drm_gpusvm_notifier *notifier,
 			       const struct mmu_notifier_range *mmu_range)
@@ -152,14 +172,8 @@ static void vxe_svm_invalidate(struct drm_gpusvm *gpusvm,
 	drm_gpusvm_for_each_range(r, notifier, start, end) {
 		struct vxe_svm_range *range = to_vxe_svm_range(r);
 
-		if (range->bound) {
-			vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(r),
-				   drm_gpusvm_range_end(r));
-			range->bound = false;
-			tlb_start = min_t(u64, tlb_start, drm_gpusvm_range_start(r));
-			tlb_end = max_t(u64, tlb_end, drm_gpusvm_range_end(r));
+		if (vxe_svm_range_zap(vm, range, &tlb_start, &tlb_end))
 			atomic_inc(&vm->stats.ranges_zapped);
-		}
 		drm_gpusvm_range_unmap_pages(gpusvm, r, &ctx);
 		if (mmu_range->event == MMU_NOTIFY_UNMAP) {
 			drm_gpusvm_range_set_unmapped(r, mmu_range);
@@ -183,19 +197,16 @@ static const struct drm_gpusvm_ops vxe_svm_ops = {
 /* Zap a range if the GPU still maps it, and remove it. */
 static void vxe_svm_range_remove(struct vxe_vm *vm, struct vxe_svm_range *range)
 {
+	u64 tlb_start = U64_MAX, tlb_end = 0;
+
 	spin_lock(&vm->svm.gc.lock);
 	list_del_init(&range->gc_link);
 	spin_unlock(&vm->svm.gc.lock);
 
 	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
-	if (range->bound) {
-		/* Not invalidated yet (VM teardown): zap it here. */
-		vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(&range->base),
-			   drm_gpusvm_range_end(&range->base));
-		range->bound = false;
-		vxe_vm_tlb_invalidate(vm, drm_gpusvm_range_start(&range->base),
-				      drm_gpusvm_range_end(&range->base));
-	}
+	/* Not invalidated yet (VM teardown, MADVISE): zap it here. */
+	if (vxe_svm_range_zap(vm, range, &tlb_start, &tlb_end))
+		vxe_vm_tlb_invalidate(vm, tlb_start, tlb_end);
 	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
 	drm_gpusvm_range_remove(&vm->svm.gpusvm, &range->base);
 }
@@ -274,17 +285,9 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_svm_init);
  */
 void vxe_svm_close(struct vxe_vm *vm)
 {
-	struct drm_gpusvm_notifier *notifier, *next;
-
 	mutex_lock(&vm->lock);
 	vxe_svm_garbage_collector(vm);
-	drm_gpusvm_for_each_notifier_safe(notifier, next, &vm->svm.gpusvm,
-					  0, ULONG_MAX) {
-		struct drm_gpusvm_range *r, *next_r;
-
-		drm_gpusvm_for_each_range_safe(r, next_r, notifier, 0, ULONG_MAX)
-			vxe_svm_range_remove(vm, to_vxe_svm_range(r));
-	}
+	vxe_svm_unmap_range(vm, 0, ULONG_MAX);
 	mutex_unlock(&vm->lock);
 
 	/* No notifier is left to queue more work: stop the worker. */
@@ -531,17 +534,9 @@ void vxe_svm_zap_range(struct vxe_vm *vm, u64 start, u64 end)
 	drm_gpusvm_for_each_notifier(notifier, &vm->svm.gpusvm, start, end) {
 		struct drm_gpusvm_range *r = NULL;
 
-		drm_gpusvm_for_each_range(r, notifier, start, end) {
-			struct vxe_svm_range *range = to_vxe_svm_range(r);
-
-			if (!range->bound)
-				continue;
-			vxe_pt_zap(&vm->pt, drm_gpusvm_range_start(r),
-				   drm_gpusvm_range_end(r));
-			range->bound = false;
-			tlb_start = min_t(u64, tlb_start, drm_gpusvm_range_start(r));
-			tlb_end = max_t(u64, tlb_end, drm_gpusvm_range_end(r));
-		}
+		drm_gpusvm_for_each_range(r, notifier, start, end)
+			vxe_svm_range_zap(vm, to_vxe_svm_range(r), &tlb_start,
+					  &tlb_end);
 	}
 	if (tlb_start < tlb_end)
 		vxe_vm_tlb_invalidate(vm, tlb_start, tlb_end);

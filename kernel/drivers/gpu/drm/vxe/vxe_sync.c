@@ -167,11 +167,13 @@ bool vxe_sync_is_ufence(const struct vxe_sync *sync)
  * vxe_sync_wait() - wait for the in-fences of some syncs
  * @syncs: the syncs
  * @n: their number
+ * @intr: a signal interrupts the wait (an ioctl); an engine waits
+ *	uninterruptibly
  *
- * Context: process context; interruptible.
+ * Context: process context.
  * Return: 0, -ERESTARTSYS, or the error a fence was signalled with.
  */
-int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n)
+int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n, bool intr)
 {
 	unsigned int i;
 
@@ -180,7 +182,7 @@ int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n)
 
 		if (!syncs[i].fence)
 			continue;
-		ret = dma_fence_wait(syncs[i].fence, true);
+		ret = dma_fence_wait(syncs[i].fence, intr);
 		if (ret)
 			return ret;
 		if (syncs[i].fence->error < 0)

@@ -144,7 +144,7 @@ out_free:
  * vxe_vm_bo_invalidate() - zap every GPU binding of a BO
  * @bo: the BO, about to move out of GPU-reachable memory
  *
- * Called by TTM's move and swap notifications.
+ * Called by the TTM move callback when the BO leaves %TTM_PL_TT.
  *
  * Context: the BO's reservation lock (TTM holds it).
  */
@@ -216,6 +216,15 @@ static int vxe_vma_link(struct vxe_vm *vm, struct vxe_vma *vma)
 	return 0;
 }
 
+/* The part of @old that a REMAP step removes: between its prev and next. */
+static void vxe_remap_hole(const struct drm_gpuva_op_remap *remap,
+			   const struct vxe_vma *old, u64 *start, u64 *end)
+{
+	*start = remap->prev ? remap->prev->va.addr + remap->prev->va.range :
+			       vma_start(old);
+	*end = remap->next ? remap->next->va.addr : vma_end(old);
+}
+
 /*
  * Check the steps of one operation before anything is applied: a mirror
  * may only lose pieces in which no SVM range remains.
@@ -237,10 +246,7 @@ static int vxe_vm_ops_check(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 			break;
 		case DRM_GPUVA_OP_REMAP:
 			old = to_vxe_vma(op->remap.unmap->va);
-			start = op->remap.prev ? op->remap.prev->va.addr +
-				op->remap.prev->va.range : vma_start(old);
-			end = op->remap.next ? op->remap.next->va.addr :
-				vma_end(old);
+			vxe_remap_hole(&op->remap, old, &start, &end);
 			break;
 		default:
 			continue;
@@ -376,10 +382,7 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 
 		case DRM_GPUVA_OP_REMAP:
 			old = to_vxe_vma(op->remap.unmap->va);
-			start = op->remap.prev ? op->remap.prev->va.addr +
-				op->remap.prev->va.range : vma_start(old);
-			end = op->remap.next ? op->remap.next->va.addr :
-				vma_end(old);
+			vxe_remap_hole(&op->remap, old, &start, &end);
 			was_bound = old->bound;
 			if (!vxe_vma_is_mirror(old))
 				vxe_vma_zap(vm, old, start, end);
@@ -738,7 +741,7 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		objs[i] = drm_gem_object_lookup(file, binds[i].obj);
 		if (VXE_IOCTL_DBG(vxe, !objs[i])) {
 			err = -ENOENT;
-			goto put_objs;
+			goto unlock;
 		}
 		bo = gem_to_vxe_bo(objs[i]);
 		if (VXE_IOCTL_DBG(vxe, binds[i].range > bo->ttm.base.size) ||
@@ -746,7 +749,7 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				  bo->ttm.base.size - binds[i].range) ||
 		    VXE_IOCTL_DBG(vxe, bo->vm && bo->vm != vm)) {
 			err = -EINVAL;
-			goto put_objs;
+			goto unlock;
 		}
 	}
 
@@ -755,14 +758,14 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				    VXE_SYNC_PARSE_LR_MODE : 0) |
 				   (!args->num_binds ?
 				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
-	if (err)
-		goto put_objs;
-
-	err = vxe_sync_wait(syncs, args->num_syncs);
+	if (!err)
+		err = vxe_sync_wait(syncs, args->num_syncs, true);
 	for (i = 0; !err && i < args->num_binds; i++)
 		err = vxe_vm_bind_op(vm, &binds[i], objs[i]);
+unlock:
 	mutex_unlock(&vm->lock);
 
+	/* Out-syncs once the binds are done, outside the VM lock */
 	if (!err) {
 		struct dma_fence *done = dma_fence_get_stub();
 
@@ -772,20 +775,14 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 			if (vxe_sync_is_ufence(&syncs[i]))
 				vxe_vm_bind_ufence(vxe, &syncs[i]);
 	}
-	vxe_sync_cleanup(syncs, args->num_syncs);
-	kfree(syncs);
-	goto put_objs_unlocked;
-
-put_objs:
-	mutex_unlock(&vm->lock);
-put_objs_unlocked:
+	if (syncs) {
+		vxe_sync_cleanup(syncs, args->num_syncs);
+		kfree(syncs);
+	}
 	for (i = 0; objs && i < args->num_binds; i++)
 		if (objs[i])
 			drm_gem_object_put(objs[i]);
 	kvfree(objs);
-	goto put_queue;
-unlock:
-	mutex_unlock(&vm->lock);
 put_queue:
 	if (q)
 		vxe_exec_queue_put(q);
