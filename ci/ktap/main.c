@@ -4,6 +4,7 @@
  * its console as it runs.  See README.md.
  *
  *   ktap parse [report options] [FILE|-]
+ *   ktap igt [report options] RESULTS.json  (igt_runner's results)
  *   ktap run [--timeout S] [--log FILE] [--grace S] [--echo] [report options]
  *            [--] CMD ARGS...
  *
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "igt.h"
 #include "ktap.h"
 #include "report.h"
 
@@ -62,6 +64,7 @@ static volatile sig_atomic_t got_signal;
 static void usage(FILE *f)
 {
 	fputs("usage: ktap parse [options] [FILE|-]\n"
+	      "       ktap igt [options] RESULTS.json\n"
 	      "       ktap run [--timeout S] [--log FILE] [--grace S] [options]"
 	      " [--] CMD ARGS...\n"
 	      "options:\n"
@@ -352,6 +355,45 @@ static int cmd_parse(int argc, char **argv)
 	ret = ktap_exit_code(p, o.strict);
 	if (!write_reports(p, &o, NULL, rs != NULL) && !ret)
 		ret = EXIT_USAGE;
+	ktap_free(p);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ igt */
+
+/*
+ * igt_runner's results.json through the same reports as a console log:
+ * the summary (with the excerpts of every test that did not pass), JUnit,
+ * --stats, --json; then one line of the runner's own result counts.
+ */
+static int cmd_igt(int argc, char **argv)
+{
+	struct opts o = { .color = -1 };
+	struct ktap_opts ko = { .no_splat = true };
+	struct igt_summary s;
+	struct ktap_parser *p;
+	int i, ret;
+
+	i = parse_opts(argc, argv, &o, false);
+	if (i + 1 != argc) {
+		fprintf(stderr, "ktap: igt takes one RESULTS.json\n");
+		return EXIT_USAGE;
+	}
+	if (o.raw)
+		ko.raw = raw_line;
+	p = ktap_new(&ko);
+	if (!p)
+		return EXIT_USAGE;
+	if (!igt_feed_results(p, argv[i], &s)) {
+		ktap_free(p);
+		return EXIT_USAGE;
+	}
+	ktap_finish(p, NULL);
+	ret = ktap_exit_code(p, o.strict);
+	if (!write_reports(p, &o, NULL, false) && !ret)
+		ret = EXIT_USAGE;
+	if (!o.raw && !o.quiet)
+		igt_print_summary(human_file(&o), &s);
 	ktap_free(p);
 	return ret;
 }
@@ -715,6 +757,8 @@ int main(int argc, char **argv)
 		return cmd_parse(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "igt"))
+		return cmd_igt(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

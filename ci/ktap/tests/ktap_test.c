@@ -2207,6 +2207,72 @@ static void t_parse_cli(void)
 	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
 }
 
+
+/*
+ * "ktap igt": igt_runner's results.json as suites of test cases; a
+ * subtest with dynamic subtests counts through them (unless it failed
+ * outside them); a failure carries the IGT and kernel log excerpts.
+ */
+static void t_igt_cli(void)
+{
+	static const char results[] =
+		"{\"__type__\": \"TestrunResult\", \"results_version\": 10,\n"
+		" \"tests\": {\n"
+		"  \"igt@xe_a@once\": {\"result\": \"pass\", \"out\": \"\",\n"
+		"    \"time\": {\"__type__\": \"TimeAttribute\", \"start\": 1.5, \"end\": 2.0}},\n"
+		"  \"igt@xe_a@huge\": {\"result\": \"skip\", \"out\": \"Test requirement not met in f\\n"
+		"Test requirement: hugepages\\nSubtest huge: SKIP\\n\"},\n"
+		"  \"igt@xe_a@bad\": {\"result\": \"fail\", \"err\": \"Starting subtest: bad\\n"
+		"(xe_a:7) CRITICAL: Failed assertion: data == 1\\n\",\n"
+		"    \"out\": \"Subtest bad: FAIL (0.5s)\\n\",\n"
+		"    \"dmesg\": \"<6> [1.0] one\\n<6> [1.1] two\\n<6> [1.2] three\\n<6> [1.3] four\\n"
+		"<6> [1.4] five\\n<6> [1.5] six\\n<4> [1.6] WARNING: CPU: 0 PID: 7 at vxe_pt.c:1\\n"
+		"<4> [1.7] Call Trace:\\n\"},\n"
+		"  \"igt@ours@w\": {\"result\": \"pass\"},\n"
+		"  \"igt@ours@w@rcs0\": {\"result\": \"pass\"},\n"
+		"  \"igt@ours@w@bcs0\": {\"result\": \"dmesg-warn\", \"dmesg\": \"<4> [2.0] oops\\n\"},\n"
+		"  \"igt@xe_a@late\": {\"result\": \"warn\"}\n"
+		" }}\n";
+	char cmd[2048], *s;
+	FILE *f = fopen(tmp_file("results.json"), "w");
+	int rc;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(results, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s igt --color=never --stats %s --junit %s %s > %s",
+		 ktap_bin, tmp_file("igt.stats"), tmp_file("igt.xml"),
+		 tmp_file("results.json"), tmp_file("igt.out"));
+	rc = system(cmd);
+	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+	s = read_tmp("igt.stats");
+	CHECK_S(s, "passed=2 failed=3 skipped=1 crashed=0 errors=0\n");
+	free(s);
+	s = read_tmp("igt.out");
+	CHECK(contains(s, "[SKIPPED] huge"));
+	CHECK(contains(s, "[FAILED] bad"));
+	CHECK(contains(s, "[FAILED] w@bcs0"));
+	CHECK(contains(s, "[PASSED] w@rcs0"));
+	CHECK(!contains(s, "[PASSED] w\n"));
+	CHECK(contains(s, "#   (xe_a:7) CRITICAL: Failed assertion: data == 1"));
+	/* the kernel log from a few lines before its first warning */
+	CHECK(contains(s, "# kernel log (lines 3-8 of 8):"));
+	CHECK(contains(s, "#   <4> [1.6] WARNING: CPU: 0 PID: 7 at vxe_pt.c:1"));
+	CHECK(contains(s, "igt: 6 tests in 0.5 s: pass 2, skip 1, warn 1, fail 1, "
+		       "dmesg-warn 1\n"));
+	free(s);
+	s = read_tmp("igt.xml");
+	CHECK(contains(s, "<testsuite name=\"xe_a\""));
+	CHECK(contains(s, "<skipped message=\"Test requirement: hugepages\""));
+	CHECK(contains(s, "igt@xe_a@bad: igt result fail"));
+	free(s);
+	snprintf(cmd, sizeof(cmd), "%s igt %s 2>/dev/null", ktap_bin,
+		 tmp_file("igt.out"));
+	rc = system(cmd);
+	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);	/* not JSON */
+}
 /* -------------------------------------------------------------- driver */
 
 struct test {
@@ -2254,7 +2320,7 @@ static const struct test t_reports[] = {
 static const struct test t_runner[] = {
 	T(t_run_pass), T(t_run_echo), T(t_run_linger), T(t_run_timeout),
 	T(t_run_timeout_message), T(t_run_crash_exit), T(t_run_no_command),
-	T(t_run_kills_group), T(t_parse_cli),
+	T(t_run_kills_group), T(t_parse_cli), T(t_igt_cli),
 };
 
 struct suite {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * json.h - a small strict JSON reader (RFC 8259) for ktap's own checks:
- * the tests validate "ktap parse --json" with it, and jsoncmp compares
- * ktap's and kunit.py's JSON with it.  Not used by ktap itself.
+ * json.h - a small strict JSON reader (RFC 8259): "ktap igt" reads
+ * igt_runner's results.json with it, the tests validate "ktap parse
+ * --json" with it, and jsoncmp compares ktap's and kunit.py's JSON with it.
  */
 #ifndef KTAP_JSON_H
 #define KTAP_JSON_H
