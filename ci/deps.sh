@@ -4,8 +4,9 @@
 # ci/deps.sh [GROUP...] - install what gpusvm needs with apt-get.
 #
 # Groups: base (default: kernel build, QEMU, busybox, lcov, ccache, clang for
-# the ktap fuzzer) and tarball (the Debian linux-source-6.12 package; skipped
-# when KDIR names another tree).  Idempotent: prints nothing when everything
+# the ktap fuzzer), tarball (the Debian linux-source-6.12 package; skipped
+# when KDIR names another tree) and igt (what IGT GPU Tools needs to build:
+# meson, its libraries, and python3 for its code generators).  Idempotent: prints nothing when everything
 # is already installed.  Uses the machine's own apt configuration; it never
 # adds or edits package sources.
 set -euo pipefail
@@ -17,6 +18,11 @@ base=(
 	clang libclang-rt-14-dev
 )
 tarball=(linux-source-6.12)
+igt=(
+	meson ninja-build pkg-config libdrm-dev libpciaccess-dev libkmod-dev
+	libproc2-dev libdw-dev libpixman-1-dev libcairo2-dev libudev-dev
+	libglib2.0-dev flex bison libunwind-dev libjson-c-dev python3
+)
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(base tarball)
@@ -26,7 +32,8 @@ for g in "${groups[@]}"; do
 	case "$g" in
 	base) want+=("${base[@]}") ;;
 	tarball) want+=("${tarball[@]}") ;;
-	*) echo "ci/deps.sh: unknown group '$g' (known: base tarball)" >&2; exit 2 ;;
+	igt) want+=("${igt[@]}") ;;
+	*) echo "ci/deps.sh: unknown group '$g' (known: base tarball igt)" >&2; exit 2 ;;
 	esac
 done
 
