@@ -238,33 +238,6 @@ static void feed_case(struct ktap_parser *p, const struct entry *e,
 	feedf(p, "    not ok %zu %s", num, e->name);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 65536 > cap) {
-			cap = (cap ? cap * 2 : 1 << 20);
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0);
-	if (ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 static uint64_t not_passed(const struct igt_summary *s)
 {
 	return s->tests - s->n[IGT_PASS] - s->n[IGT_SKIP];
@@ -283,7 +256,7 @@ bool igt_feed_results(struct ktap_parser *p, const char *path,
 	struct entry *e;
 	const char *err;
 	size_t len, off, n, i, j, nbin = 0, num;
-	char *text = read_file(path, &len);
+	char *text = json_slurp(path, &len);
 
 	memset(s, 0, sizeof(*s));
 	if (!text) {

@@ -129,28 +129,6 @@ static void parse_str_kunit(struct res *r, const char *text)
 	parse_mem(r, text, strlen(text), true);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 1 >= cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap);
-		}
-		k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-	} while (k);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static char *data_path(const char *name)
 {
 	static char path[4096];
@@ -162,7 +140,7 @@ static char *data_path(const char *name)
 static bool parse_file(struct res *r, const char *name, bool keep_logs)
 {
 	size_t len;
-	char *text = slurp(data_path(name), &len);
+	char *text = json_slurp(data_path(name), &len);
 
 	if (!text)
 		return false;
@@ -1804,7 +1782,7 @@ static void roundtrip_text(const char *text, size_t len, const char *what)
 static void roundtrip_one(void)
 {
 	size_t len;
-	char *text = slurp(data_path(golden_log), &len);
+	char *text = json_slurp(data_path(golden_log), &len);
 
 	if (!text) {
 		fail_at(__LINE__, "cannot read %s", golden_log);
@@ -1910,7 +1888,7 @@ static void t_stream_summary(void)
 
 		if (l < 4 || strcmp(e->d_name + l - 4, ".log"))
 			continue;
-		text = slurp(data_path(e->d_name), &len);
+		text = json_slurp(data_path(e->d_name), &len);
 		if (text)
 			stream_vs_posthoc(text, len, e->d_name);
 		free(text);
@@ -1978,7 +1956,7 @@ static char *read_tmp(const char *name)
 {
 	size_t len;
 
-	return slurp(tmp_file(name), &len);
+	return json_slurp(tmp_file(name), &len);
 }
 
 static void t_run_pass(void)

@@ -3,6 +3,7 @@
  * json.c - a small strict JSON reader, see json.h.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,4 +399,33 @@ const struct json *json_get(const struct json *obj, const char *key)
 		if (!strcmp(obj->keys[i], key))
 			return obj->items[i];
 	return NULL;
+}
+
+char *json_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		k = fread(buf + n, 1, cap - n - 1, f);
+		n += k;
+	} while (k);
+	if (ferror(f)) {
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = '\0';
+		*len = n;
+	}
+	fclose(f);
+	return buf;
 }

@@ -35,5 +35,10 @@ struct json *json_parse(const char *text, size_t len, const char **err,
 void json_free(struct json *j);
 /* Member of an object, or NULL. */
 const struct json *json_get(const struct json *obj, const char *key);
+/*
+ * The whole file at @path, NUL-terminated (@len bytes before the NUL), or
+ * NULL with errno set.  The caller frees it.
+ */
+char *json_slurp(const char *path, size_t *len);
 
 #endif /* KTAP_JSON_H */

@@ -23,26 +23,10 @@ static unsigned long ndiff;
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
+	char *buf = json_slurp(path, len);
 
-	if (!f) {
+	if (!buf)
 		perror(path);
-		return NULL;
-	}
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1 << 16;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
-	} while (k);
-	fclose(f);
-	*len = n;
 	return buf;
 }
 
