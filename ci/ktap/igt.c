@@ -9,7 +9,8 @@
  * pass is "ok", skip is "ok # SKIP <requirement>", everything else
  * (fail, warn, dmesg-warn, dmesg-fail, crash, timeout, incomplete,
  * abort, notrun) is "not ok" with the runner's result and excerpts of
- * the test's err, out and dmesg as diagnostics.
+ * the test's err, out and dmesg as diagnostics.  An entry without a result
+ * (output the runner kept between subtests) is no test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -300,6 +301,9 @@ bool igt_feed_results(struct ktap_parser *p, const char *path,
 		if (e[i].parent && (result_of(e[i].t) == IGT_PASS ||
 				    result_of(e[i].t) == IGT_SKIP))
 			e[i].done = true;	/* its dynamic subtests count */
+		/* no result: the runner kept only output (dmesg between subtests) */
+		if (!json_get(e[i].t, "result"))
+			e[i].done = true;
 	}
 	for (i = 0; i < n; i++) {
 		bool first = true;

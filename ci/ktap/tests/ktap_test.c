@@ -2209,6 +2209,7 @@ static void t_igt_cli(void)
 		"  \"igt@ours@w\": {\"result\": \"pass\"},\n"
 		"  \"igt@ours@w@rcs0\": {\"result\": \"pass\"},\n"
 		"  \"igt@ours@w@bcs0\": {\"result\": \"dmesg-warn\", \"dmesg\": \"<4> [2.0] oops\\n\"},\n"
+		"  \"igt@xe_a\": {\"dmesg\": \"<6> [3.0] between subtests\\n\"},\n"
 		"  \"igt@xe_a@late\": {\"result\": \"warn\"}\n"
 		" }}\n";
 	char cmd[2048], *s;
