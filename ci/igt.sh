@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ci/igt.sh [run|full|build] - upstream IGT and our IGT tests ("make igt",
+# "make igt-full").
+#
+#   build  IGT into build/igt (lib, igt_runner, the upstream Xe tests our
+#          lists name) and our tests (igt-tests/) into build/igt/gpusvm
+#   run    build, then igt-tests/upstream.testlist, igt-tests/xe.testlist
+#          and every subtest of our tests, with igt_runner (default)
+#   full   build, then all subtests of xe_exec_system_allocator
+#
+# IGT comes from IGT_DIR (a checkout, never written) or the pinned snapshot
+# ../shared/vendor/igt-gpu-tools-b3d809d5.tar.xz, unpacked into build/.
+# With neither, it says where to get IGT and counts one skipped test.
+#
+# IGT_TARGET=vm (default): igt_runner runs as root in the x86_64 test
+#   kernel through ci/vm-run (VM_OUT, QEMU_MEM honoured; 2 vxe devices, 128
+#   huge pages); IGT_TARGET=host: on this machine's own GPU (a lab; root).
+# IGT_LISTS: the test lists of "run" (default: the two above).
+# IGT_TIMEOUT: seconds for the whole run (run: 1200, full: 21600).
+# IGT_MESON_OPTS: meson options for IGT (default: no docs, man, overlay...).
+#
+# Results: build/igt/results/{run,full}/results.json (igt_runner's), and
+# build/logs/igt[-full].{log,xml,stats}: the summary, JUnit, the counts.
+# Exit status non-zero on a failed subtest, a kernel splat, a build error.
+set -uo pipefail
+
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+VENDOR=${VENDOR:-$TOP/../shared/vendor}
+TARBALL=$VENDOR/igt-gpu-tools-b3d809d5.tar.xz
+TARGET=${IGT_TARGET:-vm}
+IGTB=$BUILD/igt
+LOGS=$BUILD/logs
+KTAP=$TOP/ci/ktap/ktap
+MESON_OPTS=${IGT_MESON_OPTS:--Dman=disabled -Ddocs=disabled -Dtestplan=disabled
+	-Doverlay=disabled -Dchamelium=disabled -Dvalgrind=disabled}
+MESON_OPTS=$(echo $MESON_OPTS)	# one line, for the stamp
+mode=${1:-run}
+export TOP BUILD
+
+die() { echo "ci/igt.sh: $*" >&2; exit 1; }
+case "$mode" in
+run) name=igt ;;
+full) name=igt-full ;;
+build) name=igt-build ;;
+*) echo "usage: ci/igt.sh [run|full|build]" >&2; exit 2 ;;
+esac
+case "$TARGET" in
+vm | host) ;;
+*) die "IGT_TARGET is vm or host, not '$TARGET'" ;;
+esac
+mkdir -p "$LOGS"
+STATS=$LOGS/$name.stats
+rm -f "$STATS"
+
+# --- the source
+if [ -n "${IGT_DIR:-}" ]; then
+	SRC=$(cd "$IGT_DIR" 2>/dev/null && pwd) || die "IGT_DIR=$IGT_DIR: no such directory"
+	[ -f "$SRC/meson.build" ] && [ -f "$SRC/lib/igt_core.c" ] ||
+		die "IGT_DIR=$IGT_DIR is no IGT GPU Tools source tree"
+elif [ -f "$TARBALL" ]; then
+	SRC=$BUILD/igt-gpu-tools-b3d809d5
+	# Its version, not the enclosing repository's HEAD that IGT's "git log"
+	# would find from build/ (and then rebuild libigt.so at every commit).
+	MESON_OPTS="$MESON_OPTS -Dversion_hash=gb3d809d5"
+	sum=$(sha256sum "$TARBALL" | cut -d' ' -f1)
+	if [ "$(cat "$SRC/.gpusvm-unpacked" 2>/dev/null)" != "$sum" ]; then
+		echo "  UNPACK  ${TARBALL#"$TOP"/}"
+		rm -rf "$SRC"
+		tar -xJf "$TARBALL" -C "$BUILD" || die "cannot unpack $TARBALL"
+		echo "$sum" >"$SRC/.gpusvm-unpacked"
+	fi
+else
+	cat >&2 <<EOF
+ci/igt.sh: no IGT: skipped.
+  IGT GPU Tools is the pinned snapshot ../shared/vendor/igt-gpu-tools-b3d809d5.tar.xz
+  (upstream commit b3d809d537febc23792ab8d0eb6d13cf80d626c8, see that directory's
+  README.md), or a checkout of upstream IGT (the drm/igt-gpu-tools project on
+  freedesktop.org's GitLab) named with IGT_DIR=/path/to/igt-gpu-tools.
+EOF
+	echo "passed=0 failed=0 skipped=1 crashed=0 errors=0" >"$STATS"
+	exit 0
+fi
+
+# --- the build
+"$TOP/ci/deps.sh" igt || die "IGT's build dependencies are missing"
+
+# The upstream tests the lists name, and our tests.
+read -r -a lists <<<"${IGT_LISTS:-$TOP/igt-tests/upstream.testlist $TOP/igt-tests/xe.testlist}"
+mapfile -t upstream < <({ echo xe_exec_system_allocator
+	sed -n 's/^igt@\([a-z0-9_]*\).*/\1/p' "${lists[@]}" 2>/dev/null; } | sort -u)
+mapfile -t ours < <(cd "$TOP/igt-tests" && ls -1 *.c | sed "s/\.c$//")
+
+if [ ! -f "$IGTB/build.ninja" ] || [ "$(cat "$IGTB/.gpusvm-source" 2>/dev/null)" != "$SRC $MESON_OPTS" ]; then
+	echo "  MESON   IGT from ${SRC#"$TOP"/} (log: ${LOGS#"$TOP"/}/igt-build.log)"
+	rm -rf "$IGTB"
+	# shellcheck disable=SC2086 # the options are words
+	meson setup "$IGTB" "$SRC" $MESON_OPTS >"$LOGS/igt-build.log" 2>&1 ||
+		{ tail -20 "$LOGS/igt-build.log" >&2; die "meson setup of IGT failed"; }
+	echo "$SRC $MESON_OPTS" >"$IGTB/.gpusvm-source"
+fi
+echo "  NINJA   IGT: lib, igt_runner, ${upstream[*]}"
+targets=(runner/igt_runner runner/igt_results)
+for t in "${upstream[@]}"; do targets+=("tests/$t"); done
+nice ninja -C "$IGTB" "${targets[@]}" >>"$LOGS/igt-build.log" 2>&1 ||
+	{ grep -E 'error|FAILED' "$LOGS/igt-build.log" | tail -20 >&2; die "IGT does not build"; }
+
+G=$IGTB/gpusvm
+if [ ! -f "$G/build.ninja" ] || [ "$(cat "$G/.gpusvm-source" 2>/dev/null)" != "$SRC" ]; then
+	rm -rf "$G"
+	meson setup "$G" "$TOP/igt-tests" -Digt_source="$SRC" -Digt_build="$IGTB" \
+		>>"$LOGS/igt-build.log" 2>&1 ||
+		{ tail -20 "$LOGS/igt-build.log" >&2; die "meson setup of igt-tests failed"; }
+	echo "$SRC" >"$G/.gpusvm-source"
+fi
+echo "  NINJA   igt-tests: ${ours[*]}"
+nice ninja -C "$G" >>"$LOGS/igt-build.log" 2>&1 ||
+	{ grep -E 'error|FAILED' "$LOGS/igt-build.log" | tail -20 >&2; die "igt-tests do not build"; }
+
+# igt_runner's test root: every binary we run, side by side.
+BIN=$IGTB/bin-$mode
+rm -rf "$BIN"
+mkdir -p "$BIN"
+for t in "${upstream[@]}"; do ln -s "$IGTB/tests/$t" "$BIN/$t"; done
+for t in "${ours[@]}"; do ln -s "$G/$t" "$BIN/$t"; done
+printf '%s\n' "${upstream[@]}" "${ours[@]}" >"$BIN/test-list.txt"
+
+if [ "$mode" = build ]; then
+	echo "passed=1 failed=0 skipped=0 crashed=0 errors=0" >"$STATS"
+	exit 0
+fi
+
+# --- the run
+R=$IGTB/results/${mode}
+rm -rf "$R"
+mkdir -p "$R"
+LIST=$IGTB/results/$mode.testlist
+if [ "$mode" = run ]; then
+	grep -h '^igt@' "${lists[@]}" | sed 's/[[:space:]].*//' >"$LIST"
+	for t in "${ours[@]}"; do echo "igt@$t"; done >>"$LIST"
+	timeout=${IGT_TIMEOUT:-1200}
+else
+	"$IGTB/tests/xe_exec_system_allocator" --list-subtests |
+		sed 's/^/igt@xe_exec_system_allocator@/' >"$LIST"
+	timeout=${IGT_TIMEOUT:-21600}
+fi
+n=$(grep -c . "$LIST")
+runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout 300)
+# Under TCG the kernel prints warning-level noise no test causes
+# ("clocksource: Long readout interval"): in the test kernel only DRM's
+# warnings make a subtest dmesg-warn (piglit's rule), and ci/vm-run fails
+# the run on any kernel splat.
+[ "$TARGET" = host ] || runner+=(--piglit-style-dmesg)
+runner+=(--test-list "$LIST" "$BIN" "$R")
+printf -v cmd '%q ' "${runner[@]}"
+# The test kernel reserves huge pages for the *-huge sections (a host
+# keeps its own setting: they skip unless the lab reserved some).
+[ "$TARGET" = host ] || cmd="echo 128 > /proc/sys/vm/nr_hugepages; $cmd"
+
+echo "  RUN     $n test entries on $TARGET (console: ${LOGS#"$TOP"/}/$name.console)"
+t0=$(date +%s)
+if [ "$TARGET" = vm ]; then
+	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-vxe.num_devices=2}" \
+		VM_LOG="$LOGS/$name.console" \
+		"$TOP/ci/vm-run" --timeout "$timeout" -c "$cmd" >"$LOGS/$name.out" 2>&1
+	run_rc=$?
+else
+	[ "$(id -u)" -eq 0 ] || die "IGT_TARGET=host: igt_runner must run as root"
+	timeout "$timeout" bash -c "$cmd" >"$LOGS/$name.out" 2>&1
+	run_rc=$?
+	cp "$LOGS/$name.out" "$LOGS/$name.console"
+fi
+wall=$(($(date +%s) - t0))
+
+# A guest that died mid-run leaves the per-test directories: make the
+# results of what ran.
+[ -s "$R/results.json" ] || "$IGTB/runner/igt_results" "$R" >/dev/null 2>&1
+[ -s "$R/results.json" ] || {
+	tail -30 "$LOGS/$name.out" >&2
+	die "no results ($R/results.json); $TARGET run exited $run_rc"
+}
+"$KTAP" igt --color=never --stats "$STATS" --junit "$LOGS/$name.xml" \
+	--junit-name "$name" "$R/results.json" | tee "$LOGS/$name.log"
+ktap_rc=${PIPESTATUS[0]}
+echo "igt: wall time ${wall}s for $n test entries on $TARGET; results: ${R#"$TOP"/}/results.json"
+if [ $run_rc -ne 0 ]; then
+	echo "ci/igt.sh: the $TARGET run exited $run_rc (console: ${LOGS#"$TOP"/}/$name.console):" >&2
+	grep -E 'vm-run:|^  ' "$LOGS/$name.out" | tail -40 >&2
+	exit 1
+fi
+exit $ktap_rc
