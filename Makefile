@@ -11,11 +11,12 @@ JOBS ?= $(shell nproc)
 KUNIT_ARCH ?= um x86_64
 
 export TOP BUILD JOBS KDIR INPLACE FORCE KUNIT_FILTER KUNIT_TIMEOUT KUNIT_CONFIGS QEMU_ACCEL
+export IGT_DIR IGT_TARGET IGT_LISTS IGT_TIMEOUT VM_OUT
 
 KTAP := ci/ktap/ktap
 
 .PHONY: all help deps tree ktap kunit $(addprefix kunit-,um x86_64) \
-	summary test check selftests coverage coverage-gaps vm-run patches clean distclean
+	summary test check selftests igt igt-full coverage coverage-gaps vm-run patches clean distclean
 
 # The main job: dependencies, the tree, our KUnit suites on UML and
 # x86_64, and their summary.
@@ -33,6 +34,9 @@ help:
 	@echo "make kunit-um        KUnit on UML only (kunit-x86_64: QEMU only)"
 	@echo "make check           checkpatch --strict, kernel-doc and W=1 on our kernel code"
 	@echo "make selftests       the kselftest target gpusvm in the x86_64 test kernel (vm-run)"
+	@echo "make igt             upstream IGT (igt-tests/*.testlist) and our IGT tests on vxe (IGT_DIR=,"
+	@echo "                     IGT_TARGET=host: a lab's IGT on this machine's Xe GPU)"
+	@echo "make igt-full        all 1932 subtests of upstream xe_exec_system_allocator on vxe"
 	@echo "make coverage        x86_64 KUnit + selftests with gcov: lcov/HTML/Cobertura, gates"
 	@echo "make coverage-gaps   every function and branch of our code that no test reaches"
 	@echo "make vm-run CMD=..  run CMD as root in the x86_64 test kernel (host root over 9p)"
@@ -69,6 +73,19 @@ check: tree
 selftests: tree ktap
 	@KUNIT_STEPS=config,build ci/kunit.sh x86_64
 	@ci/selftests.sh
+
+# Upstream IGT and our IGT tests (ci/igt.sh): in the x86_64 test kernel,
+# brought up to date first unless VM_OUT names another build output or
+# IGT_TARGET=host runs them on this machine's GPU.
+IGT_KERNEL = $(if $(VM_OUT)$(filter host,$(IGT_TARGET)),,@KUNIT_STEPS=config,build ci/kunit.sh x86_64)
+
+igt: ktap $(if $(VM_OUT)$(filter host,$(IGT_TARGET)),,tree)
+	$(IGT_KERNEL)
+	@ci/igt.sh run
+
+igt-full: ktap $(if $(VM_OUT)$(filter host,$(IGT_TARGET)),,tree)
+	$(IGT_KERNEL)
+	@ci/igt.sh full
 
 # Every layer on x86_64 (its kernel profiles our code: KUnit, then the
 # selftests), then the reports and the gates of coverage/thresholds.  A

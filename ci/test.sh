@@ -101,6 +101,10 @@ if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 	# per gate of coverage/thresholds.
 	phase "coverage: lcov report and gates" "$R/coverage.stats" \
 		counted "$BUILD/coverage/gates.stats" coverage coverage/coverage.sh
+	# Upstream IGT (igt-tests/*.testlist) and our IGT tests on vxe, in the
+	# x86_64 kernel; one skipped test when there is no IGT (no ../shared).
+	phase "igt: upstream and our IGT tests on vxe" "$R/igt.stats" \
+		counted "$L/igt.stats" igt ci/igt.sh run
 fi
 
 echo
