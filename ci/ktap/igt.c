@@ -4,8 +4,8 @@
  *
  * The document: one suite per test binary (in the order the runner ran
  * them), one test case per subtest or dynamic subtest.  A subtest with
- * dynamic subtests is a case of its own only when it did not pass or
- * skip (so a failure outside its dynamic parts is not lost).  Results:
+ * dynamic subtests is a case of its own only when it failed and none of
+ * them did (so a failure outside its dynamic parts is not lost).  Results:
  * pass is "ok", skip is "ok # SKIP <requirement>", everything else
  * (fail, warn, dmesg-warn, dmesg-fail, crash, timeout, incomplete,
  * abort, notrun) is "not ok" with the runner's result and excerpts of
@@ -291,16 +291,26 @@ bool igt_feed_results(struct ktap_parser *p, const char *path,
 		e[i].binlen = at ? (size_t)(at - e[i].bin) : strlen(e[i].bin);
 		e[i].name = at ? at + 1 : e[i].bin;
 	}
-	/* parents: "igt@b@s" when "igt@b@s@d" exists */
+	/*
+	 * Parents: "igt@b@s" when "igt@b@s@d" exists.  Their dynamic subtests
+	 * count; the parent only when it failed and none of them did (a
+	 * failure outside its dynamic parts).
+	 */
 	for (i = 0; i < n; i++) {
 		size_t kl = strlen(e[i].key);
+		bool child_failed = false;
 
-		for (j = 0; j < n && !e[i].parent; j++)
-			e[i].parent = !strncmp(e[j].key, e[i].key, kl) &&
-				      e[j].key[kl] == '@';
-		if (e[i].parent && (result_of(e[i].t) == IGT_PASS ||
+		for (j = 0; j < n; j++) {
+			enum igt_result r = result_of(e[j].t);
+
+			if (strncmp(e[j].key, e[i].key, kl) || e[j].key[kl] != '@')
+				continue;
+			e[i].parent = true;
+			child_failed |= r != IGT_PASS && r != IGT_SKIP;
+		}
+		if (e[i].parent && (child_failed || result_of(e[i].t) == IGT_PASS ||
 				    result_of(e[i].t) == IGT_SKIP))
-			e[i].done = true;	/* its dynamic subtests count */
+			e[i].done = true;
 		/* no result: the runner kept only output (dmesg between subtests) */
 		if (!json_get(e[i].t, "result"))
 			e[i].done = true;

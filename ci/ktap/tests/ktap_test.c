@@ -2209,6 +2209,10 @@ static void t_igt_cli(void)
 		"  \"igt@ours@w\": {\"result\": \"pass\"},\n"
 		"  \"igt@ours@w@rcs0\": {\"result\": \"pass\"},\n"
 		"  \"igt@ours@w@bcs0\": {\"result\": \"dmesg-warn\", \"dmesg\": \"<4> [2.0] oops\\n\"},\n"
+		"  \"igt@ours@v\": {\"result\": \"fail\"},\n"
+		"  \"igt@ours@v@x\": {\"result\": \"fail\"},\n"
+		"  \"igt@ours@u\": {\"result\": \"fail\"},\n"
+		"  \"igt@ours@u@x\": {\"result\": \"pass\"},\n"
 		"  \"igt@xe_a\": {\"dmesg\": \"<6> [3.0] between subtests\\n\"},\n"
 		"  \"igt@xe_a@late\": {\"result\": \"warn\"}\n"
 		" }}\n";
@@ -2227,7 +2231,7 @@ static void t_igt_cli(void)
 	rc = system(cmd);
 	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
 	s = read_tmp("igt.stats");
-	CHECK_S(s, "passed=2 failed=3 skipped=1 crashed=0 errors=0\n");
+	CHECK_S(s, "passed=3 failed=5 skipped=1 crashed=0 errors=0\n");
 	free(s);
 	s = read_tmp("igt.out");
 	CHECK(contains(s, "[SKIPPED] huge"));
@@ -2239,8 +2243,13 @@ static void t_igt_cli(void)
 	/* the kernel log from a few lines before its first warning */
 	CHECK(contains(s, "# kernel log (lines 3-8 of 8):"));
 	CHECK(contains(s, "#   <4> [1.6] WARNING: CPU: 0 PID: 7 at vxe_pt.c:1"));
-	CHECK(contains(s, "igt: 6 tests in 0.5 s: pass 2, skip 1, warn 1, fail 1, "
+	CHECK(contains(s, "igt: 9 tests in 0.5 s: pass 3, skip 1, warn 1, fail 3, "
 		       "dmesg-warn 1\n"));
+	/* a failed parent counts when none of its dynamic subtests failed */
+	CHECK(contains(s, "[FAILED] v@x\n"));
+	CHECK(!contains(s, "[FAILED] v\n"));
+	CHECK(contains(s, "[FAILED] u\n"));
+	CHECK(contains(s, "[PASSED] u@x\n"));
 	free(s);
 	s = read_tmp("igt.xml");
 	CHECK(contains(s, "<testsuite name=\"xe_a\""));
