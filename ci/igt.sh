@@ -20,6 +20,7 @@
 # IGT_LISTS: the test lists of "run" (default: the two above).
 # IGT_TIMEOUT: seconds for the whole run (run: 1200, full: 21600).
 # IGT_MESON_OPTS: meson options for IGT (default: no docs, man, overlay...).
+# IGT_RUNNER_OPTS: more igt_runner options (--environment KEY=VALUE, -x REGEX...).
 #
 # Results: build/igt/results/{run,full}/results.json (igt_runner's), and
 # build/logs/igt[-full].{log,xml,stats}: the summary, JUnit, the counts.
@@ -153,6 +154,8 @@ runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout 300)
 # warnings make a subtest dmesg-warn (piglit's rule), and ci/vm-run fails
 # the run on any kernel splat.
 [ "$TARGET" = host ] || runner+=(--piglit-style-dmesg)
+# shellcheck disable=SC2206 # the options are words
+runner+=(${IGT_RUNNER_OPTS:-})
 runner+=(--test-list "$LIST" "$BIN" "$R")
 printf -v cmd '%q ' "${runner[@]}"
 # The test kernel reserves huge pages for the *-huge sections (a host

@@ -319,7 +319,8 @@ static void gpu_writes(struct svm *s, int qi, enum memory kind)
 {
 	const size_t size = SZ_2M;
 	uint32_t stack_buf[4 * 1024] __attribute__((aligned(4096)));
-	char path[] = "/tmp/gpusvm-XXXXXX";
+	const char *tmp = getenv("TMPDIR") ?: "/tmp";
+	char path[PATH_MAX];
 	void *buf = NULL;
 	int f = -1;
 
@@ -338,8 +339,9 @@ static void gpu_writes(struct svm *s, int qi, enum memory kind)
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		break;
 	case MMAP_FILE:
+		snprintf(path, sizeof(path), "%s/gpusvm-XXXXXX", tmp);
 		f = mkstemp(path);
-		igt_assert(f >= 0);
+		igt_assert_f(f >= 0, "mkstemp(%s): %m\n", path);
 		unlink(path);
 		igt_assert_eq(ftruncate(f, size), 0);
 		buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, f, 0);
