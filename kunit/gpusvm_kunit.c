@@ -26,14 +26,16 @@ static void gk_vm_release(void *data)
 }
 
 /**
- * gk_create() - a vxe device and a VM mirroring the test's mm
+ * gk_create_vram() - a vxe device with VRAM and a VM mirroring the test's mm
  * @test: the test
  * @cfg: the VM's SVM configuration, or NULL for vxe's default
+ * @vram_size: bytes of VRAM; 0 for none
  *
  * Return: the fixture (the test is aborted on failure).
  */
-struct gpusvm_kunit *gk_create(struct kunit *test,
-			       const struct vxe_svm_config *cfg)
+struct gpusvm_kunit *gk_create_vram(struct kunit *test,
+				    const struct vxe_svm_config *cfg,
+				    u64 vram_size)
 {
 	struct gpusvm_kunit *gk;
 	struct device *dev;
@@ -51,7 +53,7 @@ struct gpusvm_kunit *gk_create(struct kunit *test,
 
 	dev = kunit_device_register(test, "vxe-kunit");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	gk->vxe = vxe_device_create(dev);
+	gk->vxe = vxe_device_create(dev, vram_size);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gk->vxe);
 
 	gk->notifiers0 = vxe_svm_nr_notifiers();
@@ -59,6 +61,19 @@ struct gpusvm_kunit *gk_create(struct kunit *test,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gk->vm);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gk_vm_release, gk), 0);
 	return gk;
+}
+
+/**
+ * gk_create() - a vxe device without VRAM and a VM mirroring the test's mm
+ * @test: the test
+ * @cfg: the VM's SVM configuration, or NULL for vxe's default
+ *
+ * Return: the fixture (the test is aborted on failure).
+ */
+struct gpusvm_kunit *gk_create(struct kunit *test,
+			       const struct vxe_svm_config *cfg)
+{
+	return gk_create_vram(test, cfg, 0);
 }
 
 /**
@@ -436,4 +451,20 @@ unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk)
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk)
 {
 	return gk_walk_ranges(gk, false);
+}
+
+/**
+ * gk_mirror() - the CPU-address mirror VMA of the fixture's VM at an address
+ * @gk: the fixture
+ * @addr: the address
+ *
+ * Return: the VMA (the test is aborted when there is none).
+ */
+struct vxe_vma *gk_mirror(struct gpusvm_kunit *gk, unsigned long addr)
+{
+	struct drm_gpuva *va = drm_gpuva_find_first(&gk->vm->gpuvm, addr, 1);
+
+	KUNIT_ASSERT_NOT_NULL(gk->test, va);
+	KUNIT_ASSERT_TRUE(gk->test, vxe_vma_is_mirror(to_vxe_vma(va)));
+	return to_vxe_vma(va);
 }

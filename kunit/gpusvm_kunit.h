@@ -38,6 +38,9 @@ struct gpusvm_kunit {
 
 struct gpusvm_kunit *gk_create(struct kunit *test,
 			       const struct vxe_svm_config *cfg);
+struct gpusvm_kunit *gk_create_vram(struct kunit *test,
+				    const struct vxe_svm_config *cfg,
+				    u64 vram_size);
 void gk_destroy_vm(struct gpusvm_kunit *gk);
 unsigned long gk_mmap(struct gpusvm_kunit *gk, unsigned long addr,
 		      unsigned long len, unsigned long prot);
@@ -69,5 +72,6 @@ struct drm_gpusvm_range *gk_find_range(struct gpusvm_kunit *gk,
 unsigned int gk_count_notifiers(struct gpusvm_kunit *gk);
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk);
 unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk);
+struct vxe_vma *gk_mirror(struct gpusvm_kunit *gk, unsigned long addr);
 
 #endif

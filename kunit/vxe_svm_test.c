@@ -355,8 +355,9 @@ static void vxe_svm_prefetch_skips_holes(struct kunit *test)
 	gk_cpu_fill(gk, GK_BASE + SZ_4M, SZ_64K, 32);
 
 	mutex_lock(&gk->vm->lock);
-	KUNIT_EXPECT_EQ(test, vxe_svm_prefetch(gk->vm, GK_BASE, GK_BASE + SZ_8M,
-					       0, 1ULL << 47), 0);
+	KUNIT_EXPECT_EQ(test, vxe_svm_prefetch(gk->vm, gk_mirror(gk, GK_BASE), GK_BASE,
+					       GK_BASE + SZ_8M,
+					       DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC), 0);
 	KUNIT_EXPECT_TRUE(test, vxe_svm_has_mapping(gk->vm, GK_BASE, GK_BASE + 1));
 	KUNIT_EXPECT_FALSE(test, vxe_svm_has_mapping(gk->vm, GK_BASE + SZ_2M,
 						     GK_BASE + SZ_4M));

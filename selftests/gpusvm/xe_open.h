@@ -41,4 +41,21 @@ static inline int xe_open_card(void)
 	return xe_open_node("/dev/dri/card", 0);
 }
 
+/* vxe's module parameter NAME, or -1 when there is none (not vxe). */
+static inline long vxe_param(const char *name)
+{
+	char path[128];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/vxe/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
 #endif

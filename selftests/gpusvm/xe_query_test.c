@@ -97,7 +97,10 @@ TEST_F(xe, config)
 	if (self->vxe) {
 		EXPECT_EQ(0xe20b, c->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID]);
 		EXPECT_EQ(48, c->info[DRM_XE_QUERY_CONFIG_VA_BITS]);
-		EXPECT_EQ(DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR,
+		/* A discrete GPU: VRAM unless vxe.vram_size=0. */
+		EXPECT_EQ(DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR |
+			  (vxe_param("vram_size") > 0 ?
+			   DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM : 0),
 			  c->info[DRM_XE_QUERY_CONFIG_FLAGS]);
 		EXPECT_EQ(4096, c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT]);
 	}
@@ -157,6 +160,18 @@ TEST_F(xe, mem_regions_and_gts)
 		EXPECT_EQ(1, g->num_gt);
 		EXPECT_EQ(DRM_XE_QUERY_GT_TYPE_MAIN, g->gt_list[0].type);
 		EXPECT_EQ(20, g->gt_list[0].ip_ver_major);
+	}
+	if (self->vxe && vxe_param("vram_size") > 0) {
+		/* VRAM is region 1, all of it CPU visible, near to the GT. */
+		ASSERT_EQ(2, m->num_mem_regions);
+		EXPECT_EQ(DRM_XE_MEM_REGION_CLASS_VRAM, m->mem_regions[1].mem_class);
+		EXPECT_EQ((__u64)vxe_param("vram_size") << 20,
+			  m->mem_regions[1].total_size);
+		EXPECT_EQ(m->mem_regions[1].total_size,
+			  m->mem_regions[1].cpu_visible_size);
+		EXPECT_LE(m->mem_regions[1].used, m->mem_regions[1].total_size);
+		EXPECT_EQ(2, g->gt_list[0].near_mem_regions);
+		EXPECT_EQ(1, g->gt_list[0].far_mem_regions);
 	}
 	free(gbuf);
 	free(buf);

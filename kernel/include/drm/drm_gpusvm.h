@@ -6,6 +6,7 @@
 #ifndef _DRM_GPUSVM_H_
 #define _DRM_GPUSVM_H_
 
+#include <linux/completion.h>
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -16,10 +17,12 @@
 
 struct drm_device;
 struct drm_gpusvm;
+struct drm_gpusvm_devmem;
 struct drm_gpusvm_notifier;
 struct drm_gpusvm_range;
 struct drm_pagemap;
 struct drm_pagemap_device_addr;
+struct dev_pagemap_ops;
 
 /**
  * struct drm_gpusvm_ops - what a driver provides to drm_gpusvm
@@ -74,6 +77,88 @@ struct drm_gpusvm_ops {
 	void (*invalidate)(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_notifier *notifier,
 			   const struct mmu_notifier_range *mmu_range);
+};
+
+/**
+ * struct drm_gpusvm_devmem_ops - a device memory allocation's operations
+ *
+ * The copy operations take arrays of @npages entries; entry i is skipped
+ * when @pages[i] is NULL.  The copy is complete and visible to the CPU when
+ * they return.
+ */
+struct drm_gpusvm_devmem_ops {
+	/**
+	 * @devmem_release: the last page of the allocation was freed: drop
+	 * the driver's object (e.g. the buffer object reference).
+	 * @devmem: the allocation
+	 *
+	 * Called exactly once per drm_gpusvm_migrate_to_devmem() hand-over.
+	 *
+	 * Context: any, including atomic (pages are freed under page table
+	 * locks): must not sleep; defer sleeping work to a worker.
+	 */
+	void (*devmem_release)(struct drm_gpusvm_devmem *devmem);
+
+	/**
+	 * @populate_devmem_pfn: the device pfns of the allocation's pages.
+	 * @devmem: the allocation
+	 * @npages: number of pages wanted: the first @npages of the
+	 *	allocation (at most &drm_gpusvm_devmem.size / PAGE_SIZE)
+	 * @pfn: filled with the pfn of each of them, in allocation order
+	 *
+	 * Return: 0 or a negative errno.
+	 */
+	int (*populate_devmem_pfn)(struct drm_gpusvm_devmem *devmem,
+				   unsigned long npages, unsigned long *pfn);
+
+	/**
+	 * @copy_to_devmem: copy system pages into device pages.
+	 * @pages: the destination device pages
+	 * @dma_addr: the DMA addresses of the source system pages;
+	 *	%DMA_MAPPING_ERROR for a page the CPU never populated, whose
+	 *	device page must then read as zeroes
+	 * @npages: number of entries
+	 *
+	 * Return: 0 or a negative errno (nothing is migrated then).
+	 */
+	int (*copy_to_devmem)(struct page **pages, dma_addr_t *dma_addr,
+			      unsigned long npages);
+
+	/**
+	 * @copy_to_ram: copy device pages into system pages.
+	 * @pages: the source device pages
+	 * @dma_addr: the DMA addresses of the destination system pages
+	 * @npages: number of entries
+	 *
+	 * Return: 0 or a negative errno (nothing is migrated then).
+	 */
+	int (*copy_to_ram)(struct page **pages, dma_addr_t *dma_addr,
+			   unsigned long npages);
+};
+
+/**
+ * struct drm_gpusvm_devmem - an allocation of device memory for SVM
+ * @dev: the device whose memory it is
+ * @ops: its operations
+ * @dpagemap: the provider of its pages
+ * @size: its size in bytes, a multiple of PAGE_SIZE
+ * @pages: device pages of the allocation in use, plus one while it is
+ *	handed over to drm_gpusvm_migrate_to_devmem(); the allocation is
+ *	released when it drops to zero
+ * @detached: completed when the allocation has no page in use any more
+ *
+ * Embedded in the driver's allocation object (a buffer object) and set up
+ * with drm_gpusvm_devmem_init().  Its device-private pages point at it
+ * (&page.zone_device_data): their lifetime, not any range's, decides when
+ * the allocation is released.
+ */
+struct drm_gpusvm_devmem {
+	struct device *dev;
+	const struct drm_gpusvm_devmem_ops *ops;
+	struct drm_pagemap *dpagemap;
+	size_t size;
+	atomic_t pages;
+	struct completion detached;
 };
 
 /**
@@ -246,6 +331,19 @@ bool drm_gpusvm_range_pages_valid_unlocked(struct drm_gpusvm *gpusvm,
 void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
 				   const struct mmu_notifier_range *mmu_range);
 
+void drm_gpusvm_devmem_init(struct drm_gpusvm_devmem *devmem,
+			    struct device *dev,
+			    const struct drm_gpusvm_devmem_ops *ops,
+			    struct drm_pagemap *dpagemap, size_t size);
+int drm_gpusvm_migrate_to_devmem(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_range *range,
+				 struct drm_gpusvm_devmem *devmem,
+				 const struct drm_gpusvm_ctx *ctx);
+int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem);
+int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_range *range);
+const struct dev_pagemap_ops *drm_gpusvm_pagemap_ops_get(void);
+
 bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
 			    unsigned long end);
 struct drm_gpusvm_notifier *
@@ -259,6 +357,8 @@ drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier,
 struct hmm_range;
 /* For KUnit tests only: see drm_gpusvm.c. */
 int drm_gpusvm_hmm_fault(struct drm_gpusvm *gpusvm, struct hmm_range *hmm_range);
+struct migrate_vma;
+int drm_gpusvm_migrate_vma_setup(struct migrate_vma *migrate);
 #endif
 
 #ifdef CONFIG_LOCKDEP

@@ -64,4 +64,59 @@ drm_pagemap_device_addr_encode(dma_addr_t addr,
 	};
 }
 
+struct device;
+struct drm_pagemap;
+struct page;
+
+/**
+ * struct drm_pagemap_ops - what a device memory provider does for its users
+ */
+struct drm_pagemap_ops {
+	/**
+	 * @device_map: the address at which a device reaches one (huge)
+	 * page of the provider's memory.
+	 * @dpagemap: the provider
+	 * @dev: the device that will access the page
+	 * @page: the device-private page
+	 * @order: the page covers PAGE_SIZE << @order bytes
+	 * @dir: the direction of the accesses
+	 *
+	 * Context: may be called with the GPU SVM notifier lock held: must
+	 * not sleep or allocate memory in a way that recurses into reclaim.
+	 * Return: the address and its protocol; an address of
+	 * %DMA_MAPPING_ERROR when @dev cannot reach the page.
+	 */
+	struct drm_pagemap_device_addr (*device_map)(struct drm_pagemap *dpagemap,
+						     struct device *dev,
+						     struct page *page,
+						     unsigned int order,
+						     enum dma_data_direction dir);
+
+	/**
+	 * @device_unmap: undo @device_map (optional).
+	 * @dpagemap: the provider
+	 * @dev: the device that accessed the page
+	 * @addr: what @device_map returned
+	 *
+	 * Context: as @device_map.
+	 */
+	void (*device_unmap)(struct drm_pagemap *dpagemap, struct device *dev,
+			     struct drm_pagemap_device_addr addr);
+};
+
+/**
+ * struct drm_pagemap - a provider of device memory
+ * @ops: its operations
+ * @dev: the device whose memory it is
+ *
+ * Embedded in the driver's structure for its device memory (one per
+ * memory region); drm_gpusvm finds it through the device-private pages'
+ * allocation (&drm_gpusvm_devmem.dpagemap), so that the pages of one device
+ * can later be mapped for a peer device too.
+ */
+struct drm_pagemap {
+	const struct drm_pagemap_ops *ops;
+	struct device *dev;
+};
+
 #endif

@@ -10,8 +10,10 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -148,6 +150,32 @@ static unsigned long npages_in_range(unsigned long start, unsigned long end)
 	return (end - start) >> PAGE_SHIFT;
 }
 
+/*
+ * A migration this device started (to its memory, or of its pages back to
+ * system memory) over ranges that map no pages: nothing for the driver to
+ * zap, so it is not called.  Without this, every migration to device
+ * memory of a range about to be faulted in would cost the driver a TLB
+ * invalidation of nothing.  Migrations that do change pages a range maps
+ * are passed on like any other invalidation.
+ */
+static bool drm_gpusvm_own_migration(struct drm_gpusvm *gpusvm,
+				     struct drm_gpusvm_notifier *notifier,
+				     const struct mmu_notifier_range *mmu_range)
+{
+	struct drm_gpusvm_range *range = NULL;
+
+	if (mmu_range->event != MMU_NOTIFY_MIGRATE ||
+	    !gpusvm->device_private_page_owner ||
+	    mmu_range->owner != gpusvm->device_private_page_owner)
+		return false;
+
+	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
+				  mmu_range->end)
+		if (drm_gpusvm_range_pages_valid(gpusvm, range))
+			return false;
+	return true;
+}
+
 static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 					   const struct mmu_notifier_range *mmu_range,
 					   unsigned long cur_seq)
@@ -161,7 +189,8 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 
 	down_write(&gpusvm->notifier_lock);
 	mmu_interval_set_seq(mni, cur_seq);
-	gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
+	if (!drm_gpusvm_own_migration(gpusvm, notifier, mmu_range))
+		gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
 	up_write(&gpusvm->notifier_lock);
 
 	return true;
@@ -631,29 +660,42 @@ out_mmput:
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_find_or_insert);
 
+/*
+ * Unmap the entries of &drm_gpusvm_range.dma_addr that cover the first
+ * @npages pages of a range: system pages through the DMA API, device pages
+ * through their pagemap.
+ */
+static void drm_gpusvm_unmap_addrs(struct drm_gpusvm *gpusvm,
+				   struct drm_gpusvm_range *range,
+				   unsigned long npages)
+{
+	struct device *dev = gpusvm->drm->dev;
+	unsigned long i, j;
+
+	for (i = 0, j = 0; i < npages; j++) {
+		struct drm_pagemap_device_addr *addr = &range->dma_addr[j];
+
+		if (addr->proto == DRM_INTERCONNECT_SYSTEM)
+			dma_unmap_page_attrs(dev, addr->addr,
+					     PAGE_SIZE << addr->order,
+					     addr->dir, DRM_GPUSVM_DMA_ATTRS);
+		else if (range->dpagemap->ops->device_unmap)
+			range->dpagemap->ops->device_unmap(range->dpagemap, dev,
+							   *addr);
+		i += 1UL << addr->order;
+	}
+}
+
 /* Unmap a range's pages; the notifier lock is held (either mode). */
 static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
 					   struct drm_gpusvm_range *range)
 {
-	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
-					       drm_gpusvm_range_end(range));
-	struct device *dev = gpusvm->drm->dev;
-	unsigned long i, j;
-
 	lockdep_assert_held(&gpusvm->notifier_lock);
 
-	if (range->flags.has_dma_mapping) {
-		for (i = 0, j = 0; i < npages; j++) {
-			struct drm_pagemap_device_addr *addr = &range->dma_addr[j];
-
-			if (addr->proto == DRM_INTERCONNECT_SYSTEM)
-				dma_unmap_page_attrs(dev, addr->addr,
-						     PAGE_SIZE << addr->order,
-						     addr->dir,
-						     DRM_GPUSVM_DMA_ATTRS);
-			i += 1UL << addr->order;
-		}
-	}
+	if (range->flags.has_dma_mapping)
+		drm_gpusvm_unmap_addrs(gpusvm, range,
+				       npages_in_range(drm_gpusvm_range_start(range),
+						       drm_gpusvm_range_end(range)));
 	range->flags.has_dma_mapping = false;
 	range->flags.has_devmem_pages = false;
 	range->dpagemap = NULL;
@@ -874,6 +916,12 @@ static unsigned int drm_gpusvm_chunk_order(unsigned long i,
 	return order;
 }
 
+static int drm_gpusvm_devmem_map(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_range *range,
+				 struct page *page, unsigned long hmm_pfn,
+				 enum dma_data_direction dir,
+				 struct drm_pagemap_device_addr *addr);
+
 /*
  * DMA-map the pages hmm_range_fault() found.  Called with the notifier lock
  * held and the sequence checked, so no invalidation can free them meanwhile.
@@ -885,46 +933,46 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 				enum dma_data_direction dir)
 {
 	struct device *dev = gpusvm->drm->dev;
+	bool devmem_pages = false;
 	unsigned long i, j;
+	int err;
 
+	range->dpagemap = NULL;
 	for (i = 0, j = 0; i < npages; j++) {
 		struct page *page = hmm_pfn_to_page(pfns[i]);
 		unsigned int order = drm_gpusvm_chunk_order(i, npages,
 							    hmm_pfn_to_map_order(pfns[i]));
-		dma_addr_t addr;
+		struct drm_pagemap_device_addr addr;
 
 		if (is_device_private_page(page)) {
-			/*
-			 * hmm_range_fault() only leaves device-private pages
-			 * of our own owner in place.  Mapping them needs the
-			 * device's drm_pagemap, which this range has none of.
-			 */
-			drm_dbg_driver(gpusvm->drm,
-				       "gpusvm %s: device page in [%#lx, %#lx) without a pagemap\n",
-				       gpusvm->name,
-				       drm_gpusvm_range_start(range),
-				       drm_gpusvm_range_end(range));
-			goto err_unmap;
-		}
+			err = drm_gpusvm_devmem_map(gpusvm, range, page,
+						    pfns[i], dir, &addr);
+			if (err)
+				goto err_unmap;
+			devmem_pages = true;
+		} else {
+			dma_addr_t dma;
 
-		addr = dma_map_page_attrs(dev, page, 0, PAGE_SIZE << order, dir,
-					  DRM_GPUSVM_DMA_ATTRS);
-		if (dma_mapping_error(dev, addr))
-			goto err_unmap;
-		range->dma_addr[j] =
-			drm_pagemap_device_addr_encode(addr,
-						       DRM_INTERCONNECT_SYSTEM,
-						       order, dir);
-		i += 1UL << order;
+			dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE << order,
+						 dir, DRM_GPUSVM_DMA_ATTRS);
+			if (dma_mapping_error(dev, dma)) {
+				err = -EFAULT;
+				goto err_unmap;
+			}
+			addr = drm_pagemap_device_addr_encode(dma,
+							      DRM_INTERCONNECT_SYSTEM,
+							      order, dir);
+		}
+		range->dma_addr[j] = addr;
+		i += 1UL << addr.order;
 	}
+	range->flags.has_devmem_pages = devmem_pages;
 	return 0;
 
 err_unmap:
-	while (j--)
-		dma_unmap_page_attrs(dev, range->dma_addr[j].addr,
-				     PAGE_SIZE << range->dma_addr[j].order, dir,
-				     DRM_GPUSVM_DMA_ATTRS);
-	return -EFAULT;
+	drm_gpusvm_unmap_addrs(gpusvm, range, i);
+	range->dpagemap = NULL;
+	return err;
 }
 
 /**
@@ -1023,6 +1071,18 @@ retry:
 		range->notifier_seq = hmm_range.notifier_seq;
 	}
 	drm_gpusvm_notifier_unlock(gpusvm);
+	if (err == -EAGAIN && hmm_range.dev_private_owner) {
+		/*
+		 * Device pages this device cannot use as they are (another
+		 * pagemap's, or read-only after fork() when writing):
+		 * fault them in again without owner, which migrates them
+		 * to system memory.
+		 */
+		hmm_range.dev_private_owner = NULL;
+		goto retry;
+	}
+	if (err == -EAGAIN)
+		err = -EFAULT;
 
 out_mmput:
 	mmput(mm);
@@ -1055,6 +1115,610 @@ void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
 		range->flags.partial_unmap = true;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_set_unmapped);
+
+/**
+ * DOC: Device memory
+ *
+ * A range may migrate to device memory (VRAM), which the mm sees as
+ * device-private pages (memremap_pages() with %MEMORY_DEVICE_PRIVATE and
+ * &dev_pagemap.owner set to the GPU SVM's &drm_gpusvm.device_private_page_owner).
+ * The driver allocates device memory in objects that embed a
+ * &struct drm_gpusvm_devmem and hands one to drm_gpusvm_migrate_to_devmem(),
+ * which moves the range's system pages into it.  Each device page then
+ * points at its allocation, and the allocation lives as long as any of its
+ * pages does: &drm_gpusvm_devmem_ops.devmem_release is called once, when
+ * the last page is freed, however the pages went away (migrated back,
+ * unmapped, the process exited).
+ *
+ * Device pages leave device memory three ways:
+ *
+ * - the CPU touches one: the page's &dev_pagemap_ops.migrate_to_ram (use
+ *   drm_gpusvm_pagemap_ops_get() for the dev_pagemap) migrates its
+ *   allocation's pages in that VMA back, under the page lock that
+ *   do_swap_page() took, so many threads faulting on one page do not
+ *   livelock;
+ * - the driver needs the memory (eviction): drm_gpusvm_evict_to_ram()
+ *   migrates every page of an allocation back with migrate_device_pfns(),
+ *   whichever processes map it;
+ * - the driver wants a range in system memory: drm_gpusvm_range_evict().
+ *
+ * drm_gpusvm_range_get_pages() maps device pages of this device through
+ * their &struct drm_pagemap (&drm_pagemap_ops.device_map) and system pages
+ * through the DMA API; a range may hold both (a partial migration).
+ *
+ * Locking: drm_gpusvm_migrate_to_devmem() runs with the mmap lock held for
+ * reading and the allocation protected from eviction (e.g. its buffer
+ * object reserved), in that order.  Eviction may hold the allocation's
+ * reservation; it takes the page locks and, through the MMU notifiers,
+ * the notifier lock.
+ */
+
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
+
+/* How many times eviction goes over an allocation before giving up. */
+#define DRM_GPUSVM_EVICT_TRIES	64
+
+/**
+ * drm_gpusvm_devmem_init() - set up a device memory allocation
+ * @devmem: the allocation, embedded in the driver's object
+ * @dev: the device whose memory it is
+ * @ops: its operations; all four are required
+ * @dpagemap: the provider of its pages
+ * @size: its size in bytes, a multiple of PAGE_SIZE
+ *
+ * The allocation is then ready to be handed to
+ * drm_gpusvm_migrate_to_devmem().
+ */
+void drm_gpusvm_devmem_init(struct drm_gpusvm_devmem *devmem,
+			    struct device *dev,
+			    const struct drm_gpusvm_devmem_ops *ops,
+			    struct drm_pagemap *dpagemap, size_t size)
+{
+	devmem->dev = dev;
+	devmem->ops = ops;
+	devmem->dpagemap = dpagemap;
+	devmem->size = size;
+	atomic_set(&devmem->pages, 1);
+	init_completion(&devmem->detached);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_devmem_init);
+
+/* Drop a page (or the hand-over) reference; the last one releases. */
+static void drm_gpusvm_devmem_put(struct drm_gpusvm_devmem *devmem)
+{
+	if (!atomic_dec_and_test(&devmem->pages))
+		return;
+	complete_all(&devmem->detached);
+	devmem->ops->devmem_release(devmem);
+}
+
+static void drm_gpusvm_page_free(struct page *page)
+{
+	struct drm_gpusvm_devmem *devmem = page->zone_device_data;
+
+	page->zone_device_data = NULL;
+	drm_gpusvm_devmem_put(devmem);
+}
+
+/* A device page about to receive data: owned by @devmem, locked. */
+static void drm_gpusvm_devmem_page_get(struct drm_gpusvm_devmem *devmem,
+				       struct page *page)
+{
+	atomic_inc(&devmem->pages);
+	page->zone_device_data = devmem;
+	zone_device_page_init(page);
+}
+
+/* Map a device-private page of the range for the GPU (notifier lock). */
+static int drm_gpusvm_devmem_map(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_range *range,
+				 struct page *page, unsigned long hmm_pfn,
+				 enum dma_data_direction dir,
+				 struct drm_pagemap_device_addr *addr)
+{
+	struct drm_gpusvm_devmem *devmem = page->zone_device_data;
+	struct drm_pagemap *dpagemap = devmem->dpagemap;
+
+	/* Shared read-only after fork(): writing needs a private copy. */
+	if (dir != DMA_TO_DEVICE && !(hmm_pfn & HMM_PFN_WRITE))
+		return -EAGAIN;
+	if (range->dpagemap && range->dpagemap != dpagemap)
+		return -EAGAIN;
+
+	*addr = dpagemap->ops->device_map(dpagemap, gpusvm->drm->dev, page, 0,
+					  dir);
+	if (addr->addr == DMA_MAPPING_ERROR)
+		return -EAGAIN;
+	range->dpagemap = dpagemap;
+	return 0;
+}
+
+/*
+ * The arrays one migration works with, in one allocation: the migrate
+ * source and destination pfns, the device pfns, the device pages and the
+ * DMA addresses of the system pages.
+ */
+struct drm_gpusvm_migrate_buf {
+	unsigned long *src;
+	unsigned long *dst;
+	unsigned long *pfns;
+	struct page **pages;
+	dma_addr_t *dma_addr;
+};
+
+static int drm_gpusvm_migrate_buf_alloc(struct drm_gpusvm_migrate_buf *buf,
+					unsigned long npages)
+{
+	size_t each = 3 * sizeof(unsigned long) + sizeof(struct page *) +
+		      sizeof(dma_addr_t);
+	unsigned long i;
+
+	buf->src = kvcalloc(npages, each, GFP_KERNEL);
+	if (!buf->src)
+		return -ENOMEM;
+	buf->dst = buf->src + npages;
+	buf->pfns = buf->dst + npages;
+	buf->pages = (struct page **)(buf->pfns + npages);
+	buf->dma_addr = (dma_addr_t *)(buf->pages + npages);
+	for (i = 0; i < npages; i++)
+		buf->dma_addr[i] = DMA_MAPPING_ERROR;
+	return 0;
+}
+
+static void drm_gpusvm_migrate_buf_free(struct drm_gpusvm_migrate_buf *buf)
+{
+	kvfree(buf->src);
+}
+
+/* Unmap the system pages of a migration. */
+static void drm_gpusvm_migrate_unmap(struct device *dev,
+				     struct drm_gpusvm_migrate_buf *buf,
+				     unsigned long npages,
+				     enum dma_data_direction dir)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		if (buf->dma_addr[i] == DMA_MAPPING_ERROR)
+			continue;
+		dma_unmap_page(dev, buf->dma_addr[i], PAGE_SIZE, dir);
+		buf->dma_addr[i] = DMA_MAPPING_ERROR;
+	}
+}
+
+/* Give up a migration: every source page stays where it is. */
+static void drm_gpusvm_migrate_cancel(unsigned long *src, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		src[i] &= ~MIGRATE_PFN_MIGRATE;
+}
+
+/* Count the pages a migration moved. */
+static unsigned long drm_gpusvm_migrated(const unsigned long *src,
+					 unsigned long npages)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		n += !!(src[i] & MIGRATE_PFN_MIGRATE);
+	return n;
+}
+
+/**
+ * drm_gpusvm_migrate_to_devmem() - migrate a range to device memory
+ * @gpusvm: the GPU SVM
+ * @range: the range; &drm_gpusvm_range_flags.migrate_devmem must be set
+ * @devmem: the allocation to migrate into, from drm_gpusvm_devmem_init(),
+ *	at least as large as @range
+ * @ctx: not used yet (for future policy)
+ *
+ * Collects the range's system pages with migrate_vma_setup() (pages that
+ * cannot migrate, e.g. pinned ones, are left out and stay in system
+ * memory), DMA-maps them, lets the driver copy them into the allocation's
+ * pages (&drm_gpusvm_devmem_ops.copy_to_devmem; pages the CPU never
+ * populated are zero-filled), and switches the CPU mappings over with
+ * migrate_vma_pages() and migrate_vma_finalize().  The range's GPU mappings
+ * of the old pages are invalidated on the way; drm_gpusvm_range_get_pages()
+ * then maps the device pages.
+ *
+ * @devmem is handed over, whatever the result: its
+ * &drm_gpusvm_devmem_ops.devmem_release is called once its last page is
+ * freed, at once when no page migrated.
+ *
+ * Context: the driver's VM lock and the mmap lock held for reading; the
+ * allocation must not be evicted meanwhile (hold its reservation).
+ * Return: the number of pages migrated (fewer than the range has when some
+ * could not move; 0 when none could), or -EINVAL when the range may not
+ * migrate or @devmem is too small, -EFAULT when the range is no longer
+ * mapped by one CPU VMA, -ENOMEM, or the driver's error (no page migrated).
+ */
+int drm_gpusvm_migrate_to_devmem(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_range *range,
+				 struct drm_gpusvm_devmem *devmem,
+				 const struct drm_gpusvm_ctx *ctx)
+{
+	unsigned long start = drm_gpusvm_range_start(range);
+	unsigned long end = drm_gpusvm_range_end(range);
+	unsigned long npages = npages_in_range(start, end), i;
+	struct migrate_vma migrate = {
+		.start = start,
+		.end = end,
+		.pgmap_owner = gpusvm->device_private_page_owner,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	};
+	struct drm_gpusvm_migrate_buf buf;
+	int err;
+
+	mmap_assert_locked(gpusvm->mm);
+
+	if (!range->flags.migrate_devmem || devmem->size < end - start) {
+		err = -EINVAL;
+		goto out;
+	}
+	migrate.vma = vma_lookup(gpusvm->mm, start);
+	if (!migrate.vma || end > migrate.vma->vm_end) {
+		err = -EFAULT;
+		goto out;
+	}
+
+	err = drm_gpusvm_migrate_buf_alloc(&buf, npages);
+	if (err)
+		goto out;
+	migrate.src = buf.src;
+	migrate.dst = buf.dst;
+
+	err = migrate_vma_setup(&migrate);
+	if (err)
+		goto out_free;
+	if (!migrate.cpages)
+		goto out_finalize;
+
+	err = devmem->ops->populate_devmem_pfn(devmem, npages, buf.pfns);
+	if (err)
+		goto out_finalize;
+
+	for (i = 0; i < npages; i++) {
+		struct page *src = migrate_pfn_to_page(buf.src[i]);
+
+		if (!(buf.src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		if (src) {
+			buf.dma_addr[i] = dma_map_page(devmem->dev, src, 0,
+						       PAGE_SIZE, DMA_TO_DEVICE);
+			if (dma_mapping_error(devmem->dev, buf.dma_addr[i])) {
+				buf.dma_addr[i] = DMA_MAPPING_ERROR;
+				err = -EFAULT;
+				goto out_unmap;
+			}
+		}
+		buf.pages[i] = pfn_to_page(buf.pfns[i]);
+		drm_gpusvm_devmem_page_get(devmem, buf.pages[i]);
+		buf.dst[i] = migrate_pfn(buf.pfns[i]);
+	}
+
+	err = devmem->ops->copy_to_devmem(buf.pages, buf.dma_addr, npages);
+	if (err)
+		goto out_unmap;
+	migrate_vma_pages(&migrate);
+
+out_unmap:
+	drm_gpusvm_migrate_unmap(devmem->dev, &buf, npages, DMA_TO_DEVICE);
+out_finalize:
+	if (err)
+		drm_gpusvm_migrate_cancel(buf.src, npages);
+	else
+		err = drm_gpusvm_migrated(buf.src, npages);
+	migrate_vma_finalize(&migrate);
+out_free:
+	drm_gpusvm_migrate_buf_free(&buf);
+out:
+	drm_gpusvm_devmem_put(devmem);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_migrate_to_devmem);
+
+/*
+ * Allocate, lock and DMA-map system pages for the device pages of a
+ * migration to RAM that belong to @devmem (the others stay), and let the
+ * driver copy.  @vma is the VMA the pages are mapped in, NULL for
+ * eviction.
+ */
+static int drm_gpusvm_copy_to_ram(struct drm_gpusvm_devmem *devmem,
+				  struct drm_gpusvm_migrate_buf *buf,
+				  unsigned long npages,
+				  struct vm_area_struct *vma,
+				  unsigned long start)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *src = migrate_pfn_to_page(buf->src[i]);
+		struct page *dst;
+
+		if (!src || !(buf->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		if (src->zone_device_data != devmem) {
+			buf->src[i] &= ~MIGRATE_PFN_MIGRATE;
+			continue;
+		}
+		if (vma)
+			dst = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma,
+					     start + i * PAGE_SIZE);
+		else
+			dst = alloc_page(GFP_HIGHUSER_MOVABLE);
+		if (!dst)
+			return -ENOMEM;
+		lock_page(dst);
+		buf->dst[i] = migrate_pfn(page_to_pfn(dst));
+		buf->dma_addr[i] = dma_map_page(devmem->dev, dst, 0, PAGE_SIZE,
+						DMA_FROM_DEVICE);
+		if (dma_mapping_error(devmem->dev, buf->dma_addr[i])) {
+			buf->dma_addr[i] = DMA_MAPPING_ERROR;
+			return -EFAULT;
+		}
+		buf->pages[i] = src;
+	}
+
+	return devmem->ops->copy_to_ram(buf->pages, buf->dma_addr, npages);
+}
+
+/**
+ * drm_gpusvm_migrate_vma_setup() - the migrate_vma_setup() of a CPU fault
+ * @migrate: the migration
+ *
+ * A function of its own so that KUnit tests can widen the window between
+ * a CPU fault on a device page and the collection of its pages (where
+ * concurrent faults on the same page used to defeat each other).
+ *
+ * Return: what migrate_vma_setup() returns.
+ */
+VISIBLE_IF_KUNIT int drm_gpusvm_migrate_vma_setup(struct migrate_vma *migrate)
+{
+	KUNIT_STATIC_STUB_REDIRECT(drm_gpusvm_migrate_vma_setup, migrate);
+
+	return migrate_vma_setup(migrate);
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_gpusvm_migrate_vma_setup);
+
+/*
+ * Migrate the pages of @fault_page's allocation that @vma maps in the
+ * allocation-sized window around @addr back to system memory.
+ */
+static int __drm_gpusvm_migrate_to_ram(struct vm_area_struct *vma,
+				       struct page *fault_page,
+				       unsigned long addr)
+{
+	struct drm_gpusvm_devmem *devmem = fault_page->zone_device_data;
+	unsigned long start, end, npages;
+	struct migrate_vma migrate = {
+		.vma = vma,
+		.pgmap_owner = fault_page->pgmap->owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = fault_page,
+	};
+	struct drm_gpusvm_migrate_buf buf;
+	int err;
+
+	start = max(rounddown(addr, devmem->size), vma->vm_start);
+	end = min(rounddown(addr, devmem->size) + devmem->size, vma->vm_end);
+	npages = npages_in_range(start, end);
+	migrate.start = start;
+	migrate.end = end;
+
+	err = drm_gpusvm_migrate_buf_alloc(&buf, npages);
+	if (err)
+		return err;
+	migrate.src = buf.src;
+	migrate.dst = buf.dst;
+
+	err = drm_gpusvm_migrate_vma_setup(&migrate);
+	if (err || !migrate.cpages)
+		goto out_free;
+
+	err = drm_gpusvm_copy_to_ram(devmem, &buf, npages, vma, start);
+	if (err)
+		drm_gpusvm_migrate_cancel(buf.src, npages);
+	migrate_vma_pages(&migrate);
+	drm_gpusvm_migrate_unmap(devmem->dev, &buf, npages, DMA_FROM_DEVICE);
+	migrate_vma_finalize(&migrate);
+out_free:
+	drm_gpusvm_migrate_buf_free(&buf);
+	return err;
+}
+
+/*
+ * &dev_pagemap_ops.migrate_to_ram: a CPU fault on a device page.  Entered
+ * with the page locked and referenced (do_swap_page()).
+ */
+static vm_fault_t drm_gpusvm_migrate_to_ram(struct vm_fault *vmf)
+{
+	int err;
+
+	err = __drm_gpusvm_migrate_to_ram(vmf->vma, vmf->page, vmf->address);
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	return err ? VM_FAULT_SIGBUS : 0;
+}
+
+static const struct dev_pagemap_ops drm_gpusvm_pagemap_ops = {
+	.page_free = drm_gpusvm_page_free,
+	.migrate_to_ram = drm_gpusvm_migrate_to_ram,
+};
+
+/**
+ * drm_gpusvm_pagemap_ops_get() - the dev_pagemap operations of SVM memory
+ *
+ * For the &dev_pagemap of the driver's device memory: device pages freed
+ * drop their allocation's reference, CPU faults on them migrate them back.
+ *
+ * Return: the operations.
+ */
+const struct dev_pagemap_ops *drm_gpusvm_pagemap_ops_get(void)
+{
+	return &drm_gpusvm_pagemap_ops;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_pagemap_ops_get);
+
+/**
+ * drm_gpusvm_evict_to_ram() - migrate every page of an allocation to RAM
+ * @devmem: the allocation
+ *
+ * Collects the allocation's pages in use wherever they are (with
+ * migrate_device_pfns(): the pages need not be contiguous, and may be
+ * mapped by several processes or already partly freed), copies them to
+ * new system pages (&drm_gpusvm_devmem_ops.copy_to_ram) and switches every
+ * CPU mapping over.  Pages another thread is migrating at the same time
+ * are waited for.  The allocation is released (its last page freed) by
+ * the time this returns 0.
+ *
+ * Context: may sleep; may hold the allocation's reservation; takes page
+ * locks and, through the MMU notifiers, GPU SVM notifier locks.
+ * Return: 0; -EBUSY when pages stayed in use (pinned) after repeated
+ * attempts; -ENOMEM; or the driver's error (the pages stay in device
+ * memory).
+ */
+int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem)
+{
+	unsigned long npages = devmem->size >> PAGE_SHIFT;
+	struct drm_gpusvm_migrate_buf buf;
+	int tries, err;
+
+	err = drm_gpusvm_migrate_buf_alloc(&buf, npages);
+	if (err)
+		return err;
+
+	for (tries = 0; tries < DRM_GPUSVM_EVICT_TRIES; tries++) {
+		if (completion_done(&devmem->detached))
+			break;
+
+		memset(buf.src, 0, 3 * npages * sizeof(*buf.src) +
+		       npages * sizeof(*buf.pages));
+		err = devmem->ops->populate_devmem_pfn(devmem, npages, buf.src);
+		if (err)
+			break;
+		migrate_device_pfns(buf.src, npages);
+		err = drm_gpusvm_copy_to_ram(devmem, &buf, npages, NULL, 0);
+		if (err)
+			drm_gpusvm_migrate_cancel(buf.src, npages);
+		migrate_device_pages(buf.src, buf.dst, npages);
+		drm_gpusvm_migrate_unmap(devmem->dev, &buf, npages,
+					 DMA_FROM_DEVICE);
+		migrate_device_finalize(buf.src, buf.dst, npages);
+		if (err)
+			break;
+		/* Pages locked by concurrent migrations: let them finish. */
+		wait_for_completion_timeout(&devmem->detached,
+					    msecs_to_jiffies(tries));
+	}
+	if (!err && !completion_done(&devmem->detached))
+		err = -EBUSY;
+
+	drm_gpusvm_migrate_buf_free(&buf);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_evict_to_ram);
+
+/**
+ * drm_gpusvm_range_evict() - bring a range's pages back to system memory
+ * @gpusvm: the GPU SVM
+ * @range: the range
+ *
+ * Faults the range's pages in as the CPU would, so that every device page
+ * in it (this device's or another's) migrates to system memory.  The
+ * range's GPU mappings are invalidated on the way.
+ *
+ * Context: the driver's VM lock; takes the mmap lock for reading.
+ * Return: 0; -EFAULT when the process has exited or an address has no
+ * VMA; -EBUSY when the mm stayed busy; -ENOMEM.
+ */
+int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_range *range)
+{
+	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range));
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range hmm_range = {
+		.default_flags = HMM_PFN_REQ_FAULT,
+		.notifier = &range->notifier->notifier,
+		.start = drm_gpusvm_range_start(range),
+		.end = drm_gpusvm_range_end(range),
+	};
+	int err;
+
+	if (!mmget_not_zero(gpusvm->mm))
+		return -EFAULT;
+
+	hmm_range.hmm_pfns = kvmalloc_array(npages, sizeof(*hmm_range.hmm_pfns),
+					    GFP_KERNEL);
+	if (!hmm_range.hmm_pfns) {
+		err = -ENOMEM;
+		goto out_mmput;
+	}
+
+	do {
+		hmm_range.notifier_seq =
+			mmu_interval_read_begin(hmm_range.notifier);
+		err = drm_gpusvm_hmm_fault(gpusvm, &hmm_range);
+	} while (err == -EBUSY && time_before(jiffies, timeout));
+
+	kvfree(hmm_range.hmm_pfns);
+out_mmput:
+	mmput(gpusvm->mm);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
+
+#else
+
+void drm_gpusvm_devmem_init(struct drm_gpusvm_devmem *devmem,
+			    struct device *dev,
+			    const struct drm_gpusvm_devmem_ops *ops,
+			    struct drm_pagemap *dpagemap, size_t size)
+{
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_devmem_init);
+
+int drm_gpusvm_migrate_to_devmem(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_range *range,
+				 struct drm_gpusvm_devmem *devmem,
+				 const struct drm_gpusvm_ctx *ctx)
+{
+	return -EOPNOTSUPP;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_migrate_to_devmem);
+
+int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem)
+{
+	return -EOPNOTSUPP;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_evict_to_ram);
+
+int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_range *range)
+{
+	return 0;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
+
+const struct dev_pagemap_ops *drm_gpusvm_pagemap_ops_get(void)
+{
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_pagemap_ops_get);
+
+static int drm_gpusvm_devmem_map(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_range *range,
+				 struct page *page, unsigned long hmm_pfn,
+				 enum dma_data_direction dir,
+				 struct drm_pagemap_device_addr *addr)
+{
+	return -EFAULT;
+}
+
+#endif
 
 MODULE_DESCRIPTION("DRM GPU shared virtual memory");
 MODULE_LICENSE("Dual MIT/GPL");

@@ -3,6 +3,8 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/dma-direct.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <drm/drm_file.h>
@@ -16,7 +18,10 @@
 
 #include "vxe_bo.h"
 #include "vxe_device.h"
+#include "vxe_ttm_vram_mgr.h"
 #include "vxe_vm.h"
+#include "vxe_vram.h"
+#include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 
 /**
@@ -31,6 +36,17 @@
  * GPU mappings of the BO are zapped (vxe_vm_bo_invalidate()): the next GPU
  * access faults and binds it again.
  *
+ * With VRAM, a BO may be placed in %TTM_PL_VRAM (vxe_ttm_vram_mgr.c).  The
+ * copy engine moves its data between VRAM and TT; evicted from VRAM, it
+ * goes to TT.  The CPU maps a VRAM BO at its backing pages.
+ *
+ * SVM allocations are BOs too (vxe_bo_create_svm()), VRAM only, with a
+ * &struct drm_gpusvm_devmem inside: their pages are process memory that
+ * drm_gpusvm migrated, so evicting one from VRAM migrates its pages back
+ * to the processes (drm_gpusvm_evict_to_ram()) and keeps nothing.  The
+ * last device page freed drops the allocation's BO reference (deferred to
+ * a worker: pages are freed in atomic context).
+ *
  * A BO created for a VM (&drm_xe_gem_create.vm_id) shares that VM's
  * reservation object and can only be bound into it, as in Xe.
  */
@@ -43,6 +59,20 @@ static struct ttm_placement vxe_sys_placement = {
 	.num_placement = 1,
 	.placement = &vxe_sys_place,
 };
+
+static const struct ttm_place vxe_tt_place = {
+	.mem_type = TTM_PL_TT,
+};
+
+static struct ttm_placement vxe_tt_placement = {
+	.num_placement = 1,
+	.placement = &vxe_tt_place,
+};
+
+static struct vxe_bo *to_vxe_bo(struct ttm_buffer_object *tbo)
+{
+	return container_of(tbo, struct vxe_bo, ttm);
+}
 
 static struct ttm_tt *vxe_ttm_tt_create(struct ttm_buffer_object *tbo,
 					u32 page_flags)
@@ -81,10 +111,83 @@ static void vxe_ttm_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
 	kfree(tt);
 }
 
+/*
+ * Evicted from VRAM, a BO's data goes to TT; an SVM allocation's goes back
+ * to the processes, so it keeps nothing (SYSTEM).  Out of TT, to SYSTEM.
+ */
 static void vxe_ttm_evict_flags(struct ttm_buffer_object *tbo,
 				struct ttm_placement *placement)
 {
-	*placement = vxe_sys_placement;
+	if (tbo->resource->mem_type == TTM_PL_VRAM && !to_vxe_bo(tbo)->svm)
+		*placement = vxe_tt_placement;
+	else
+		*placement = vxe_sys_placement;
+}
+
+/*
+ * Copy a BO between VRAM and system memory with the copy engine: @vram is
+ * its VRAM resource, @tt its pages (to VRAM: NULL, or unpopulated, for
+ * zeroes).
+ */
+static int vxe_bo_copy(struct vxe_bo *bo, struct ttm_resource *vram,
+		       struct ttm_tt *tt, bool to_vram)
+{
+	struct vxe_device *vxe = to_vxe_device(bo->ttm.base.dev);
+	unsigned long npages = PFN_UP(bo->ttm.base.size);
+	bool zero = !tt || !ttm_tt_is_populated(tt);
+	u64 *off;
+	int err;
+
+	off = kvmalloc_array(npages, sizeof(*off), GFP_KERNEL);
+	if (!off)
+		return -ENOMEM;
+	err = vxe_vram_resource_offsets(vram, off, npages);
+	if (!err && zero) {
+		struct page **none = kvcalloc(npages, sizeof(*none), GFP_KERNEL);
+
+		err = none ? vxe_vram_copy(vxe->vram, off, none, npages, true) :
+			     -ENOMEM;
+		kvfree(none);
+	} else if (!err) {
+		err = vxe_vram_copy(vxe->vram, off, tt->pages, npages, to_vram);
+	}
+	kvfree(off);
+	return err;
+}
+
+/* Moves into or out of VRAM. */
+static int vxe_ttm_move_vram(struct vxe_bo *bo, struct ttm_resource *new_mem,
+			     struct ttm_place *hop)
+{
+	struct ttm_buffer_object *tbo = &bo->ttm;
+	struct ttm_resource *old = tbo->resource;
+	int err;
+
+	if (bo->svm) {
+		/* The pages are the processes': give them back. */
+		if (old && old->mem_type == TTM_PL_VRAM) {
+			err = drm_gpusvm_evict_to_ram(&bo->devmem);
+			if (err)
+				return err;
+		}
+		ttm_bo_move_null(tbo, new_mem);
+		return 0;
+	}
+
+	if (new_mem->mem_type == TTM_PL_SYSTEM) {
+		/* Out of VRAM through TT, where the data can live. */
+		*hop = vxe_tt_place;
+		hop->flags = TTM_PL_FLAG_TEMPORARY;
+		return -EMULTIHOP;
+	}
+	if (new_mem->mem_type == TTM_PL_VRAM)
+		err = vxe_bo_copy(bo, new_mem, tbo->ttm, true);
+	else
+		err = vxe_bo_copy(bo, old, tbo->ttm, false);
+	if (err)
+		return err;
+	ttm_bo_move_sync_cleanup(tbo, new_mem);
+	return 0;
 }
 
 static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
@@ -94,11 +197,16 @@ static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
 	struct ttm_resource *old = tbo->resource;
 
 	/*
-	 * Leaving TT (evicted, or swapped out: TTM moves a BO to SYSTEM before
-	 * it swaps it): the GPU must not use the pages any more.
+	 * Leaving TT or VRAM (evicted, or swapped out: TTM moves a BO to
+	 * SYSTEM before it swaps it): the GPU must not use the pages any more.
 	 */
-	if (old && old->mem_type == TTM_PL_TT)
-		vxe_vm_bo_invalidate(container_of(tbo, struct vxe_bo, ttm));
+	if (old && (old->mem_type == TTM_PL_TT || old->mem_type == TTM_PL_VRAM) &&
+	    !to_vxe_bo(tbo)->svm)
+		vxe_vm_bo_invalidate(to_vxe_bo(tbo));
+
+	if ((old && old->mem_type == TTM_PL_VRAM) ||
+	    new_mem->mem_type == TTM_PL_VRAM)
+		return vxe_ttm_move_vram(to_vxe_bo(tbo), new_mem, hop);
 
 	/* SYSTEM and TT share the same pages: nothing to copy. */
 	if (!old || old->mem_type == TTM_PL_SYSTEM ||
@@ -109,6 +217,34 @@ static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
 	return ttm_bo_move_memcpy(tbo, ctx, new_mem);
 }
 
+/* The CPU maps a VRAM BO at its backing pages: "I/O memory" to TTM. */
+static int vxe_ttm_io_mem_reserve(struct ttm_device *bdev,
+				  struct ttm_resource *mem)
+{
+	switch (mem->mem_type) {
+	case TTM_PL_SYSTEM:
+	case TTM_PL_TT:
+		return 0;
+	case TTM_PL_VRAM:
+		mem->bus.is_iomem = true;
+		mem->bus.caching = ttm_cached;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static unsigned long vxe_ttm_io_mem_pfn(struct ttm_buffer_object *tbo,
+					unsigned long page_offset)
+{
+	struct vxe_device *vxe = to_vxe_device(tbo->base.dev);
+	u64 off;
+
+	if (vxe_vram_resource_offset(tbo->resource, page_offset, &off))
+		return 0;
+	return page_to_pfn(vxe_vram_backing(vxe->vram, off));
+}
+
 static const struct ttm_device_funcs vxe_ttm_funcs = {
 	.ttm_tt_create = vxe_ttm_tt_create,
 	.ttm_tt_populate = vxe_ttm_tt_populate,
@@ -117,12 +253,29 @@ static const struct ttm_device_funcs vxe_ttm_funcs = {
 	.eviction_valuable = ttm_bo_eviction_valuable,
 	.evict_flags = vxe_ttm_evict_flags,
 	.move = vxe_ttm_move,
+	.io_mem_reserve = vxe_ttm_io_mem_reserve,
+	.io_mem_pfn = vxe_ttm_io_mem_pfn,
 };
+
+/* Drop the BO references released SVM allocations left behind. */
+static void vxe_bo_put_work(struct work_struct *work)
+{
+	struct vxe_device *vxe = container_of(work, struct vxe_device,
+					      bo_put_work);
+	struct vxe_bo *bo, *next;
+
+	llist_for_each_entry_safe(bo, next, llist_del_all(&vxe->bo_puts),
+				  put_node)
+		drm_gem_object_put(&bo->ttm.base);
+}
 
 static void vxe_ttm_release(struct drm_device *drm, void *arg)
 {
 	struct vxe_device *vxe = to_vxe_device(drm);
 
+	if (vxe->vram)
+		vxe_ttm_vram_mgr_fini(vxe);
+	flush_work(&vxe->bo_put_work);
 	ttm_range_man_fini(&vxe->ttm, TTM_PL_TT);
 	ttm_device_fini(&vxe->ttm);
 }
@@ -147,12 +300,23 @@ int vxe_ttm_init(struct vxe_device *vxe)
 			      drm->vma_offset_manager, false, false);
 	if (err)
 		return err;
+	init_llist_head(&vxe->bo_puts);
+	INIT_WORK(&vxe->bo_put_work, vxe_bo_put_work);
 	err = ttm_range_man_init(&vxe->ttm, TTM_PL_TT, true, totalram_pages());
-	if (err) {
-		ttm_device_fini(&vxe->ttm);
-		return err;
+	if (err)
+		goto err_device;
+	if (vxe->vram) {
+		err = vxe_ttm_vram_mgr_init(vxe);
+		if (err)
+			goto err_tt;
 	}
 	return drmm_add_action_or_reset(drm, vxe_ttm_release, NULL);
+
+err_tt:
+	ttm_range_man_fini(&vxe->ttm, TTM_PL_TT);
+err_device:
+	ttm_device_fini(&vxe->ttm);
+	return err;
 }
 
 static void vxe_gem_object_free(struct drm_gem_object *obj)
@@ -183,6 +347,151 @@ static void vxe_ttm_bo_destroy(struct ttm_buffer_object *tbo)
 	kfree(bo);
 }
 
+static void vxe_bo_set_placement(struct vxe_bo *bo, u32 regions)
+{
+	unsigned int n = 0;
+
+	if (regions & BIT(VXE_MEM_REGION_VRAM))
+		bo->places[n++].mem_type = TTM_PL_VRAM;
+	if (regions & BIT(VXE_MEM_REGION_SYS))
+		bo->places[n++].mem_type = TTM_PL_TT;
+	bo->placement.num_placement = n;
+	bo->placement.placement = bo->places;
+}
+
+static struct vxe_bo *to_svm_bo(struct drm_gpusvm_devmem *devmem)
+{
+	return container_of(devmem, struct vxe_bo, devmem);
+}
+
+/* Pages are freed in atomic context: the BO reference goes in a worker. */
+static void vxe_svm_devmem_release(struct drm_gpusvm_devmem *devmem)
+{
+	struct vxe_bo *bo = to_svm_bo(devmem);
+	struct vxe_device *vxe = to_vxe_device(bo->ttm.base.dev);
+
+	llist_add(&bo->put_node, &vxe->bo_puts);
+	queue_work(system_unbound_wq, &vxe->bo_put_work);
+}
+
+static int vxe_svm_populate_devmem_pfn(struct drm_gpusvm_devmem *devmem,
+				       unsigned long npages, unsigned long *pfn)
+{
+	struct vxe_bo *bo = to_svm_bo(devmem);
+	struct vxe_device *vxe = to_vxe_device(bo->ttm.base.dev);
+	unsigned long i;
+	int err;
+
+	dma_resv_assert_held(bo->ttm.base.resv);
+	if (bo->ttm.resource->mem_type != TTM_PL_VRAM)
+		return -EINVAL;
+	/* Offsets first, in place: unsigned long is 64 bits here. */
+	BUILD_BUG_ON(sizeof(*pfn) != sizeof(u64));
+	err = vxe_vram_resource_offsets(bo->ttm.resource, (u64 *)pfn, npages);
+	if (err)
+		return err;
+	for (i = 0; i < npages; i++)
+		pfn[i] = vxe_vram_offset_pfn(vxe->vram, pfn[i]);
+	return 0;
+}
+
+/* Both copy directions: device pages and the DMA addresses of system pages. */
+static int vxe_svm_copy(struct page **pages, dma_addr_t *dma_addr,
+			unsigned long npages, bool to_vram)
+{
+	struct vxe_vram *vram = NULL;
+	struct page **sys;
+	unsigned long i;
+	u64 *off;
+	int err;
+
+	for (i = 0; i < npages && !vram; i++)
+		if (pages[i])
+			vram = vxe_vram_of_page(pages[i]);
+	if (!vram)
+		return 0;
+
+	off = kvmalloc_array(npages, sizeof(*off), GFP_KERNEL);
+	sys = kvcalloc(npages, sizeof(*sys), GFP_KERNEL);
+	if (!off || !sys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < npages; i++) {
+		off[i] = pages[i] ? vxe_vram_page_offset(vram, pages[i]) : U64_MAX;
+		if (pages[i] && dma_addr[i] != DMA_MAPPING_ERROR)
+			sys[i] = pfn_to_page(PHYS_PFN(dma_to_phys(vram->vxe->drm.dev,
+								  dma_addr[i])));
+	}
+	err = vxe_vram_copy(vram, off, sys, npages, to_vram);
+out:
+	kvfree(sys);
+	kvfree(off);
+	return err;
+}
+
+static int vxe_svm_copy_to_devmem(struct page **pages, dma_addr_t *dma_addr,
+				  unsigned long npages)
+{
+	return vxe_svm_copy(pages, dma_addr, npages, true);
+}
+
+static int vxe_svm_copy_to_ram(struct page **pages, dma_addr_t *dma_addr,
+			       unsigned long npages)
+{
+	return vxe_svm_copy(pages, dma_addr, npages, false);
+}
+
+static const struct drm_gpusvm_devmem_ops vxe_svm_devmem_ops = {
+	.devmem_release = vxe_svm_devmem_release,
+	.populate_devmem_pfn = vxe_svm_populate_devmem_pfn,
+	.copy_to_devmem = vxe_svm_copy_to_devmem,
+	.copy_to_ram = vxe_svm_copy_to_ram,
+};
+
+/**
+ * vxe_bo_create_svm() - allocate VRAM for an SVM range
+ * @vxe: the device, with VRAM
+ * @size: bytes, page aligned
+ *
+ * A kernel BO placed in VRAM (TTM evicts other BOs to make room), with its
+ * &vxe_bo.devmem set up for drm_gpusvm_migrate_to_devmem().  It is
+ * returned reserved, so that it cannot be evicted before the migration
+ * into it is done.
+ *
+ * Return: the BO, reserved, with one reference; ERR_PTR(-ENOSPC) when
+ * nothing more can be evicted, -ENOMEM, or the injected error.
+ */
+struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = false };
+	struct vxe_bo *bo;
+	int err;
+
+	err = vxe_inject_check(&vxe->inj, VXE_INJECT_VRAM_ALLOC);
+	if (err)
+		return ERR_PTR(err);
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->svm = true;
+	vxe_bo_set_placement(bo, BIT(VXE_MEM_REGION_VRAM));
+	drm_gem_private_object_init(&vxe->drm, &bo->ttm.base, size);
+	bo->ttm.base.funcs = &vxe_gem_object_funcs;
+	drm_gem_gpuva_init(&bo->ttm.base);
+
+	/* From here on, TTM owns the BO: errors go through the destroy. */
+	err = ttm_bo_init_reserved(&vxe->ttm, &bo->ttm, ttm_bo_type_kernel,
+				   &bo->placement, 0, &ctx, NULL, NULL,
+				   vxe_ttm_bo_destroy);
+	if (err)
+		return ERR_PTR(err);
+	drm_gpusvm_devmem_init(&bo->devmem, vxe->drm.dev, &vxe_svm_devmem_ops,
+			       &vxe->vram->dpagemap, size);
+	return bo;
+}
+
 /**
  * vxe_bo_create() - create a buffer object
  * @vxe: the device
@@ -190,6 +499,8 @@ static void vxe_ttm_bo_destroy(struct ttm_buffer_object *tbo)
  * @size: size in bytes, page aligned, not 0
  * @cpu_caching: %DRM_XE_GEM_CPU_CACHING_WB or _WC
  * @flags: %DRM_XE_GEM_CREATE_FLAG_* (recorded)
+ * @regions: where it may live: a mask of memory region instances
+ *	(%VXE_MEM_REGION_SYS, %VXE_MEM_REGION_VRAM), VRAM preferred
  *
  * The BO starts in %TTM_PL_SYSTEM, unpopulated; its GEM object has an mmap
  * offset.
@@ -197,7 +508,7 @@ static void vxe_ttm_bo_destroy(struct ttm_buffer_object *tbo)
  * Return: the BO, with one GEM reference, or an ERR_PTR().
  */
 struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
-			     u64 size, u16 cpu_caching, u32 flags)
+			     u64 size, u16 cpu_caching, u32 flags, u32 regions)
 {
 	struct ttm_operation_ctx ctx = { .interruptible = true };
 	struct dma_resv *resv = NULL;
@@ -209,9 +520,7 @@ struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
 		return ERR_PTR(-ENOMEM);
 	bo->cpu_caching = cpu_caching;
 	bo->flags = flags;
-	bo->place.mem_type = TTM_PL_TT;
-	bo->placement.num_placement = 1;
-	bo->placement.placement = &bo->place;
+	vxe_bo_set_placement(bo, regions);
 
 	drm_gem_private_object_init(&vxe->drm, &bo->ttm.base, size);
 	bo->ttm.base.funcs = &vxe_gem_object_funcs;
@@ -249,17 +558,25 @@ err_release:
  * vxe_bo_validate() - make a BO's pages resident for the GPU
  * @bo: the BO
  *
- * Moves the BO into %TTM_PL_TT (populated and DMA-mapped).
+ * Moves the BO into its placement: %TTM_PL_VRAM (TTM evicts other BOs to
+ * make room) or %TTM_PL_TT (populated and DMA-mapped).
  *
  * Context: the BO's reservation lock.
- * Return: 0 or a negative errno (-ENOMEM, -ERESTARTSYS, ...).
+ * Return: 0 or a negative errno (-ENOMEM when nothing more can be evicted,
+ * -ERESTARTSYS, ...).
  */
 int vxe_bo_validate(struct vxe_bo *bo)
 {
 	struct ttm_operation_ctx ctx = { .interruptible = true };
+	int err;
 
 	dma_resv_assert_held(bo->ttm.base.resv);
-	return ttm_bo_validate(&bo->ttm, &bo->placement, &ctx);
+	err = ttm_bo_validate(&bo->ttm, &bo->placement, &ctx);
+	if (err == -ENOMEM || err == -ENOSPC)
+		drm_dbg(bo->ttm.base.dev,
+			"vxe: no room for a BO of %zu bytes, even after eviction: %d\n",
+			bo->ttm.base.size, err);
+	return err;
 }
 
 /**
@@ -267,7 +584,8 @@ int vxe_bo_validate(struct vxe_bo *bo)
  * @bo: the BO, validated
  * @offset: byte offset of the first page, page aligned
  * @npages: number of pages
- * @addrs: one entry per page (order 0, system protocol)
+ * @addrs: one entry per page (order 0; system protocol, or the driver's
+ *	protocol with VRAM offsets)
  *
  * Context: the BO's reservation lock.
  * Return: 0, -EINVAL beyond the BO, -EAGAIN when it is not in %TTM_PL_TT.
@@ -282,6 +600,19 @@ int vxe_bo_dma_addrs(struct vxe_bo *bo, u64 offset, unsigned long npages,
 	dma_resv_assert_held(bo->ttm.base.resv);
 	if (first + npages > PFN_UP(bo->ttm.base.size))
 		return -EINVAL;
+	if (bo->ttm.resource && bo->ttm.resource->mem_type == TTM_PL_VRAM) {
+		for (i = 0; i < npages; i++) {
+			u64 off;
+
+			if (vxe_vram_resource_offset(bo->ttm.resource, first + i,
+						     &off))
+				return -EINVAL;
+			addrs[i] = drm_pagemap_device_addr_encode(off,
+								  DRM_INTERCONNECT_DRIVER,
+								  0, DMA_BIDIRECTIONAL);
+		}
+		return 0;
+	}
 	if (!bo->ttm.resource || bo->ttm.resource->mem_type != TTM_PL_TT ||
 	    !tt || !ttm_tt_is_populated(tt) || !tt->dma_address)
 		return -EAGAIN;
@@ -333,11 +664,12 @@ int vxe_gem_create_ioctl(struct drm_device *dev, void *data,
 	    VXE_IOCTL_DBG(vxe, args->size & ~PAGE_MASK))
 		return -EINVAL;
 
-	/* Only system memory today: no placement is VRAM. */
 	if (VXE_IOCTL_DBG(vxe, args->flags & DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM &&
-			  !(args->placement & ~BIT(0))) ||
+			  !(args->placement & BIT(VXE_MEM_REGION_VRAM))) ||
 	    VXE_IOCTL_DBG(vxe, !args->cpu_caching ||
 			  args->cpu_caching > DRM_XE_GEM_CPU_CACHING_WC) ||
+	    VXE_IOCTL_DBG(vxe, args->placement & BIT(VXE_MEM_REGION_VRAM) &&
+			  args->cpu_caching != DRM_XE_GEM_CPU_CACHING_WC) ||
 	    VXE_IOCTL_DBG(vxe, args->flags & DRM_XE_GEM_CREATE_FLAG_SCANOUT &&
 			  args->cpu_caching == DRM_XE_GEM_CPU_CACHING_WB))
 		return -EINVAL;
@@ -348,7 +680,8 @@ int vxe_gem_create_ioctl(struct drm_device *dev, void *data,
 			return -ENOENT;
 	}
 
-	bo = vxe_bo_create(vxe, vm, args->size, args->cpu_caching, args->flags);
+	bo = vxe_bo_create(vxe, vm, args->size, args->cpu_caching, args->flags,
+			   args->placement);
 	if (vm)
 		vxe_vm_put(vm);
 	if (IS_ERR(bo))

@@ -6,6 +6,8 @@
 #ifndef _VXE_BO_H_
 #define _VXE_BO_H_
 
+#include <linux/llist.h>
+#include <drm/drm_gpusvm.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_placement.h>
 
@@ -18,20 +20,26 @@ struct vxe_vm;
 /**
  * struct vxe_bo - a vxe buffer object: a TTM BO, exposed as a GEM object
  * @ttm: the TTM buffer object; @ttm.base is the GEM object
- * @place: where the BO may live (system memory today: %TTM_PL_TT)
- * @placement: the placement made of @place
+ * @places: where the BO may live, preferred first: %TTM_PL_VRAM, %TTM_PL_TT
+ * @placement: the placement made of @places
  * @vm: the VM the BO is private to (it shares its reservation object and
  *	can be bound into it only), or NULL; holds a reference
  * @cpu_caching: %DRM_XE_GEM_CPU_CACHING_WB or _WC
  * @flags: the %DRM_XE_GEM_CREATE_FLAG_* it was created with
+ * @svm: an SVM allocation (vxe_bo_create_svm())
+ * @devmem: (SVM allocations) the device memory drm_gpusvm migrates into
+ * @put_node: (SVM allocations) in &vxe_device.bo_puts once released
  */
 struct vxe_bo {
 	struct ttm_buffer_object ttm;
-	struct ttm_place place;
+	struct ttm_place places[2];
 	struct ttm_placement placement;
 	struct vxe_vm *vm;
 	u16 cpu_caching;
 	u32 flags;
+	bool svm;
+	struct drm_gpusvm_devmem devmem;
+	struct llist_node put_node;
 };
 
 /**
@@ -47,7 +55,8 @@ static inline struct vxe_bo *gem_to_vxe_bo(struct drm_gem_object *obj)
 
 int vxe_ttm_init(struct vxe_device *vxe);
 struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
-			     u64 size, u16 cpu_caching, u32 flags);
+			     u64 size, u16 cpu_caching, u32 flags, u32 regions);
+struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size);
 int vxe_bo_validate(struct vxe_bo *bo);
 int vxe_bo_dma_addrs(struct vxe_bo *bo, u64 offset, unsigned long npages,
 		     struct drm_pagemap_device_addr *addrs);

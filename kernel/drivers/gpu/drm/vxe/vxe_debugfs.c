@@ -22,7 +22,9 @@
  *   served in CPU-address mirrors);
  * - ``svm``: every VM of the device, its VMAs, and its SVM ranges with
  *   their state (bound, pages valid, unmapped) and where their pages live
- *   (``sysmem`` or ``vram``).
+ *   (``sysmem`` or ``vram``);
+ * - ``vram_mm`` (with VRAM): TTM's VRAM manager, its buddy allocator's
+ *   free blocks.
  */
 
 static int vxe_gt_stats_show(struct seq_file *m, void *data)
@@ -105,4 +107,7 @@ void vxe_debugfs_init(struct drm_minor *minor)
 	debugfs_create_file("stats", 0444, gt, vxe, &vxe_gt_stats_fops);
 	debugfs_create_file("svm", 0444, minor->debugfs_root, vxe,
 			    &vxe_svm_fops);
+	if (vxe->vram)
+		ttm_resource_manager_create_debugfs(&vxe->vram_mgr.manager,
+						    minor->debugfs_root, "vram_mm");
 }

@@ -22,6 +22,7 @@
 #include "vxe_pt.h"
 #include "vxe_query.h"
 #include "vxe_vm.h"
+#include "vxe_vram.h"
 
 static unsigned int vxe_num_devices = 1;
 module_param_named(num_devices, vxe_num_devices, uint, 0444);
@@ -30,6 +31,10 @@ MODULE_PARM_DESC(num_devices, "vxe devices created at load (default 1, at most 1
 static ushort vxe_devid = 0xe20b;
 module_param_named(devid, vxe_devid, ushort, 0444);
 MODULE_PARM_DESC(devid, "PCI device id reported (default 0xe20b, a Battlemage)");
+
+static unsigned int vxe_vram_size_mib = 256;
+module_param_named(vram_size, vxe_vram_size_mib, uint, 0444);
+MODULE_PARM_DESC(vram_size, "VRAM of each device in MiB, kernel memory (default 256, 0: none)");
 
 #define VXE_MAX_DEVICES	16
 
@@ -116,6 +121,8 @@ static void vxe_device_release_wq(struct drm_device *drm, void *arg)
 /**
  * vxe_device_create() - create a virtual Xe device
  * @parent: the device it hangs off (a platform device, or a KUnit device)
+ * @vram_size: bytes of VRAM (page aligned; 0: none, as without
+ *	CONFIG_DEVICE_PRIVATE)
  *
  * The device is devres-managed: it goes away with @parent's driver
  * binding (or with the KUnit device).  Its DMA mask is 64 bits: the mock
@@ -123,7 +130,7 @@ static void vxe_device_release_wq(struct drm_device *drm, void *arg)
  *
  * Return: the device, or an ERR_PTR().
  */
-struct vxe_device *vxe_device_create(struct device *parent)
+struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 {
 	struct vxe_device *vxe;
 	int err;
@@ -151,6 +158,9 @@ struct vxe_device *vxe_device_create(struct device *parent)
 	err = drmm_mutex_init(&vxe->drm, &vxe->vms_lock);
 	if (err)
 		return ERR_PTR(err);
+	err = vxe_vram_init(vxe, vram_size);
+	if (err)
+		return ERR_PTR(err);
 	err = vxe_ttm_init(vxe);
 	if (err)
 		return ERR_PTR(err);
@@ -172,9 +182,9 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_device_create);
  * @x: the translation: a DMA address of system memory
  *
  * The mock GPU reaches system memory as a DMA master would: at the DMA
- * address its page tables hold, which the DMA API handed out.  Device
- * memory (%VXE_PTE_DM) is not there yet.  Undo with kunmap_local() on the
- * returned address.
+ * address its page tables hold, which the DMA API handed out; and its
+ * VRAM (%VXE_PTE_DM) at the offset, in the backing pages.  Undo with
+ * kunmap_local() on the returned address.
  *
  * Context: atomic allowed (kmap_local_page()); called with the page-table
  * lock held.
@@ -185,8 +195,12 @@ void *vxe_mem_kmap(struct vxe_device *vxe, const struct vxe_pt_xlate *x)
 {
 	phys_addr_t phys;
 
-	if (x->pte & VXE_PTE_DM)
-		return NULL;
+	if (x->pte & VXE_PTE_DM) {
+		if (!vxe->vram || x->addr >= vxe->vram->size)
+			return NULL;
+		return kmap_local_page(vxe_vram_backing(vxe->vram, x->addr)) +
+		       offset_in_page(x->addr);
+	}
 
 	phys = dma_to_phys(vxe->drm.dev, x->addr);
 	if (!pfn_valid(PHYS_PFN(phys)))
@@ -231,7 +245,7 @@ static int vxe_probe(struct platform_device *pdev)
 {
 	struct vxe_device *vxe;
 
-	vxe = vxe_device_create(&pdev->dev);
+	vxe = vxe_device_create(&pdev->dev, (u64)vxe_vram_size_mib << 20);
 	if (IS_ERR(vxe))
 		return PTR_ERR(vxe);
 	platform_set_drvdata(pdev, vxe);

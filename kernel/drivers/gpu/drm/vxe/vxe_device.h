@@ -6,7 +6,9 @@
 #ifndef _VXE_DEVICE_H_
 #define _VXE_DEVICE_H_
 
+#include <linux/llist.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <drm/drm_device.h>
 #include <drm/drm_print.h>
@@ -16,10 +18,12 @@
 #include <drm/ttm/ttm_device.h>
 
 #include "vxe_inject.h"
+#include "vxe_ttm_vram_mgr.h"
 
 struct device;
 struct drm_minor;
 struct vxe_pt_xlate;
+struct vxe_vram;
 
 /* Exec queue priorities, as Xe numbers them (the uAPI takes the number) */
 #define VXE_PRIORITY_LOW	0
@@ -78,6 +82,10 @@ struct vxe_info {
  * @vms_lock: protects @vms
  * @vms: every VM of the device (debugfs lists them)
  * @nr_queues: live exec queues (for leak checks)
+ * @vram: its VRAM, or NULL
+ * @vram_mgr: TTM's manager of @vram
+ * @bo_puts: released SVM allocations whose BO reference @bo_put_work drops
+ * @bo_put_work: drops them
  */
 struct vxe_device {
 	struct drm_device drm;
@@ -94,6 +102,10 @@ struct vxe_device {
 	struct mutex vms_lock; /* protects vms */
 	struct list_head vms;
 	atomic_t nr_queues;
+	struct vxe_vram *vram;
+	struct vxe_ttm_vram_mgr vram_mgr;
+	struct llist_head bo_puts;
+	struct work_struct bo_put_work;
 };
 
 /**
@@ -109,18 +121,23 @@ struct vxe_file {
 	struct xarray queues;
 };
 
+/* Memory region instances, as Xe numbers them on a one-tile discrete GPU */
+#define VXE_MEM_REGION_SYS	0
+#define VXE_MEM_REGION_VRAM	1
+
 /**
  * vxe_mem_region_mask() - the memory regions of a device
  * @vxe: the device
  *
- * Bit N is region instance N of the MEM_REGIONS query: system memory only
- * until the VRAM region lands.
+ * Bit N is region instance N of the MEM_REGIONS query: system memory,
+ * and VRAM when the device has some.
  *
  * Return: the mask.
  */
 static inline u32 vxe_mem_region_mask(struct vxe_device *vxe)
 {
-	return BIT(0);
+	return BIT(VXE_MEM_REGION_SYS) |
+	       (vxe->vram ? BIT(VXE_MEM_REGION_VRAM) : 0);
 }
 
 /**
@@ -134,7 +151,7 @@ static inline struct vxe_device *to_vxe_device(struct drm_device *drm)
 	return container_of(drm, struct vxe_device, drm);
 }
 
-struct vxe_device *vxe_device_create(struct device *parent);
+struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size);
 int vxe_register_devices(void);
 void vxe_unregister_devices(void);
 void *vxe_mem_kmap(struct vxe_device *vxe, const struct vxe_pt_xlate *x);

@@ -14,6 +14,8 @@ static const char *const vxe_inject_names[VXE_INJECT_NR] = {
 	[VXE_INJECT_PT_ALLOC] = "pt_alloc",
 	[VXE_INJECT_PT_BIND] = "pt_bind",
 	[VXE_INJECT_TLB_INVAL] = "tlb_inval",
+	[VXE_INJECT_COPY] = "copy",
+	[VXE_INJECT_VRAM_ALLOC] = "vram_alloc",
 };
 
 /**

@@ -14,6 +14,8 @@
  * @VXE_INJECT_PT_ALLOC: allocation of a page-table node
  * @VXE_INJECT_PT_BIND: writing leaf entries into the page tables
  * @VXE_INJECT_TLB_INVAL: a TLB invalidation request
+ * @VXE_INJECT_COPY: a copy-engine job (system memory <-> VRAM)
+ * @VXE_INJECT_VRAM_ALLOC: an allocation of VRAM for SVM
  * @VXE_INJECT_NR: number of sites
  *
  * Every operation of the mock backend that can fail on real hardware (or
@@ -24,6 +26,8 @@ enum vxe_inject_site {
 	VXE_INJECT_PT_ALLOC,
 	VXE_INJECT_PT_BIND,
 	VXE_INJECT_TLB_INVAL,
+	VXE_INJECT_COPY,
+	VXE_INJECT_VRAM_ALLOC,
 	VXE_INJECT_NR
 };
 

@@ -13,6 +13,7 @@
 
 #include "vxe_device.h"
 #include "vxe_query.h"
+#include "vxe_vram.h"
 
 /*
  * DRM_IOCTL_XE_DEVICE_QUERY, as upstream Xe answers it: a query with
@@ -78,12 +79,26 @@ static void fill_mem_regions(struct vxe_device *vxe, void *buf)
 {
 	struct drm_xe_query_mem_regions *regions = buf;
 
+	struct drm_xe_mem_region *vram;
+
 	/* The index is the instance: bit N of a placement mask. */
-	regions->num_mem_regions = 1;
+	regions->num_mem_regions = hweight32(vxe_mem_region_mask(vxe));
 	regions->mem_regions[0].mem_class = DRM_XE_MEM_REGION_CLASS_SYSMEM;
-	regions->mem_regions[0].instance = 0;
+	regions->mem_regions[0].instance = VXE_MEM_REGION_SYS;
 	regions->mem_regions[0].min_page_size = PAGE_SIZE;
 	regions->mem_regions[0].total_size = (u64)totalram_pages() << PAGE_SHIFT;
+	if (!vxe->vram)
+		return;
+
+	/* All of VRAM is CPU visible (a resizable BAR, as Xe2 cards have). */
+	vram = &regions->mem_regions[VXE_MEM_REGION_VRAM];
+	vram->mem_class = DRM_XE_MEM_REGION_CLASS_VRAM;
+	vram->instance = VXE_MEM_REGION_VRAM;
+	vram->min_page_size = PAGE_SIZE;
+	vram->total_size = vxe->vram->size;
+	vram->used = vxe->vram->size - vxe_ttm_vram_mgr_free(vxe);
+	vram->cpu_visible_size = vram->total_size;
+	vram->cpu_visible_used = vram->used;
 }
 
 static int query_mem_regions(struct vxe_device *vxe,
@@ -91,7 +106,8 @@ static int query_mem_regions(struct vxe_device *vxe,
 {
 	return vxe_query_answer(vxe, query,
 				struct_size_t(struct drm_xe_query_mem_regions,
-					      mem_regions, 1),
+					      mem_regions,
+					      hweight32(vxe_mem_region_mask(vxe))),
 				fill_mem_regions);
 }
 
@@ -104,9 +120,9 @@ static void fill_config(struct vxe_device *vxe, void *buf)
 	config->num_params = VXE_CONFIG_PARAMS;
 	config->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] =
 		vxe->info.devid | (vxe->info.revid << 16);
-	/* CPU-address mirror binds, no VRAM yet */
 	config->info[DRM_XE_QUERY_CONFIG_FLAGS] =
-		DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR;
+		DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR |
+		(vxe->vram ? DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM : 0);
 	config->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] = SZ_4K;
 	config->info[DRM_XE_QUERY_CONFIG_VA_BITS] = vxe->info.va_bits;
 	config->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] =
@@ -131,9 +147,10 @@ static void fill_gt_list(struct vxe_device *vxe, void *buf)
 	gts->gt_list[0].tile_id = 0;
 	gts->gt_list[0].gt_id = 0;
 	gts->gt_list[0].reference_clock = VXE_REFERENCE_CLOCK;
-	/* System memory is near while there is no VRAM (as on integrated Xe). */
-	gts->gt_list[0].near_mem_regions = BIT(0);
-	gts->gt_list[0].far_mem_regions = 0;
+	/* VRAM is near; without VRAM, system memory is (as on integrated Xe). */
+	gts->gt_list[0].near_mem_regions = vxe->vram ? BIT(VXE_MEM_REGION_VRAM) :
+						       BIT(VXE_MEM_REGION_SYS);
+	gts->gt_list[0].far_mem_regions = vxe->vram ? BIT(VXE_MEM_REGION_SYS) : 0;
 	gts->gt_list[0].ip_ver_major = VXE_IP_VER_MAJOR;
 	gts->gt_list[0].ip_ver_minor = VXE_IP_VER_MINOR;
 }

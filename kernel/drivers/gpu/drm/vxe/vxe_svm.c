@@ -4,11 +4,13 @@
  */
 
 #include <linux/log2.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <drm/drm_print.h>
 #include <kunit/visibility.h>
 
+#include "vxe_bo.h"
 #include "vxe_device.h"
 #include "vxe_vm.h"
 
@@ -27,6 +29,13 @@
  *   them (ranges the GPU does not map need no TLB invalidation).  On
  *   %MMU_NOTIFY_UNMAP it marks the ranges unmapped and queues them for the
  *   garbage collector, a worker that removes them under the VM lock.
+ * - Placement, as Xe's on a discrete GPU: a range of a mirror whose
+ *   preferred location is the device's memory (the default) migrates to
+ *   VRAM on its first GPU fault (on every GPU fault with the
+ *   always_migrate_to_vram module parameter); after the CPU took it back,
+ *   the GPU uses it in system memory.  PREFETCH moves ranges to the region
+ *   it names.  A VRAM allocation that fails (nothing left to evict) is not
+ *   an error: the range stays in system memory.
  */
 
 static const unsigned long vxe_svm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
@@ -44,6 +53,13 @@ const struct vxe_svm_config vxe_svm_default_config = {
 	.mirror_end = 1ULL << 47,
 };
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_default_config);
+
+VISIBLE_IF_KUNIT bool vxe_svm_always_migrate_to_vram;
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_always_migrate_to_vram);
+module_param_named(always_migrate_to_vram, vxe_svm_always_migrate_to_vram,
+		   bool, 0600);
+MODULE_PARM_DESC(always_migrate_to_vram,
+		 "Migrate SVM ranges to VRAM on every GPU fault, not only the first (default false)");
 
 static unsigned int vxe_svm_notifier_size_mib = SZ_512M / SZ_1M;
 module_param_named(svm_notifier_size, vxe_svm_notifier_size_mib, uint, 0600);
@@ -265,7 +281,7 @@ int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm)
 	INIT_WORK(&vm->svm.gc.work, vxe_svm_gc_work);
 
 	err = drm_gpusvm_init(&vm->svm.gpusvm, "vxe", &vm->vxe->drm, mm,
-			      NULL, cfg->mirror_start,
+			      vm->vxe, cfg->mirror_start,
 			      cfg->mirror_end - cfg->mirror_start,
 			      cfg->notifier_size, &vxe_svm_ops,
 			      cfg->chunk_sizes, cfg->num_chunks);
@@ -335,16 +351,109 @@ static bool vxe_svm_range_unmapped(struct drm_gpusvm_range *r)
 }
 
 /*
+ * Move a range into VRAM: a VRAM BO of its size, and drm_gpusvm migrates
+ * the pages.  Lock order: VM lock, mmap lock, BO reservation.
+ */
+static int vxe_svm_alloc_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
+			      const struct drm_gpusvm_ctx *ctx)
+{
+	struct mm_struct *mm = vm->svm.gpusvm.mm;
+	struct vxe_bo *bo;
+	int err;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	bo = vxe_bo_create_svm(vm->vxe, drm_gpusvm_range_size(&range->base));
+	if (IS_ERR(bo)) {
+		err = PTR_ERR(bo);
+		goto out;
+	}
+	/* The creation reference goes to the pages: keep one meanwhile. */
+	drm_gem_object_get(&bo->ttm.base);
+	err = drm_gpusvm_migrate_to_devmem(&vm->svm.gpusvm, &range->base,
+					   &bo->devmem, ctx);
+	if (err > 0)
+		atomic_add(err, &vm->stats.vram_pages);
+	ttm_bo_unreserve(&bo->ttm);
+	drm_gem_object_put(&bo->ttm.base);
+out:
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return err < 0 ? err : 0;
+}
+
+/* Are all the range's pages in this device's VRAM (a hint)? */
+static bool vxe_svm_range_in_vram(struct vxe_vm *vm, struct drm_gpusvm_range *r)
+{
+	bool in;
+
+	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
+	in = drm_gpusvm_range_pages_valid(&vm->svm.gpusvm, r) &&
+	     r->flags.has_devmem_pages;
+	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+	return in;
+}
+
+/* Put the range where @place says before its pages are collected. */
+static void vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
+				enum vxe_svm_place place,
+				const struct drm_gpusvm_ctx *ctx)
+{
+	struct drm_gpusvm_range *r = &range->base;
+	int err;
+
+	switch (place) {
+	case VXE_SVM_PLACE_SYS:
+		err = drm_gpusvm_range_evict(&vm->svm.gpusvm, r);
+		break;
+	case VXE_SVM_PLACE_FAULT:
+		if (range->skip_migrate && !vxe_svm_always_migrate_to_vram)
+			return;
+		fallthrough;
+	case VXE_SVM_PLACE_VRAM:
+		if (!r->flags.migrate_devmem || vxe_svm_range_in_vram(vm, r))
+			return;
+		range->skip_migrate = true;
+		err = vxe_svm_alloc_vram(vm, range, ctx);
+		break;
+	default:
+		return;
+	}
+	if (err)
+		drm_dbg_driver(&vm->vxe->drm,
+			       "vxe: range [%#lx, %#lx) stays where it is: %d\n",
+			       drm_gpusvm_range_start(r), drm_gpusvm_range_end(r),
+			       err);
+}
+
+/*
+ * Where the ranges of a mirror VMA go on a GPU fault: VRAM when the device
+ * has some and the VMA prefers device memory (a file descriptor of another
+ * device counts as system memory: no peer access).
+ */
+static enum vxe_svm_place vxe_svm_fault_place(struct vxe_vm *vm,
+					      const struct vxe_vma *vma)
+{
+	if (!vm->vxe->vram || !vma ||
+	    vma->attr.devmem_fd != DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE)
+		return VXE_SVM_PLACE_ANY;
+	return VXE_SVM_PLACE_FAULT;
+}
+
+/*
  * Make the GPU map the range around @addr, inside [@vma_start, @vma_end):
- * find or create it, collect its pages, bind it; start over when the
- * pages went meanwhile, a bounded number of times.  *@range_end tells
+ * find or create it, place it, collect its pages, bind it; start over when
+ * the pages went meanwhile, a bounded number of times.  *@range_end tells
  * where the range ends (the next address a prefetch loop visits).
  */
 static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
-			    u64 vma_end, u64 *range_end)
+			    u64 vma_end, enum vxe_svm_place place,
+			    u64 *range_end)
 {
 	struct drm_gpusvm_ctx ctx = {
 		.check_pages_threshold = vm->svm.cfg.check_pages_threshold,
+		.devmem_possible = !!vm->vxe->vram,
 	};
 	u64 win_start = max(vma_start, vm->svm.cfg.mirror_start);
 	u64 win_end = min(vma_end, vm->svm.cfg.mirror_end);
@@ -375,6 +484,8 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
 			continue;
 		}
 
+		if (!tries)
+			vxe_svm_place_range(vm, to_vxe_svm_range(r), place, &ctx);
 		err = drm_gpusvm_range_get_pages(&vm->svm.gpusvm, r, &ctx);
 		if (err == -EBUSY ||
 		    (err == -EFAULT && vxe_svm_range_unmapped(r)))
@@ -392,9 +503,9 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
 /**
  * vxe_svm_handle_fault() - serve a GPU page fault in a CPU-address mirror
  * @vm: the VM
+ * @vma: the mirror VMA containing @addr: ranges stay inside it, and go
+ *	where its attributes say
  * @addr: the faulting GPU virtual address (the same CPU address)
- * @vma_start: start of the mirror VMA containing @addr
- * @vma_end: end of that VMA (exclusive): ranges stay inside it
  *
  * Counted in the VM's and the device's SVM page-fault statistics.
  *
@@ -404,8 +515,7 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
  * read-only CPU mapping; -EBUSY when invalidations kept racing; -ENOMEM or
  * an injected backend error.
  */
-int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr, u64 vma_start,
-			 u64 vma_end)
+int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr)
 {
 	int err;
 
@@ -413,7 +523,8 @@ int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr, u64 vma_start,
 	atomic_inc(&vm->stats.faults);
 	atomic64_inc(&vm->vxe->stats.svm_pagefault_count);
 
-	err = vxe_svm_populate(vm, addr, vma_start, vma_end, NULL);
+	err = vxe_svm_populate(vm, addr, vma_start(vma), vma_end(vma),
+			       vxe_svm_fault_place(vm, vma), NULL);
 	if (err) {
 		atomic_inc(&vm->stats.fault_errors);
 		drm_dbg_driver(&vm->vxe->drm, "vxe: GPU fault at %#llx: %d\n",
@@ -427,30 +538,40 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_svm_handle_fault);
  * vxe_svm_prefetch() - map a CPU-address mirror interval before the GPU
  *	touches it (VM_BIND PREFETCH)
  * @vm: the VM
+ * @vma: the mirror VMA containing [@start, @end)
  * @start: first address, page aligned
  * @end: end (exclusive)
- * @vma_start: start of the mirror VMA containing [@start, @end)
- * @vma_end: its end
+ * @region: the memory region instance to move the ranges to
+ *	(%VXE_MEM_REGION_SYS, %VXE_MEM_REGION_VRAM), or
+ *	%DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC for the VMA's preferred location
  *
- * Creates, populates and binds every range of the interval, so GPU
- * accesses there do not fault.  Addresses the CPU does not map are
+ * Creates, places, populates and binds every range of the interval, so
+ * GPU accesses there do not fault.  Addresses the CPU does not map are
  * skipped (nothing to prefetch), as a fault there would fail.
  *
  * Context: the VM lock.
  * Return: 0, or the first error other than a hole in the CPU mappings.
  */
-int vxe_svm_prefetch(struct vxe_vm *vm, u64 start, u64 end, u64 vma_start,
-		     u64 vma_end)
+int vxe_svm_prefetch(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
+		     u64 end, u32 region)
 {
+	enum vxe_svm_place place = VXE_SVM_PLACE_ANY;
 	u64 addr = start;
 
 	lockdep_assert_held(&vm->lock);
+	if (region == VXE_MEM_REGION_SYS)
+		place = VXE_SVM_PLACE_SYS;
+	else if (region == VXE_MEM_REGION_VRAM && vm->vxe->vram)
+		place = VXE_SVM_PLACE_VRAM;
+	else if (vxe_svm_fault_place(vm, vma) != VXE_SVM_PLACE_ANY)
+		place = VXE_SVM_PLACE_VRAM;
 
 	while (addr < end) {
 		u64 next = addr + PAGE_SIZE;
 		int err;
 
-		err = vxe_svm_populate(vm, addr, vma_start, vma_end, &next);
+		err = vxe_svm_populate(vm, addr, vma_start(vma), vma_end(vma),
+				       place, &next);
 		if (err == -EFAULT || err == -ENOENT)
 			next = addr + PAGE_SIZE;
 		else if (err)

@@ -232,8 +232,7 @@ int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
 	if (!va)
 		err = -EFAULT;
 	else if (vxe_vma_is_mirror(to_vxe_vma(va)))
-		err = vxe_svm_handle_fault(vm, addr, va->va.addr,
-					   va->va.addr + va->va.range);
+		err = vxe_svm_handle_fault(vm, to_vxe_vma(va), addr);
 	else
 		err = vxe_vma_bind_bo(vm, to_vxe_vma(va));
 out:

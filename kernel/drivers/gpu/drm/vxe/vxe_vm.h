@@ -55,6 +55,7 @@ struct vxe_svm_config {
  * @tlb_invalidations: TLB invalidations issued
  * @tlb_inval_failures: TLB invalidation attempts that failed
  * @gc_removed: ranges removed by the garbage collector
+ * @vram_pages: pages migrated to VRAM
  */
 struct vxe_vm_stats {
 	atomic_t faults;
@@ -65,6 +66,7 @@ struct vxe_vm_stats {
 	atomic_t tlb_invalidations;
 	atomic_t tlb_inval_failures;
 	atomic_t gc_removed;
+	atomic_t vram_pages;
 };
 
 /**
@@ -119,11 +121,29 @@ struct vxe_vm {
  * @base: the drm_gpusvm range
  * @gc_link: link in &vxe_vm.svm.gc.ranges (protected by its lock)
  * @bound: the GPU page tables map the range (notifier lock)
+ * @skip_migrate: the range went to VRAM once; GPU faults leave it where it
+ *	is from now on (unless always_migrate_to_vram) (VM lock)
  */
 struct vxe_svm_range {
 	struct drm_gpusvm_range base;
 	struct list_head gc_link;
 	bool bound;
+	bool skip_migrate;
+};
+
+/**
+ * enum vxe_svm_place - where a GPU fault or a prefetch puts a range
+ * @VXE_SVM_PLACE_ANY: where its pages are
+ * @VXE_SVM_PLACE_FAULT: VRAM the first time (every time with the
+ *	always_migrate_to_vram module parameter)
+ * @VXE_SVM_PLACE_VRAM: VRAM
+ * @VXE_SVM_PLACE_SYS: system memory
+ */
+enum vxe_svm_place {
+	VXE_SVM_PLACE_ANY,
+	VXE_SVM_PLACE_FAULT,
+	VXE_SVM_PLACE_VRAM,
+	VXE_SVM_PLACE_SYS,
 };
 
 /**
@@ -191,6 +211,28 @@ struct vxe_vma {
 static inline struct vxe_vma *to_vxe_vma(struct drm_gpuva *va)
 {
 	return container_of(va, struct vxe_vma, gpuva);
+}
+
+/**
+ * vma_start() - first GPU virtual address of a VMA
+ * @vma: the VMA
+ *
+ * Return: the address.
+ */
+static inline u64 vma_start(const struct vxe_vma *vma)
+{
+	return vma->gpuva.va.addr;
+}
+
+/**
+ * vma_end() - end of a VMA (exclusive)
+ * @vma: the VMA
+ *
+ * Return: the address.
+ */
+static inline u64 vma_end(const struct vxe_vma *vma)
+{
+	return vma->gpuva.va.addr + vma->gpuva.va.range;
 }
 
 /**
@@ -270,15 +312,19 @@ int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
 
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm);
 void vxe_svm_close(struct vxe_vm *vm);
-int vxe_svm_handle_fault(struct vxe_vm *vm, u64 addr, u64 vma_start,
-			 u64 vma_end);
-int vxe_svm_prefetch(struct vxe_vm *vm, u64 start, u64 end, u64 vma_start,
-		     u64 vma_end);
+int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr);
+int vxe_svm_prefetch(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
+		     u64 end, u32 region);
 bool vxe_svm_has_mapping(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_unmap_range(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_zap_range(struct vxe_vm *vm, u64 start, u64 end);
 void vxe_svm_garbage_collector(struct vxe_vm *vm);
 int vxe_svm_nr_notifiers(void);
 void vxe_svm_config_current(struct vxe_svm_config *cfg);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* The always_migrate_to_vram module parameter, for KUnit tests. */
+extern bool vxe_svm_always_migrate_to_vram;
+#endif
 
 #endif

@@ -57,16 +57,6 @@ static bool vxe_pat_reserved(u16 pat_index)
 /* Write a BO VMA's page-table entries, in chunks of this many pages. */
 #define VXE_BIND_CHUNK		512
 
-static u64 vma_start(const struct vxe_vma *vma)
-{
-	return vma->gpuva.va.addr;
-}
-
-static u64 vma_end(const struct vxe_vma *vma)
-{
-	return vma->gpuva.va.addr + vma->gpuva.va.range;
-}
-
 static struct vxe_bo *vma_bo(const struct vxe_vma *vma)
 {
 	return vma->gpuva.gem.obj ? gem_to_vxe_bo(vma->gpuva.gem.obj) : NULL;
@@ -444,8 +434,11 @@ static int vxe_vm_bind_sm(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 	return err;
 }
 
-/* PREFETCH: populate and bind every VMA of the interval. */
-static int vxe_vm_prefetch(struct vxe_vm *vm, u64 addr, u64 range)
+/*
+ * PREFETCH: populate and bind every VMA of the interval; mirrored ranges
+ * go to @region (a memory region instance, or the VMA's preferred location).
+ */
+static int vxe_vm_prefetch(struct vxe_vm *vm, u64 addr, u64 range, u32 region)
 {
 	struct drm_gpuva_ops *ops;
 	struct drm_gpuva_op *op;
@@ -458,9 +451,9 @@ static int vxe_vm_prefetch(struct vxe_vm *vm, u64 addr, u64 range)
 		struct vxe_vma *vma = to_vxe_vma(op->prefetch.va);
 
 		if (vxe_vma_is_mirror(vma))
-			err = vxe_svm_prefetch(vm, max(addr, vma_start(vma)),
+			err = vxe_svm_prefetch(vm, vma, max(addr, vma_start(vma)),
 					       min(addr + range, vma_end(vma)),
-					       vma_start(vma), vma_end(vma));
+					       region);
 		else
 			err = vxe_vma_bind_bo(vm, vma);
 		if (err)
@@ -629,7 +622,8 @@ static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 		return vxe_vm_bind_sm(vm, ops, &tmpl, false);
 	}
 	case DRM_XE_VM_BIND_OP_PREFETCH:
-		return vxe_vm_prefetch(vm, b->addr, b->range);
+		return vxe_vm_prefetch(vm, b->addr, b->range,
+				       b->prefetch_mem_region_instance);
 	}
 	return -EINVAL;
 }

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright © 2026 The gpusvm authors
+ */
+
+#include <linux/delay.h>
+#include <linux/dma-direct.h>
+#include <linux/highmem.h>
+#include <linux/ioport.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_managed.h>
+#include <kunit/visibility.h>
+
+#include "vxe_device.h"
+#include "vxe_vram.h"
+
+/**
+ * DOC: vxe VRAM
+ *
+ * A vxe device's VRAM is kernel memory: one page per VRAM page
+ * (&vxe_vram.backing), which the mock GPU reaches at VRAM offsets (page
+ * table entries with %VXE_PTE_DM) and the copy engine copies to and from.
+ * To the mm, VRAM is device-private memory: memremap_pages() with
+ * %MEMORY_DEVICE_PRIVATE over a free physical address range of the same
+ * size (request_free_mem_region()), owned by the device, with drm_gpusvm's
+ * &dev_pagemap_ops.  Process memory migrated to VRAM is mapped by the CPU
+ * as device-private entries; a CPU access migrates it back.
+ *
+ * TTM manages the VRAM (vxe_ttm_vram_mgr.c): buffer objects and SVM
+ * allocations are placed in it by a buddy allocator and evicted from it by
+ * TTM.  The copy engine is an ordered workqueue: each copy job runs there,
+ * after an injectable delay, and can be made to fail (%VXE_INJECT_COPY).
+ */
+
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
+
+static struct drm_pagemap_device_addr
+vxe_vram_device_map(struct drm_pagemap *dpagemap, struct device *dev,
+		    struct page *page, unsigned int order,
+		    enum dma_data_direction dir)
+{
+	struct vxe_vram *vram = container_of(dpagemap, struct vxe_vram,
+					     dpagemap);
+
+	/* No peer access yet: only the device itself reaches its VRAM. */
+	if (dev != dpagemap->dev)
+		return drm_pagemap_device_addr_encode(DMA_MAPPING_ERROR,
+						      DRM_INTERCONNECT_DRIVER,
+						      order, dir);
+	return drm_pagemap_device_addr_encode(vxe_vram_page_offset(vram, page),
+					      DRM_INTERCONNECT_DRIVER, order,
+					      dir);
+}
+
+static const struct drm_pagemap_ops vxe_vram_pagemap_ops = {
+	.device_map = vxe_vram_device_map,
+};
+
+/*
+ * One job of the copy engine: @npages pages between VRAM offsets and
+ * system pages.  A %U64_MAX offset is skipped; to VRAM, a NULL system page
+ * means zeroes.
+ */
+struct vxe_copy_job {
+	struct work_struct work;
+	struct completion done;
+	struct vxe_vram *vram;
+	const u64 *vram_off;
+	struct page **sys;
+	unsigned long npages;
+	bool to_vram;
+	int err;
+};
+
+static void vxe_copy_work(struct work_struct *work)
+{
+	struct vxe_copy_job *job = container_of(work, typeof(*job), work);
+	struct vxe_vram *vram = job->vram;
+	unsigned long i;
+
+	if (vram->copy_delay_us)
+		fsleep(vram->copy_delay_us);
+	job->err = vxe_inject_check(&vram->vxe->inj, VXE_INJECT_COPY);
+
+	for (i = 0; !job->err && i < job->npages; i++) {
+		void *dst, *src;
+
+		if (job->vram_off[i] == U64_MAX)
+			continue;
+		if (job->to_vram) {
+			dst = kmap_local_page(vxe_vram_backing(vram, job->vram_off[i]));
+			if (job->sys[i]) {
+				src = kmap_local_page(job->sys[i]);
+				memcpy(dst, src, PAGE_SIZE);
+				kunmap_local(src);
+			} else {
+				memset(dst, 0, PAGE_SIZE);
+			}
+			kunmap_local(dst);
+		} else {
+			dst = kmap_local_page(job->sys[i]);
+			src = kmap_local_page(vxe_vram_backing(vram, job->vram_off[i]));
+			memcpy(dst, src, PAGE_SIZE);
+			kunmap_local(src);
+			kunmap_local(dst);
+		}
+	}
+	atomic64_inc(&vram->copies);
+	complete(&job->done);
+}
+
+/**
+ * vxe_vram_copy() - run a copy job on the copy engine and wait for it
+ * @vram: the VRAM
+ * @vram_off: per page, its VRAM offset; %U64_MAX skips the page
+ * @sys: per page, the system page; towards VRAM, NULL writes zeroes
+ * @npages: number of pages
+ * @to_vram: the direction
+ *
+ * Context: may sleep.
+ * Return: 0, or the injected error (nothing was copied).
+ */
+int vxe_vram_copy(struct vxe_vram *vram, const u64 *vram_off,
+		  struct page **sys, unsigned long npages, bool to_vram)
+{
+	struct vxe_copy_job job = {
+		.vram = vram,
+		.vram_off = vram_off,
+		.sys = sys,
+		.npages = npages,
+		.to_vram = to_vram,
+	};
+
+	INIT_WORK_ONSTACK(&job.work, vxe_copy_work);
+	init_completion(&job.done);
+	queue_work(vram->copy_wq, &job.work);
+	wait_for_completion(&job.done);
+	destroy_work_on_stack(&job.work);
+	return job.err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vram_copy);
+
+static void vxe_vram_release(struct drm_device *drm, void *arg)
+{
+	struct vxe_vram *vram = arg;
+	unsigned long i;
+
+	memunmap_pages(&vram->pagemap);
+	release_mem_region(vram->pagemap.range.start,
+			   range_len(&vram->pagemap.range));
+	destroy_workqueue(vram->copy_wq);
+	for (i = 0; i < vram->size >> PAGE_SHIFT; i++)
+		__free_page(vram->backing[i]);
+	kvfree(vram->backing);
+}
+
+/**
+ * vxe_vram_init() - give a vxe device its VRAM
+ * @vxe: the device
+ * @size: bytes of VRAM, a multiple of PAGE_SIZE; 0 for none
+ *
+ * Allocates the backing pages, the device-private pages and the copy
+ * engine; released with the DRM device.
+ *
+ * Return: 0, -ENOMEM, or an error of request_free_mem_region() or
+ * memremap_pages().
+ */
+int vxe_vram_init(struct vxe_device *vxe, u64 size)
+{
+	unsigned long npages = size >> PAGE_SHIFT, i;
+	struct resource *res;
+	struct vxe_vram *vram;
+	void *addr;
+	int err;
+
+	if (!size)
+		return 0;
+
+	vram = drmm_kzalloc(&vxe->drm, sizeof(*vram), GFP_KERNEL);
+	if (!vram)
+		return -ENOMEM;
+	vram->vxe = vxe;
+	vram->size = size;
+	vram->backing = kvcalloc(npages, sizeof(*vram->backing), GFP_KERNEL);
+	if (!vram->backing)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++) {
+		vram->backing[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!vram->backing[i]) {
+			err = -ENOMEM;
+			goto err_free;
+		}
+	}
+
+	vram->copy_wq = alloc_ordered_workqueue("vxe-copy", WQ_MEM_RECLAIM);
+	if (!vram->copy_wq) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+
+	res = request_free_mem_region(&iomem_resource, size, "vxe vram");
+	if (IS_ERR(res)) {
+		err = PTR_ERR(res);
+		goto err_wq;
+	}
+	vram->pagemap.type = MEMORY_DEVICE_PRIVATE;
+	vram->pagemap.range.start = res->start;
+	vram->pagemap.range.end = res->end;
+	vram->pagemap.nr_range = 1;
+	vram->pagemap.ops = drm_gpusvm_pagemap_ops_get();
+	vram->pagemap.owner = vxe;
+	addr = memremap_pages(&vram->pagemap, NUMA_NO_NODE);
+	if (IS_ERR(addr)) {
+		err = PTR_ERR(addr);
+		goto err_region;
+	}
+	vram->pfn_first = PHYS_PFN(res->start);
+	vram->dpagemap.ops = &vxe_vram_pagemap_ops;
+	vram->dpagemap.dev = vxe->drm.dev;
+
+	err = drmm_add_action_or_reset(&vxe->drm, vxe_vram_release, vram);
+	if (err)
+		return err;
+	vxe->vram = vram;
+	return 0;
+
+err_region:
+	release_mem_region(res->start, resource_size(res));
+err_wq:
+	destroy_workqueue(vram->copy_wq);
+err_free:
+	for (i = 0; i < npages && vram->backing[i]; i++)
+		__free_page(vram->backing[i]);
+	kvfree(vram->backing);
+	return err;
+}
+
+#else
+
+int vxe_vram_init(struct vxe_device *vxe, u64 size)
+{
+	if (size)
+		drm_info(&vxe->drm, "no VRAM: the kernel has no CONFIG_DEVICE_PRIVATE\n");
+	return 0;
+}
+
+int vxe_vram_copy(struct vxe_vram *vram, const u64 *vram_off,
+		  struct page **sys, unsigned long npages, bool to_vram)
+{
+	return -ENODEV;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vram_copy);
+
+#endif
