@@ -9,10 +9,14 @@
 
 #include <kunit/test.h>
 #include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 
+#include "gpusvm_kunit.h"
 #include "vxe_device.h"
+#include "vxe_query.h"
 
 /* Far above the num_devices the module creates at load. */
 #define VXE_TEST_ID	100
@@ -44,8 +48,72 @@ static void vxe_device_platform_bind(struct kunit *test)
 	platform_device_unregister(pdev);
 }
 
+/* DEVICE_QUERY @id into @out (at most @max bytes), through user memory. */
+static void dev_query(struct gpusvm_kunit *gk, u32 id, void *out, size_t max)
+{
+	struct drm_xe_device_query q = { .query = id };
+	struct kunit *test = gk->test;
+
+	KUNIT_ASSERT_EQ(test, vxe_query_ioctl(&gk->vxe->drm, &q, NULL), 0);
+	KUNIT_ASSERT_LE(test, q.size, max);
+	q.data = GK_BASE;
+	KUNIT_ASSERT_EQ(test, vxe_query_ioctl(&gk->vxe->drm, &q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(out, (void __user *)GK_BASE, q.size), 0);
+}
+
+/* What the queries say of memory, with VRAM of @vram bytes or without. */
+static void dev_query_memory(struct kunit *test, u64 vram)
+{
+	struct gpusvm_kunit *gk = gk_create_vram(test, NULL, vram);
+	struct drm_xe_query_mem_regions *m;
+	struct drm_xe_query_config *c;
+	struct drm_xe_query_gt_list *g;
+	void *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gk_mmap(gk, GK_BASE, PAGE_SIZE, PROT_READ | PROT_WRITE);
+
+	dev_query(gk, DRM_XE_DEVICE_QUERY_CONFIG, buf, PAGE_SIZE);
+	c = buf;
+	KUNIT_EXPECT_EQ(test, !!(c->info[DRM_XE_QUERY_CONFIG_FLAGS] &
+				 DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM), !!vram);
+
+	dev_query(gk, DRM_XE_DEVICE_QUERY_MEM_REGIONS, buf, PAGE_SIZE);
+	m = buf;
+	KUNIT_ASSERT_EQ(test, m->num_mem_regions, vram ? 2 : 1);
+	KUNIT_EXPECT_EQ(test, m->mem_regions[0].mem_class,
+			DRM_XE_MEM_REGION_CLASS_SYSMEM);
+	if (vram) {
+		KUNIT_EXPECT_EQ(test, m->mem_regions[1].mem_class,
+				DRM_XE_MEM_REGION_CLASS_VRAM);
+		KUNIT_EXPECT_EQ(test, m->mem_regions[1].instance, 1);
+		KUNIT_EXPECT_EQ(test, m->mem_regions[1].total_size, vram);
+		KUNIT_EXPECT_EQ(test, m->mem_regions[1].cpu_visible_size, vram);
+		KUNIT_EXPECT_EQ(test, m->mem_regions[1].used, 0);
+	}
+
+	dev_query(gk, DRM_XE_DEVICE_QUERY_GT_LIST, buf, PAGE_SIZE);
+	g = buf;
+	KUNIT_EXPECT_EQ(test, g->gt_list[0].near_mem_regions, vram ? 2 : 1);
+	KUNIT_EXPECT_EQ(test, g->gt_list[0].far_mem_regions, vram ? 1 : 0);
+}
+
+static void vxe_device_query_without_vram(struct kunit *test)
+{
+	dev_query_memory(test, 0);
+}
+
+static void vxe_device_query_with_vram(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		kunit_skip(test, "VRAM needs CONFIG_DEVICE_PRIVATE (ZONE_DEVICE)");
+	dev_query_memory(test, SZ_16M);
+}
+
 static struct kunit_case vxe_device_cases[] = {
 	KUNIT_CASE(vxe_device_platform_bind),
+	KUNIT_CASE(vxe_device_query_without_vram),
+	KUNIT_CASE(vxe_device_query_with_vram),
 	{}
 };
 

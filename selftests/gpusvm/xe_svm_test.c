@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -356,6 +357,133 @@ TEST_F(svm, prefetch_sysmem_no_faults)
 	ASSERT_EQ(1, svm_range_state(self->fd, (uintptr_t)addr, "sysmem bound"));
 out:
 	munmap(addr, size);
+}
+
+/* Does the device report VRAM (DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM)? */
+static int has_vram(int fd)
+{
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	struct drm_xe_query_config *c;
+	int yes = 0;
+
+	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
+		return 0;
+	c = calloc(1, dq.size);
+	if (!c)
+		return 0;
+	dq.data = (uintptr_t)c;
+	if (!xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
+		yes = !!(c->info[DRM_XE_QUERY_CONFIG_FLAGS] &
+			 DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM);
+	free(c);
+	return yes;
+}
+
+/* Count the dwords of @data (@n) that differ from pattern(@seed), or @mark on page starts. */
+static unsigned long count_bad(const uint32_t *data, size_t n, uint32_t seed,
+			       uint32_t mark)
+{
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bad += data[i] != (i % 1024 ? pattern(seed, i) : mark + i / 1024);
+	return bad;
+}
+
+/* A batch storing @mark + N into the first dword of page N of @data. */
+static uint32_t *page_marks_batch(uint32_t *data, unsigned int pages,
+				  uint32_t mark)
+{
+	uint32_t *batch = malloc((pages * 4 + 1) * 4), *b = batch;
+	unsigned int i;
+
+	if (!batch)
+		return NULL;
+	for (i = 0; i < pages; i++)
+		b = xe_emit_store(b, (uintptr_t)&data[i * 1024], mark + i);
+	xe_emit_end(b);
+	return batch;
+}
+
+/*
+ * PREFETCH to VRAM (region 1) migrates the interval: vxe's debugfs shows
+ * it bound in VRAM, a batch writes into it there, and the CPU reads every
+ * byte back (the pages come back to system memory on the way).
+ */
+TEST_F(svm, prefetch_vram_placement)
+{
+	const size_t size = 2 << 20, n = size / 4;
+	uint32_t *data, *batch;
+	size_t i;
+
+	if (!has_vram(self->fd))
+		SKIP(return, "no VRAM region");
+	TH_LOG("seed %#x", SEED);
+	data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)data);
+	for (i = 0; i < n; i++)
+		data[i] = pattern(SEED, i);
+	batch = page_marks_batch(data, size / 4096, 0x7e000000);
+	ASSERT_NE(NULL, batch);
+
+	ASSERT_EQ(0, xe_bind(self->fd, self->vm, DRM_XE_VM_BIND_OP_PREFETCH, 0,
+			     (uintptr_t)data, size, 1));
+	if (svm_range_state(self->fd, (uintptr_t)data, "vram bound") < 0)
+		SKIP(goto out, "no vxe svm file in debugfs (not vxe)");
+	ASSERT_EQ(1, svm_range_state(self->fd, (uintptr_t)data, "vram bound"));
+	ASSERT_EQ(0, run(0, batch));
+	ASSERT_EQ(0, count_bad(data, n, SEED, 0x7e000000));
+	ASSERT_EQ(0, svm_range_state(self->fd, (uintptr_t)data, "vram bound"));
+out:
+	free(batch);
+	munmap(data, size);
+}
+
+/*
+ * fork() of a process whose memory the GPU moved to VRAM: the child reads
+ * the data (its CPU faults bring the shared pages back), and so does the
+ * parent, byte for byte; the GPU then writes the parent's copy only.
+ */
+TEST_F(svm, fork_with_vram_pages)
+{
+	const size_t size = 2 << 20, n = size / 4;
+	uint32_t *data, *batch, *batch2;
+	int status;
+	pid_t pid;
+	size_t i;
+
+	if (!has_vram(self->fd))
+		SKIP(return, "no VRAM region");
+	TH_LOG("seed %#x", SEED);
+	data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)data);
+	for (i = 0; i < n; i++)
+		data[i] = pattern(SEED, i);
+	batch = page_marks_batch(data, size / 4096, 0x5a000000);
+	batch2 = page_marks_batch(data, size / 4096, 0x3c000000);
+	ASSERT_TRUE(batch && batch2);
+	/* The GPU's first fault on the data migrates it to VRAM. */
+	ASSERT_EQ(0, run(0, batch));
+	if (svm_range_state(self->fd, (uintptr_t)data, "vram bound") == 0)
+		TH_LOG("the data is not in VRAM: the fork sees system memory");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(count_bad(data, n, SEED, 0x5a000000) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("the child read wrong data");
+	ASSERT_EQ(0, count_bad(data, n, SEED, 0x5a000000));
+
+	ASSERT_EQ(0, run(0, batch2));
+	ASSERT_EQ(0, count_bad(data, n, SEED, 0x3c000000));
+	free(batch2);
+	free(batch);
+	munmap(data, size);
 }
 
 static int xe_madvise(int fd, uint32_t vm, uint64_t start, uint64_t range,
