@@ -391,7 +391,22 @@ static unsigned long count_bad(const uint32_t *data, size_t n, uint32_t seed,
 	return bad;
 }
 
-/* A batch storing @mark + N into the first dword of page N of @data. */
+/* @size bytes of private anonymous memory holding pattern(@seed), or NULL. */
+static uint32_t *pattern_map(size_t size, uint32_t seed)
+{
+	uint32_t *data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	if (data == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < size / 4; i++)
+		data[i] = pattern(seed, i);
+	return data;
+}
+
+/* A batch storing
+ @mark + N into the first dword of page N of @data. */
 static uint32_t *page_marks_batch(uint32_t *data, unsigned int pages,
 				  uint32_t mark)
 {
@@ -415,16 +430,12 @@ TEST_F(svm, prefetch_vram_placement)
 {
 	const size_t size = 2 << 20, n = size / 4;
 	uint32_t *data, *batch;
-	size_t i;
 
 	if (!has_vram(self->fd))
 		SKIP(return, "no VRAM region");
 	TH_LOG("seed %#x", SEED);
-	data = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, (void *)data);
-	for (i = 0; i < n; i++)
-		data[i] = pattern(SEED, i);
+	data = pattern_map(size, SEED);
+	ASSERT_NE(NULL, data);
 	batch = page_marks_batch(data, size / 4096, 0x7e000000);
 	ASSERT_NE(NULL, batch);
 
@@ -452,16 +463,12 @@ TEST_F(svm, fork_with_vram_pages)
 	uint32_t *data, *batch, *batch2;
 	int status;
 	pid_t pid;
-	size_t i;
 
 	if (!has_vram(self->fd))
 		SKIP(return, "no VRAM region");
 	TH_LOG("seed %#x", SEED);
-	data = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, (void *)data);
-	for (i = 0; i < n; i++)
-		data[i] = pattern(SEED, i);
+	data = pattern_map(size, SEED);
+	ASSERT_NE(NULL, data);
 	batch = page_marks_batch(data, size / 4096, 0x5a000000);
 	batch2 = page_marks_batch(data, size / 4096, 0x3c000000);
 	ASSERT_TRUE(batch && batch2);
