@@ -138,7 +138,6 @@ R=$IGTB/results/${mode}
 rm -rf "$R"
 mkdir -p "$R"
 LIST=$IGTB/results/$mode.testlist
-full=()
 if [ "$mode" = run ]; then
 	grep -h '^igt@' "${lists[@]}" | sed 's/[[:space:]].*//' >"$LIST"
 	for t in "${ours[@]}"; do echo "igt@$t"; done >>"$LIST"
@@ -147,13 +146,12 @@ else
 	"$IGTB/tests/xe_exec_system_allocator" --list-subtests |
 		sed 's/^/igt@xe_exec_system_allocator@/' >"$LIST"
 	timeout=${IGT_TIMEOUT:-21600}
-	# One process runs the subtests one after the other (igt_runner's
-	# multiple mode; after a crash it goes on with the next): a process per
-	# subtest costs about a second each under TCG, 1,932 times.
-	full=(--multiple-mode)
+	# A process per subtest, as for the lists: igt_runner's multiple mode
+	# (one process for all) would save about a second per subtest under
+	# TCG, but the subtests' memory then adds up to an OOM kill.
 fi
 n=$(grep -c . "$LIST")
-runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout 300 ${full[@]+"${full[@]}"})
+runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout 300)
 # Under TCG the kernel prints warning-level noise no test causes
 # ("clocksource: Long readout interval"): in the test kernel only DRM's
 # warnings make a subtest dmesg-warn (piglit's rule), and ci/vm-run fails
