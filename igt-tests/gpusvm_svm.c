@@ -182,10 +182,19 @@ static void run(struct svm *s, int qi, const uint32_t *batch)
 }
 
 /* The GPU (queue @qi) writes pattern(@seed, i) into dword 0 of each page. */
-static void gpu_fill_pages(struct svm *s, int qi, void *buf, size_t size,
-			   uint32_t seed)
+/* The pages gpu_fill_pages() writes: every one, or 60 spread out. */
+static unsigned int fill_step(size_t size)
 {
-	unsigned int pages = size / SZ_4K, i, step = pages > 60 ? pages / 60 : 1;
+	unsigned int pages = size / SZ_4K;
+
+	return pages > 60 ? pages / 60 : 1;
+}
+
+/* The GPU writes pattern(@seed, N) into page N, for the fill_step() pages. */
+static void gpu_write_pages(struct svm *s, int qi, void *buf, size_t size,
+			    uint32_t seed)
+{
+	unsigned int pages = size / SZ_4K, i, step = fill_step(size);
 	uint32_t *b = s->batch;
 
 	for (i = 0; i < pages; i += step)
@@ -193,10 +202,24 @@ static void gpu_fill_pages(struct svm *s, int qi, void *buf, size_t size,
 			       pattern(seed, i));
 	emit_end(b);
 	run(s, qi, s->batch);
+}
+
+/* The CPU finds what gpu_write_pages() wrote. */
+static void cpu_check_pages(void *buf, size_t size, uint32_t seed)
+{
+	unsigned int pages = size / SZ_4K, i, step = fill_step(size);
+
 	for (i = 0; i < pages; i += step)
 		igt_assert_f(((uint32_t *)buf)[i * 1024] == pattern(seed, i),
 			     "page %u of %p: %#x, want %#x\n", i, buf,
 			     ((uint32_t *)buf)[i * 1024], pattern(seed, i));
+}
+
+static void gpu_fill_pages(struct svm *s, int qi, void *buf, size_t size,
+			   uint32_t seed)
+{
+	gpu_write_pages(s, qi, buf, size, seed);
+	cpu_check_pages(buf, size, seed);
 }
 
 /* ------------------------------------------------------------ debugfs */
@@ -685,10 +708,12 @@ static void always_migrate(int fd)
 	data = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	igt_assert(data != MAP_FAILED);
-	gpu_fill_pages(&s, 0, data, SZ_2M, SEED);
+	/* Read the placement before the CPU touches the data (and takes it back). */
+	gpu_write_pages(&s, 0, data, SZ_2M, SEED);
 	range_size_at(fd, to_user_pointer(data), state, sizeof(state));
 	write_param("always_migrate_to_vram", old);
 	igt_assert_f(strstr(state, " vram"), "after a GPU fault: %s", state);
+	cpu_check_pages(data, SZ_2M, SEED);
 	munmap(data, SZ_2M);
 	svm_close_vm(&s);
 }
@@ -725,8 +750,7 @@ static void vram_evict(struct svm *s)
 		done += bo_size;
 		nbo++;
 	}
-	for (i = 0; i < size / SZ_4K; i++)
-		igt_assert_eq_u32(data[i * 1024], pattern(SEED, i));
+	cpu_check_pages(data, size, SEED);
 	gpu_fill_pages(s, 0, data, size, SEED + 1);
 	for (i = 0; i < nbo; i++)
 		gem_close(s->fd, bos[i]);

@@ -561,13 +561,21 @@ static void devmem_svm_evicted_for_bo(struct kunit *test)
 	drm_gem_object_put(&bo->ttm.base);
 }
 
-/* A BO larger than all of VRAM cannot be placed there: -ENOMEM. */
+/*
+ * A BO larger than all of VRAM cannot be placed there: -ENOMEM at creation;
+ * with DEFER_BACKING, at its first validation.
+ */
 static void devmem_bo_larger_than_vram(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = dm_create(test, SZ_1M);
 	struct vxe_bo *bo;
 
 	bo = vxe_bo_create(gk->vxe, NULL, SZ_2M, DRM_XE_GEM_CPU_CACHING_WC, 0,
+			   BIT(VXE_MEM_REGION_VRAM));
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(bo), -ENOMEM);
+
+	bo = vxe_bo_create(gk->vxe, NULL, SZ_2M, DRM_XE_GEM_CPU_CACHING_WC,
+			   DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING,
 			   BIT(VXE_MEM_REGION_VRAM));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bo));
 	dma_resv_lock(bo->ttm.base.resv, NULL);

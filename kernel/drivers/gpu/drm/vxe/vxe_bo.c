@@ -502,8 +502,10 @@ struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
  * @regions: where it may live: a mask of memory region instances
  *	(%VXE_MEM_REGION_SYS, %VXE_MEM_REGION_VRAM), VRAM preferred
  *
- * The BO starts in %TTM_PL_SYSTEM, unpopulated; its GEM object has an mmap
- * offset.
+ * A BO that may live in VRAM gets VRAM at once (TTM evicts other BOs to
+ * make room; it falls back to TT when that placement is allowed), unless
+ * created with DEFER_BACKING; the others start in %TTM_PL_SYSTEM,
+ * unpopulated.  Its GEM object has an mmap offset.
  *
  * Return: the BO, with one GEM reference, or an ERR_PTR().
  */
@@ -535,10 +537,16 @@ struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
 	if (err)
 		goto err_release;
 
-	/* From here on, TTM owns the BO: errors go through the destroy. */
+	/*
+	 * From here on, TTM owns the BO: errors go through the destroy.  A
+	 * VRAM BO gets its VRAM now, as in Xe (unless DEFER_BACKING); others
+	 * are populated when first used.
+	 */
 	err = ttm_bo_init_reserved(&vxe->ttm, &bo->ttm, ttm_bo_type_device,
-				   &vxe_sys_placement, PAGE_SHIFT, &ctx, NULL,
-				   resv, vxe_ttm_bo_destroy);
+				   regions & BIT(VXE_MEM_REGION_VRAM) &&
+				   !(flags & DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING) ?
+				   &bo->placement : &vxe_sys_placement,
+				   PAGE_SHIFT, &ctx, NULL, resv, vxe_ttm_bo_destroy);
 	if (vm)
 		dma_resv_unlock(resv);
 	if (err)
