@@ -405,8 +405,7 @@ static uint32_t *pattern_map(size_t size, uint32_t seed)
 	return data;
 }
 
-/* A batch storing
- @mark + N into the first dword of page N of @data. */
+/* A batch storing @mark + N into the first dword of page N of @data. */
 static uint32_t *page_marks_batch(uint32_t *data, unsigned int pages,
 				  uint32_t mark)
 {
