@@ -1265,6 +1265,14 @@ static int drm_gpusvm_migrate_buf_alloc(struct drm_gpusvm_migrate_buf *buf,
 	return 0;
 }
 
+/* Clear the pfn and page arrays (drm_gpusvm_migrate_unmap() resets the rest). */
+static void drm_gpusvm_migrate_buf_reset(struct drm_gpusvm_migrate_buf *buf,
+					 unsigned long npages)
+{
+	memset(buf->src, 0, 3 * npages * sizeof(*buf->src) +
+	       npages * sizeof(*buf->pages));
+}
+
 static void drm_gpusvm_migrate_buf_free(struct drm_gpusvm_migrate_buf *buf)
 {
 	kvfree(buf->src);
@@ -1593,8 +1601,7 @@ int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem)
 		if (completion_done(&devmem->detached))
 			break;
 
-		memset(buf.src, 0, 3 * npages * sizeof(*buf.src) +
-		       npages * sizeof(*buf.pages));
+		drm_gpusvm_migrate_buf_reset(&buf, npages);
 		err = devmem->ops->populate_devmem_pfn(devmem, npages, buf.src);
 		if (err)
 			break;

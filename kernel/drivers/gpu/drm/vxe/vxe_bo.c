@@ -142,15 +142,9 @@ static int vxe_bo_copy(struct vxe_bo *bo, struct ttm_resource *vram,
 	if (!off)
 		return -ENOMEM;
 	err = vxe_vram_resource_offsets(vram, off, npages);
-	if (!err && zero) {
-		struct page **none = kvcalloc(npages, sizeof(*none), GFP_KERNEL);
-
-		err = none ? vxe_vram_copy(vxe->vram, off, none, npages, true) :
-			     -ENOMEM;
-		kvfree(none);
-	} else if (!err) {
-		err = vxe_vram_copy(vxe->vram, off, tt->pages, npages, to_vram);
-	}
+	if (!err)
+		err = vxe_vram_copy(vxe->vram, off, zero ? NULL : tt->pages,
+				    npages, to_vram);
 	kvfree(off);
 	return err;
 }

@@ -95,6 +95,12 @@ static void vxe_vram_mgr_free(struct ttm_resource_manager *man,
 }
 
 /* Does a block of the resource lie in [@fpfn, @lpfn)? */
+/* The VRAM manager a resource was allocated from. */
+static struct vxe_ttm_vram_mgr *res_vram_mgr(struct ttm_resource *res)
+{
+	return to_vram_mgr(ttm_manager_type(res->bo->bdev, res->mem_type));
+}
+
 static bool vxe_vram_res_in(struct vxe_ttm_vram_mgr *mgr,
 			    struct ttm_resource *res, const struct ttm_place *place,
 			    bool all)
@@ -220,9 +226,7 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_ttm_vram_mgr_free);
 int vxe_vram_resource_offsets(struct ttm_resource *res, u64 *offsets,
 			      unsigned long npages)
 {
-	struct vxe_ttm_vram_mgr *mgr = container_of(res->bo->bdev->man_drv[TTM_PL_VRAM],
-						    struct vxe_ttm_vram_mgr,
-						    manager);
+	struct vxe_ttm_vram_mgr *mgr = res_vram_mgr(res);
 	struct gpu_buddy_block *block;
 	unsigned long i = 0;
 
@@ -249,9 +253,7 @@ int vxe_vram_resource_offsets(struct ttm_resource *res, u64 *offsets,
 int vxe_vram_resource_offset(struct ttm_resource *res, unsigned long pgoff,
 			     u64 *offset)
 {
-	struct vxe_ttm_vram_mgr *mgr = container_of(res->bo->bdev->man_drv[TTM_PL_VRAM],
-						    struct vxe_ttm_vram_mgr,
-						    manager);
+	struct vxe_ttm_vram_mgr *mgr = res_vram_mgr(res);
 	u64 skip = (u64)pgoff << PAGE_SHIFT;
 	struct gpu_buddy_block *block;
 

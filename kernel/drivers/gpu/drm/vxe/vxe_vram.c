@@ -62,7 +62,7 @@ static const struct drm_pagemap_ops vxe_vram_pagemap_ops = {
 /*
  * One job of the copy engine: @npages pages between VRAM offsets and
  * system pages.  A %U64_MAX offset is skipped; to VRAM, a NULL system page
- * means zeroes.
+ * (or a NULL @sys) means zeroes.
  */
 struct vxe_copy_job {
 	struct work_struct work;
@@ -92,7 +92,7 @@ static void vxe_copy_work(struct work_struct *work)
 			continue;
 		if (job->to_vram) {
 			dst = kmap_local_page(vxe_vram_backing(vram, job->vram_off[i]));
-			if (job->sys[i]) {
+			if (job->sys && job->sys[i]) {
 				src = kmap_local_page(job->sys[i]);
 				memcpy(dst, src, PAGE_SIZE);
 				kunmap_local(src);
@@ -116,7 +116,8 @@ static void vxe_copy_work(struct work_struct *work)
  * vxe_vram_copy() - run a copy job on the copy engine and wait for it
  * @vram: the VRAM
  * @vram_off: per page, its VRAM offset; %U64_MAX skips the page
- * @sys: per page, the system page; towards VRAM, NULL writes zeroes
+ * @sys: per page, the system page; towards VRAM, a NULL page (or a NULL
+ *	array) writes zeroes
  * @npages: number of pages
  * @to_vram: the direction
  *
