@@ -9,6 +9,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 #include <drm/drm_utils.h>
@@ -93,14 +94,16 @@ static void vxe_exec_queue_free_work(struct work_struct *work)
 {
 	struct vxe_exec_queue *q = container_of(work, struct vxe_exec_queue,
 						free_work);
+	struct vxe_device *vxe = q->vxe;
 
 	/* The last reference may have gone inside the engine's work. */
 	cancel_work_sync(&q->work);
 	dma_fence_put(q->last_fence);
 	if (q->vm)
 		vxe_vm_put(q->vm);
-	atomic_dec(&q->vxe->nr_queues);
+	atomic_dec(&vxe->nr_queues);
 	kfree(q);
+	drm_dev_put(&vxe->drm);
 }
 
 static void vxe_exec_queue_release(struct kref *kref)
@@ -382,6 +385,8 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 		return -ENOMEM;
 	kref_init(&q->refcount);
 	q->vxe = vxe;
+	/* Freed from a worker, maybe after the last close: keep the device. */
+	drm_dev_get(&vxe->drm);
 	q->eci = eci[0];
 	q->priority = VXE_PRIORITY_NORMAL;
 	spin_lock_init(&q->lock);

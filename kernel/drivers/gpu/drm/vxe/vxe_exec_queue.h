@@ -22,7 +22,7 @@ struct vxe_vm;
 /**
  * struct vxe_exec_queue - an exec queue: jobs run in order on one engine
  * @refcount: the file's table, each job, and lookups hold references
- * @vxe: the device
+ * @vxe: the device (a reference: the queue is freed from a worker)
  * @vm: the VM its batches run in (a reference), NULL for a VM_BIND queue
  * @eci: the engine
  * @id: its id in the file (0 before it is published)

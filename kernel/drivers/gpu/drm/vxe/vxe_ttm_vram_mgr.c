@@ -182,15 +182,18 @@ int vxe_ttm_vram_mgr_init(struct vxe_device *vxe)
  * vxe_ttm_vram_mgr_fini() - take a device's VRAM away from TTM
  * @vxe: the device
  *
- * Evicts every BO still in VRAM first.
+ * Evicts every BO still in VRAM first: SVM allocations that pages of a
+ * process still hold (the device goes while a process keeps data in its
+ * VRAM) go back to system memory.  The manager goes out of use once its
+ * LRU is empty (ttm_resource_manager_set_used() warns otherwise).
  */
 void vxe_ttm_vram_mgr_fini(struct vxe_device *vxe)
 {
 	struct vxe_ttm_vram_mgr *mgr = &vxe->vram_mgr;
 
-	ttm_resource_manager_set_used(&mgr->manager, false);
 	if (ttm_resource_manager_evict_all(&vxe->ttm, &mgr->manager))
 		drm_err(&vxe->drm, "vxe: VRAM still in use at teardown\n");
+	ttm_resource_manager_set_used(&mgr->manager, false);
 	ttm_resource_manager_cleanup(&mgr->manager);
 	ttm_set_driver_manager(&vxe->ttm, TTM_PL_VRAM, NULL);
 	gpu_buddy_fini(&mgr->mm);
