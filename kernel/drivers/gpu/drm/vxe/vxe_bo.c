@@ -334,7 +334,11 @@ static const struct drm_gem_object_funcs vxe_gem_object_funcs = {
 static void vxe_ttm_bo_destroy(struct ttm_buffer_object *tbo)
 {
 	struct vxe_bo *bo = container_of(tbo, struct vxe_bo, ttm);
+	struct vxe_device *vxe = to_vxe_device(tbo->base.dev);
 
+	atomic_dec(&vxe->nr_bos);
+	if (bo->svm)
+		atomic_dec(&vxe->nr_svm_bos);
 	drm_gem_object_release(&tbo->base);
 	if (bo->vm)
 		vxe_vm_put(bo->vm);
@@ -470,6 +474,8 @@ struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->svm = true;
+	atomic_inc(&vxe->nr_bos);
+	atomic_inc(&vxe->nr_svm_bos);
 	vxe_bo_set_placement(bo, BIT(VXE_MEM_REGION_VRAM));
 	drm_gem_private_object_init(&vxe->drm, &bo->ttm.base, size);
 	bo->ttm.base.funcs = &vxe_gem_object_funcs;
@@ -536,6 +542,7 @@ struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
 	 * VRAM BO gets its VRAM now, as in Xe (unless DEFER_BACKING); others
 	 * are populated when first used.
 	 */
+	atomic_inc(&vxe->nr_bos);
 	err = ttm_bo_init_reserved(&vxe->ttm, &bo->ttm, ttm_bo_type_device,
 				   regions & BIT(VXE_MEM_REGION_VRAM) &&
 				   !(flags & DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING) ?

@@ -25,6 +25,11 @@
  *   (``sysmem`` or ``vram``);
  * - ``vram_mm`` (with VRAM): TTM's VRAM manager, its buddy allocator's
  *   free blocks.
+ * - ``objects``: what the device holds, one ``name: count`` a line: its
+ *   VMs, exec queues, jobs not retired, BOs (SVM allocations included),
+ *   SVM allocations, SVM ranges, the bytes of VRAM in use, and the SVM
+ *   notifiers of all vxe devices.  Leak checks wait for them to return
+ *   to zero once a process closed its files or exited.
  */
 
 static int vxe_gt_stats_show(struct seq_file *m, void *data)
@@ -94,6 +99,23 @@ static int vxe_svm_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(vxe_svm);
 
+static int vxe_objects_show(struct seq_file *m, void *data)
+{
+	struct vxe_device *vxe = m->private;
+
+	seq_printf(m, "vms: %d\n", atomic_read(&vxe->nr_vms));
+	seq_printf(m, "exec_queues: %d\n", atomic_read(&vxe->nr_queues));
+	seq_printf(m, "jobs: %d\n", atomic_read(&vxe->nr_jobs));
+	seq_printf(m, "bos: %d\n", atomic_read(&vxe->nr_bos));
+	seq_printf(m, "svm_bos: %d\n", atomic_read(&vxe->nr_svm_bos));
+	seq_printf(m, "svm_ranges: %d\n", atomic_read(&vxe->nr_svm_ranges));
+	seq_printf(m, "vram_used: %llu\n", vxe->vram ?
+		   ttm_resource_manager_usage(&vxe->vram_mgr.manager) : 0);
+	seq_printf(m, "svm_notifiers: %d\n", vxe_svm_nr_notifiers());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vxe_objects);
+
 /**
  * vxe_debugfs_init() - the &drm_driver.debugfs_init hook
  * @minor: the primary minor of a vxe device
@@ -107,6 +129,8 @@ void vxe_debugfs_init(struct drm_minor *minor)
 	debugfs_create_file("stats", 0444, gt, vxe, &vxe_gt_stats_fops);
 	debugfs_create_file("svm", 0444, minor->debugfs_root, vxe,
 			    &vxe_svm_fops);
+	debugfs_create_file("objects", 0444, minor->debugfs_root, vxe,
+			    &vxe_objects_fops);
 	if (vxe->vram)
 		ttm_resource_manager_create_debugfs(&vxe->vram_mgr.manager,
 						    minor->debugfs_root, "vram_mm");

@@ -82,6 +82,10 @@ struct vxe_info {
  * @vms_lock: protects @vms
  * @vms: every VM of the device (debugfs lists them)
  * @nr_queues: live exec queues (for leak checks)
+ * @nr_jobs: jobs submitted and not retired yet (for leak checks)
+ * @nr_bos: live buffer objects, SVM allocations included (for leak checks)
+ * @nr_svm_bos: live SVM allocations: BOs backing migrated ranges
+ * @nr_svm_ranges: live SVM ranges of all its VMs (for leak checks)
  * @vram: its VRAM, or NULL
  * @vram_mgr: TTM's manager of @vram
  * @bo_puts: released SVM allocations whose BO reference @bo_put_work drops
@@ -102,6 +106,10 @@ struct vxe_device {
 	struct mutex vms_lock; /* protects vms */
 	struct list_head vms;
 	atomic_t nr_queues;
+	atomic_t nr_jobs;
+	atomic_t nr_bos;
+	atomic_t nr_svm_bos;
+	atomic_t nr_svm_ranges;
 	struct vxe_vram *vram;
 	struct vxe_ttm_vram_mgr vram_mgr;
 	struct llist_head bo_puts;

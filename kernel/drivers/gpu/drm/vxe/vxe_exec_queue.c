@@ -246,6 +246,7 @@ static void vxe_exec_queue_work(struct work_struct *work)
 		}
 		dma_fence_signal(&job->fence);
 		wake_up_all(&vxe->ufence_wq);
+		atomic_dec(&vxe->nr_jobs);
 
 		vxe_sync_cleanup(job->syncs, job->num_syncs);
 		kfree(job->syncs);
@@ -583,6 +584,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 	job->syncs = syncs;
 	job->num_syncs = args->num_syncs;
 	job->q = vxe_exec_queue_get(q);
+	atomic_inc(&q->vxe->nr_jobs);
 
 	spin_lock(&q->lock);
 	dma_fence_init(&job->fence, &vxe_job_fence_ops, &job->lock,

@@ -130,6 +130,7 @@ static struct drm_gpusvm_range *vxe_svm_range_alloc(struct drm_gpusvm *gpusvm)
 		return NULL;
 	INIT_LIST_HEAD(&range->gc_link);
 	atomic_inc(&gpusvm_to_vm(gpusvm)->nr_ranges);
+	atomic_inc(&gpusvm_to_vm(gpusvm)->vxe->nr_svm_ranges);
 	return &range->base;
 }
 
@@ -138,6 +139,7 @@ static void vxe_svm_range_free(struct drm_gpusvm_range *r)
 	struct vxe_vm *vm = gpusvm_to_vm(r->gpusvm);
 
 	atomic_dec(&vm->nr_ranges);
+	atomic_dec(&vm->vxe->nr_svm_ranges);
 	kfree(to_vxe_svm_range(r));
 }
 
