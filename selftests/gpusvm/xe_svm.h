@@ -9,8 +9,12 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <drm/drm.h>
 #include <drm/xe_drm.h>
@@ -19,6 +23,8 @@
 #define MI_BATCH_BUFFER_END	(0x0a << 23)
 #define MI_STORE_DWORD_IMM	((0x20 << 23) | 2)	/* + addr lo, hi, dword */
 #define MI_ATOMIC_INC		((0x2f << 23) | (5 << 8) | 1)	/* + addr lo, hi */
+/* MI_SEMAPHORE_WAIT, polling, until the dword at addr == data; + data, addr lo, hi */
+#define MI_SEMAPHORE_WAIT_EQ	((0x1c << 23) | (1 << 15) | (4 << 12) | 2)
 
 /* The value user fences are signalled with */
 #define XE_UFENCE_VALUE		0xdeadbeefdeadbeefull
@@ -166,10 +172,145 @@ static inline uint32_t *xe_emit_atomic_inc(uint32_t *b, uint64_t addr)
 	return b;
 }
 
+/* Append "wait until the dword at @addr is @value" to a batch */
+static inline uint32_t *xe_emit_wait_eq(uint32_t *b, uint64_t addr,
+					uint32_t value)
+{
+	*b++ = MI_SEMAPHORE_WAIT_EQ;
+	*b++ = value;
+	*b++ = (uint32_t)addr;
+	*b++ = (uint32_t)(addr >> 32);
+	return b;
+}
+
 static inline uint32_t *xe_emit_end(uint32_t *b)
 {
 	*b++ = MI_BATCH_BUFFER_END;
 	return b;
+}
+
+/* Dword @i of the data pattern of @seed */
+static inline uint32_t pattern(uint32_t seed, unsigned int i)
+{
+	uint32_t x = seed ^ (i * 0x9e3779b9u);
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	return x ^ (x >> 15);
+}
+
+/* The first @max engines of the device into @eng: their number, or -1 */
+static inline int query_engines(int fd,
+				struct drm_xe_engine_class_instance *eng,
+				int max)
+{
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_ENGINES };
+	struct drm_xe_query_engines *e;
+	int n, i;
+
+	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
+		return -1;
+	e = calloc(1, dq.size);
+	if (!e)
+		return -1;
+	dq.data = (uintptr_t)e;
+	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq)) {
+		free(e);
+		return -1;
+	}
+	n = e->num_engines < (unsigned int)max ? (int)e->num_engines : max;
+	for (i = 0; i < n; i++)
+		eng[i] = e->engines[i].instance;
+	free(e);
+	return n;
+}
+
+/* Open /sys/kernel/debug/dri/<minor of @fd>/@name, or NULL */
+static inline FILE *debugfs_open(int fd, const char *name)
+{
+	char path[96];
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return NULL;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/%s",
+		 minor(st.st_rdev), name);
+	return fopen(path, "r");
+}
+
+/* Does vxe's debugfs (file svm) list a range covering @addr in @state? */
+static inline int svm_range_state(int fd, uint64_t addr, const char *state)
+{
+	FILE *f = debugfs_open(fd, "svm");
+	unsigned long start, end;
+	char line[160];
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " range [%lx, %lx)", &start, &end) == 2 &&
+		    start <= addr && addr < end && strstr(line, state))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* Does the device report VRAM (DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM)? */
+static inline int has_vram(int fd)
+{
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	struct drm_xe_query_config *c;
+	int yes = 0;
+
+	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
+		return 0;
+	c = calloc(1, dq.size);
+	if (!c)
+		return 0;
+	dq.data = (uintptr_t)c;
+	if (!xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
+		yes = !!(c->info[DRM_XE_QUERY_CONFIG_FLAGS] &
+			 DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM);
+	free(c);
+	return yes;
+}
+
+/* DRM_XE_MADVISE one attribute (@type) of [@start, @start + @range) */
+static inline int xe_madvise(int fd, uint32_t vm, uint64_t start,
+			     uint64_t range, uint32_t type, uint32_t val)
+{
+	struct drm_xe_madvise m = {
+		.vm_id = vm, .start = start, .range = range, .type = type,
+	};
+
+	if (type == DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC)
+		m.preferred_mem_loc.devmem_fd = val;
+	else if (type == DRM_XE_MEM_RANGE_ATTR_ATOMIC)
+		m.atomic.val = val;
+	else
+		m.pat_index.val = val;
+	return xe_ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
+}
+
+/*
+ * The count of @name (vms, exec_queues, jobs, bos, svm_bos, svm_ranges,
+ * vram_used, svm_notifiers) in vxe's debugfs file objects, or -1 (not vxe)
+ */
+static inline long vxe_objects(int fd, const char *name)
+{
+	FILE *f = debugfs_open(fd, "objects");
+	size_t len = strlen(name);
+	char line[96];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
 }
 
 #endif

@@ -32,15 +32,6 @@
 #define MIRROR_START	0ull
 #define MIRROR_RANGE	0x800000000000ull	/* 128 TiB: the user address space */
 
-static uint32_t pattern(uint32_t seed, unsigned int i)
-{
-	uint32_t x = seed ^ (i * 0x9e3779b9u);
-
-	x ^= x >> 16;
-	x *= 0x7feb352du;
-	return x ^ (x >> 15);
-}
-
 FIXTURE(svm) {
 	int fd;
 	int vm;
@@ -49,30 +40,6 @@ FIXTURE(svm) {
 	struct drm_xe_engine_class_instance eng[8];
 	uint64_t *ufence;
 };
-
-static int query_engines(int fd, struct drm_xe_engine_class_instance *eng,
-			 int max)
-{
-	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_ENGINES };
-	struct drm_xe_query_engines *e;
-	int n, i;
-
-	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
-		return -1;
-	e = calloc(1, dq.size);
-	if (!e)
-		return -1;
-	dq.data = (uintptr_t)e;
-	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq)) {
-		free(e);
-		return -1;
-	}
-	n = e->num_engines < (unsigned int)max ? (int)e->num_engines : max;
-	for (i = 0; i < n; i++)
-		eng[i] = e->engines[i].instance;
-	free(e);
-	return n;
-}
 
 FIXTURE_SETUP(svm)
 {
@@ -272,19 +239,6 @@ TEST_F(svm, fault_bans_queue)
 	ASSERT_EQ(-ECANCELED, xe_exec(self->fd, self->q[0], bad, self->ufence));
 }
 
-/* Open /sys/kernel/debug/dri/<minor of @fd>/@name, or NULL */
-static FILE *debugfs_open(int fd, const char *name)
-{
-	char path[96];
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return NULL;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/%s",
-		 minor(st.st_rdev), name);
-	return fopen(path, "r");
-}
-
 /* A counter of /sys/kernel/debug/dri/<minor>/gt0/stats, or -1 */
 static long gt_stat(int fd, const char *name)
 {
@@ -299,24 +253,6 @@ static long gt_stat(int fd, const char *name)
 			v = strtol(line + strlen(name) + 1, NULL, 10);
 	fclose(f);
 	return v;
-}
-
-/* Does vxe's debugfs list a bound range in system memory covering @addr? */
-static int svm_range_state(int fd, uint64_t addr, const char *state)
-{
-	FILE *f = debugfs_open(fd, "svm");
-	unsigned long start, end;
-	char line[160];
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " range [%lx, %lx)", &start, &end) == 2 &&
-		    start <= addr && addr < end && strstr(line, state))
-			found = 1;
-	fclose(f);
-	return found;
 }
 
 /*
@@ -357,26 +293,6 @@ TEST_F(svm, prefetch_sysmem_no_faults)
 	ASSERT_EQ(1, svm_range_state(self->fd, (uintptr_t)addr, "sysmem bound"));
 out:
 	munmap(addr, size);
-}
-
-/* Does the device report VRAM (DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM)? */
-static int has_vram(int fd)
-{
-	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
-	struct drm_xe_query_config *c;
-	int yes = 0;
-
-	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
-		return 0;
-	c = calloc(1, dq.size);
-	if (!c)
-		return 0;
-	dq.data = (uintptr_t)c;
-	if (!xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
-		yes = !!(c->info[DRM_XE_QUERY_CONFIG_FLAGS] &
-			 DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM);
-	free(c);
-	return yes;
 }
 
 /* Count the dwords of @data (@n) that differ from pattern(@seed), or @mark on page starts. */
@@ -490,22 +406,6 @@ TEST_F(svm, fork_with_vram_pages)
 	free(batch2);
 	free(batch);
 	munmap(data, size);
-}
-
-static int xe_madvise(int fd, uint32_t vm, uint64_t start, uint64_t range,
-		      uint32_t type, uint32_t val)
-{
-	struct drm_xe_madvise m = {
-		.vm_id = vm, .start = start, .range = range, .type = type,
-	};
-
-	if (type == DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC)
-		m.preferred_mem_loc.devmem_fd = val;
-	else if (type == DRM_XE_MEM_RANGE_ATTR_ATOMIC)
-		m.atomic.val = val;
-	else
-		m.pat_index.val = val;
-	return xe_ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
 }
 
 /* The attributes of the VMAs of [start, start + range), as Xe reports them */

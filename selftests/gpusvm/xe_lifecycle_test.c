@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifetimes: a process that exits, or closes its file, with live mirror
+ * bindings, data in VRAM and a job still running; then vxe's debugfs
+ * counters (file objects) must come back to zero: no VM, exec queue,
+ * job, BO, SVM range or notifier left, no VRAM in use.  Last, the device
+ * goes away under a process whose memory is in its VRAM (the module is
+ * unloaded, or with vxe built in, its platform devices are unbound: the
+ * same remove path) and comes back.  The cases that need vxe's debugfs
+ * skip on other Xe devices.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "xe_open.h"
+#include "xe_svm.h"
+
+#define SEED		0x11fe5eedu
+#define MIRROR_RANGE	0x800000000000ull
+#define DATA_SIZE	(4ul << 20)
+#define MARK		0x5a000000u
+/* A store per page of the data, and the end */
+#define BATCH_SIZE	((DATA_SIZE / 4096 * 4 + 4096) * 4)
+
+static const char *const counters[] = {
+	"vms", "exec_queues", "jobs", "bos", "svm_bos", "svm_ranges",
+	"vram_used", "svm_notifiers",
+};
+
+/*
+ * Wait (20 s at most) until every counter of vxe's objects file is zero:
+ * NULL, or the name of one that is not (its value in *@left).
+ */
+static const char *wait_objects_gone(int fd, long *left)
+{
+	unsigned int i, tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		for (i = 0; i < ARRAY_SIZE(counters); i++) {
+			*left = vxe_objects(fd, counters[i]);
+			if (*left)
+				break;
+		}
+		if (i == ARRAY_SIZE(counters))
+			return NULL;
+		usleep(100 * 1000);
+	}
+	return counters[i];
+}
+
+/* What one process sets up: a mirror, data the GPU wrote, a job waiting */
+struct client {
+	int fd;
+	int vm;
+	int q;
+	uint32_t *data;
+	uint32_t *batch;
+	uint32_t *gate;		/* private: nobody opens it */
+	uint64_t *ufence;
+};
+
+/*
+ * Open the device, mirror the process, write DATA_SIZE of pattern, let
+ * the GPU mark every page (the data goes to VRAM when there is some:
+ * prefetch), and leave a job waiting on a gate that stays shut.
+ */
+static int client_start(struct client *c)
+{
+	const unsigned int pages = DATA_SIZE / 4096;
+	struct drm_xe_engine_class_instance eng;
+	uint32_t *b;
+	unsigned int i;
+	int err;
+
+	c->fd = xe_open_card();
+	if (c->fd < 0)
+		return -ENODEV;
+	c->vm = xe_vm_create_fault(c->fd);
+	if (c->vm < 0)
+		return c->vm;
+	err = xe_mirror(c->fd, c->vm, 0, MIRROR_RANGE);
+	if (err)
+		return err;
+	if (query_engines(c->fd, &eng, 1) != 1)
+		return -EIO;
+	c->q = xe_queue_create(c->fd, c->vm, eng.engine_class,
+			       eng.engine_instance);
+	if (c->q < 0)
+		return c->q;
+
+	c->data = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	c->batch = mmap(NULL, BATCH_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	c->gate = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	c->ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c->data == MAP_FAILED || c->batch == MAP_FAILED ||
+	    c->gate == MAP_FAILED || c->ufence == MAP_FAILED)
+		return -ENOMEM;
+	for (i = 0; i < DATA_SIZE / 4; i++)
+		c->data[i] = pattern(SEED, i);
+	*c->gate = 0;
+	if (has_vram(c->fd)) {
+		err = xe_bind(c->fd, c->vm, DRM_XE_VM_BIND_OP_PREFETCH, 0,
+			      (uintptr_t)c->data, DATA_SIZE, 1);
+		if (err)
+			return err;
+	}
+	b = c->batch;
+	for (i = 0; i < pages; i++)
+		b = xe_emit_store(b, (uintptr_t)&c->data[i * 1024], MARK + i);
+	xe_emit_end(b);
+	*c->ufence = 0;
+	err = xe_exec(c->fd, c->q, c->batch, c->ufence);
+	if (!err)
+		err = xe_wait_ufence(c->fd, c->q, c->ufence, XE_WAIT_NS);
+	if (err)
+		return err;
+
+	/* The job that never ends: it waits for *gate == 1 */
+	xe_emit_end(xe_emit_wait_eq(c->batch, (uintptr_t)c->gate, 1));
+	*c->ufence = 0;
+	return xe_exec(c->fd, c->q, c->batch, c->ufence);
+}
+
+/*
+ * Unmap what the client mapped: memory of the process that went to VRAM
+ * (the data, and the batch and gate the GPU read) holds VRAM until then.
+ */
+static void client_unmap(struct client *c)
+{
+	munmap(c->data, DATA_SIZE);
+	munmap(c->batch, BATCH_SIZE);
+	munmap(c->gate, 4096);
+	munmap(c->ufence, 4096);
+}
+
+/* The dwords of the client's data that are not what the GPU left */
+static unsigned long client_bad(const struct client *c)
+{
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < DATA_SIZE / 4; i++)
+		bad += c->data[i] != (i % 1024 ? pattern(SEED, i) : MARK + i / 1024);
+	return bad;
+}
+
+/*
+ * The vxe device to watch: an fd of the first "xe" card with vxe's
+ * debugfs objects file, or -1 with the reason in *@why
+ */
+static int open_vxe(const char **why)
+{
+	int fd = xe_open_card();
+
+	*why = "no DRM device driven by \"xe\"";
+	if (fd < 0)
+		return -1;
+	if (vxe_objects(fd, "vms") < 0) {
+		close(fd);
+		*why = "no vxe debugfs objects file (not vxe)";
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A process exits with its mirror bound, its data in VRAM and a job
+ * waiting: its address space goes first (the job's next access fails),
+ * then its file; everything it had is freed.
+ */
+TEST(exit_with_job_in_flight)
+{
+	const char *why;
+	const char *left;
+	int fd, status;
+	long n;
+	pid_t pid;
+
+	fd = open_vxe(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	TH_LOG("seed %#x", SEED);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct client c;
+		int err = client_start(&c);
+
+		if (err) {
+			fprintf(stderr, "client: %s\n", strerror(-err));
+			_exit(1);
+		}
+		_exit(0);	/* no munmap, no close: the exit does them */
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	left = wait_objects_gone(fd, &n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	close(fd);
+}
+
+/*
+ * A process closes its file with a job waiting: the job is cancelled,
+ * the VM and queue go; the data the GPU left in VRAM stays the
+ * process's (read back right, from VRAM of a file now closed), and once
+ * it is unmapped nothing of it remains.
+ */
+TEST(close_with_job_in_flight)
+{
+	const char *why;
+	struct client c;
+	const char *left;
+	int fd;
+	long n;
+
+	fd = open_vxe(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	TH_LOG("seed %#x", SEED);
+	ASSERT_EQ(0, client_start(&c));
+	TH_LOG("VRAM in use before the close: %ld bytes",
+	       vxe_objects(fd, "vram_used"));
+	ASSERT_EQ(0, close(c.fd));
+	EXPECT_EQ(0, client_bad(&c));
+	client_unmap(&c);
+	left = wait_objects_gone(fd, &n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	close(fd);
+}
+
+/*
+ * Many short-lived processes, each with a job in flight at its exit,
+ * four at a time: nothing accumulates.
+ */
+TEST(many_exits_with_jobs_in_flight)
+{
+	const char *why;
+	const int procs = 16, batch = 4;
+	const char *left;
+	int fd, i, j, status;
+	long n;
+
+	fd = open_vxe(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	for (i = 0; i < procs; i += batch) {
+		pid_t pid[4];
+
+		for (j = 0; j < batch; j++) {
+			pid[j] = fork();
+			ASSERT_LE(0, pid[j]);
+			if (!pid[j]) {
+				struct client c;
+
+				_exit(client_start(&c) ? 1 : 0);
+			}
+		}
+		for (j = 0; j < batch; j++) {
+			ASSERT_EQ(pid[j], waitpid(pid[j], &status, 0));
+			ASSERT_TRUE(WIFEXITED(status));
+			EXPECT_EQ(0, WEXITSTATUS(status));
+		}
+	}
+	left = wait_objects_gone(fd, &n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	close(fd);
+}
+
+#define VXE_DRIVER	"/sys/bus/platform/drivers/vxe"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Unbind every vxe platform device; their names into @names: how many */
+static int unbind_all(char names[][32], int max)
+{
+	DIR *d = opendir(VXE_DRIVER);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && n < max)
+		if (!strncmp(e->d_name, "vxe.", 4))
+			snprintf(names[n++], 32, "%.31s", e->d_name);
+	closedir(d);
+	for (int i = 0; i < n; i++) {
+		int err = write_str(VXE_DRIVER "/unbind", names[i]);
+
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+/*
+ * The device goes away while a process's data is in its VRAM (the file
+ * closed, the memory still mapped): the module unloads (vxe built as a
+ * module) or its platform devices unbind (vxe built in: the same remove
+ * path), the data comes back to system memory intact, and the device, back,
+ * runs a job and is left with nothing once that process is done.
+ */
+TEST(device_removal_with_data_in_vram)
+{
+	const int modular = !access("/sys/module/vxe/initstate", F_OK);
+	char names[8][32];
+	const char *left;
+	long left_n;
+	struct client c;
+	int fd, n = 0, i;
+
+	fd = xe_open_card();
+	if (fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	if (vxe_param("vram_size") < 0 || getuid()) {
+		close(fd);
+		SKIP(return, "not vxe, or not root");
+	}
+	close(fd);
+	TH_LOG("seed %#x; vxe %s", SEED, modular ? "module" : "built in");
+	ASSERT_EQ(0, client_start(&c));
+	ASSERT_EQ(0, close(c.fd));
+
+	if (modular) {
+		ASSERT_EQ(0, system("rmmod vxe"));
+	} else {
+		n = unbind_all(names, 8);
+		ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
+	}
+	EXPECT_EQ(-1, xe_open_card());
+	EXPECT_EQ(0, client_bad(&c));
+	if (modular) {
+		ASSERT_EQ(0, system("modprobe vxe"));
+	} else {
+		for (i = 0; i < n; i++)
+			ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+	}
+
+	/* Back: the same flow works on the new device */
+	client_unmap(&c);
+	ASSERT_EQ(0, client_start(&c));
+	*c.gate = 1;
+	EXPECT_EQ(0, xe_wait_ufence(c.fd, c.q, c.ufence, XE_WAIT_NS));
+	EXPECT_EQ(0, client_bad(&c));
+	close(c.fd);
+	client_unmap(&c);
+	fd = xe_open_card();
+	ASSERT_LE(0, fd);
+	left = wait_objects_gone(fd, &left_n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
+	close(fd);
+}
+
+/*
+ * The device goes away while a process still has its file open, a job
+ * waiting in the engine and data in VRAM (hot unplug): the file's ioctls
+ * fail with -ENODEV, the job still ends when its gate opens (the memory
+ * it writes is the process's), the data reads back right, and the last
+ * close frees the device; bound again, it starts with nothing.
+ */
+TEST(device_removal_with_file_open)
+{
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	char names[8][32];
+	struct client c;
+	const char *left;
+	int fd, n, i;
+	long left_n;
+
+	fd = xe_open_card();
+	if (fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	close(fd);
+	if (vxe_param("vram_size") < 0 || getuid() ||
+	    !access("/sys/module/vxe/initstate", F_OK))
+		SKIP(return, "not vxe built in, or not root");
+	TH_LOG("seed %#x", SEED);
+	ASSERT_EQ(0, client_start(&c));
+
+	n = unbind_all(names, 8);
+	ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
+	EXPECT_EQ(-ENODEV, xe_ioctl(c.fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq));
+	EXPECT_EQ(-ENODEV, xe_exec(c.fd, c.q, c.batch, c.ufence));
+	*c.gate = 1;
+	for (i = 0; i < 600 &&
+	     __atomic_load_n(c.ufence, __ATOMIC_ACQUIRE) != XE_UFENCE_VALUE; i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(XE_UFENCE_VALUE, *c.ufence);
+	EXPECT_EQ(0, client_bad(&c));
+	EXPECT_EQ(0, close(c.fd));
+	EXPECT_EQ(0, client_bad(&c));
+	client_unmap(&c);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+
+	fd = xe_open_card();
+	ASSERT_LE(0, fd);
+	left = wait_objects_gone(fd, &left_n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
