@@ -424,4 +424,134 @@ TEST(device_removal_with_file_open)
 	close(fd);
 }
 
+#define BIG_SIZE	(32ul << 20)
+
+/*
+ * Submit a job that writes a mark into every page of BIG_SIZE of fresh
+ * memory (every 2M of it a GPU page fault, a migration to VRAM when the
+ * device has some) in an LR fault-mode VM of @fd; *@data gets the memory.
+ */
+static int start_faulting_job(int fd, uint32_t **data, uint64_t **ufence)
+{
+	const unsigned int pages = BIG_SIZE / 4096;
+	struct drm_xe_engine_class_instance eng;
+	uint32_t *batch, *b;
+	unsigned int i;
+	int vm, q;
+
+	vm = xe_vm_create_fault(fd);
+	if (vm < 0)
+		return vm;
+	if (xe_mirror(fd, vm, 0, MIRROR_RANGE) || query_engines(fd, &eng, 1) != 1)
+		return -EIO;
+	q = xe_queue_create(fd, vm, eng.engine_class, eng.engine_instance);
+	if (q < 0)
+		return q;
+	*data = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	batch = mmap(NULL, (pages * 4 + 1024) * 4, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (*data == MAP_FAILED || batch == MAP_FAILED || *ufence == MAP_FAILED)
+		return -ENOMEM;
+	b = batch;
+	for (i = 0; i < pages; i++)
+		b = xe_emit_store(b, (uintptr_t)&(*data)[i * 1024], MARK + i);
+	xe_emit_end(b);
+	**ufence = 0;
+	return xe_exec(fd, q, batch, *ufence) ? -EIO : q;
+}
+
+/*
+ * Processes exit while their job is taking GPU page faults (and
+ * migrating), each a little later than the one before: nothing is left.
+ */
+TEST(exit_during_gpu_faults)
+{
+	const char *left, *why;
+	int fd, i, status;
+	long n;
+
+	fd = open_vxe(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	for (i = 0; i < 8; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			uint64_t *ufence;
+			uint32_t *data;
+			int cfd = xe_open_card();
+
+			if (cfd < 0 || start_faulting_job(cfd, &data, &ufence) < 0)
+				_exit(1);
+			usleep(i * 20 * 1000);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("process %d", i);
+	}
+	left = wait_objects_gone(fd, &n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	close(fd);
+}
+
+/*
+ * The device is removed while a job is taking GPU page faults: the job
+ * goes on or fails, but every page holds either the CPU's data or the
+ * GPU's mark; the last close frees everything, and the device, bound
+ * again, starts with nothing.
+ */
+TEST(device_removal_during_gpu_faults)
+{
+	const unsigned int pages = BIG_SIZE / 4096;
+	unsigned int p, marked = 0, bad = 0;
+	char names[8][32];
+	const char *left;
+	uint64_t *ufence;
+	uint32_t *data;
+	int fd, n, i, q;
+	long left_n;
+
+	fd = xe_open_card();
+	if (fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	if (vxe_param("vram_size") < 0 || getuid() ||
+	    !access("/sys/module/vxe/initstate", F_OK)) {
+		close(fd);
+		SKIP(return, "not vxe built in, or not root");
+	}
+	q = start_faulting_job(fd, &data, &ufence);
+	ASSERT_LT(0, q);
+	usleep(50 * 1000);
+	n = unbind_all(names, 8);
+	ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
+	for (i = 0; i < 600 && !__atomic_load_n(ufence, __ATOMIC_ACQUIRE); i++)
+		usleep(100 * 1000);
+	TH_LOG("the job %s", *ufence ? "ended" : "is still running");
+	EXPECT_EQ(0, close(fd));
+	for (p = 0; p < pages; p++) {
+		uint32_t v = data[p * 1024];
+
+		marked += v == MARK + p;
+		bad += v && v != MARK + p;
+		for (i = 1; i < 1024; i++)
+			bad += data[p * 1024 + i] != 0;
+	}
+	TH_LOG("%u of %u pages written by the GPU", marked, pages);
+	EXPECT_EQ(0, bad);
+	munmap(data, BIG_SIZE);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+
+	fd = xe_open_card();
+	ASSERT_LE(0, fd);
+	left = wait_objects_gone(fd, &left_n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -875,6 +876,63 @@ TEST_F(race, invalidation_storm_same_range)
 TEST_F(race, fork_storm_during_job)
 {
 	storm_during_job(_metadata, &self->g, 1);
+}
+
+/*
+ * Reads of the GPU's data by the kernel on behalf of another process
+ * (process_vm_readv() from a child) and through /proc/self/mem: each a
+ * get_user_pages() of the pages, which faults device pages back to
+ * system memory from another context than the owner's CPU fault.
+ */
+TEST_F(race, remote_reads_of_gpu_data)
+{
+	const unsigned int pages = SZ_2M / 4096;
+	uint32_t *data = map_aligned(2 * SZ_2M), *batch = batch_alloc(2 * pages);
+	uint32_t *copy = malloc(SZ_2M);
+	int status, memfd;
+	unsigned long bad = 0;
+	size_t i;
+	pid_t pid;
+
+	ASSERT_TRUE(data && batch && copy);
+	fill(data, 0, 2 * pages, SEED);
+	ASSERT_EQ(0, place(&self->g, data, 2 * SZ_2M));
+	xe_emit_end(emit_marks(batch, data, 0, 2 * pages, 0, MARK_A));
+	ASSERT_EQ(0, gpu_start(&self->g, 0, batch));
+	ASSERT_EQ(0, gpu_finish(&self->g, 0));
+
+	/* The first 2M: a child reads it out of this process */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct iovec local = { .iov_base = copy, .iov_len = SZ_2M };
+		struct iovec remote = { .iov_base = data, .iov_len = SZ_2M };
+
+		if (process_vm_readv(getppid(), &local, 1, &remote, 1, 0) != (ssize_t)SZ_2M)
+			_exit(2);
+		_exit(bad_dwords(copy, 0, pages, SEED, MARK_A, NO_MARK) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("child: 1 = wrong data, 2 = process_vm_readv failed");
+
+	/* The second 2M: through /proc/self/mem */
+	memfd = open("/proc/self/mem", O_RDONLY);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ((ssize_t)SZ_2M, pread(memfd, copy, SZ_2M,
+					(uintptr_t)&data[pages * 1024]));
+	close(memfd);
+	for (i = 0; i < pages * 1024; i++) {
+		size_t at = pages * 1024 + i;
+
+		bad += copy[i] != (i % 1024 ? pattern(SEED, at) : MARK_A + at / 1024);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, bad_dwords(data, 0, 2 * pages, SEED, MARK_A, NO_MARK));
+	munmap(data, 2 * SZ_2M);
+	free(copy);
+	free(batch);
 }
 
 /* The size of the first VRAM region, or 0 */

@@ -618,4 +618,111 @@ TEST_F(uapi, madvise_splits_bo_binding)
 	gem_close(self->fd, h);
 }
 
+/*
+ * Every flag bit upstream's xe_drm.h does not define, in every ioctl
+ * field of flags, is refused with -EINVAL (each from an argument that
+ * is accepted without it); the device works afterwards.
+ */
+TEST_F(uapi, every_unknown_flag_bit)
+{
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(64), h, bit, checks = 0;
+	struct drm_xe_engine_class_instance eci = {
+		.engine_class = DRM_XE_ENGINE_CLASS_RENDER,
+	};
+	struct drm_xe_sync s;
+
+	ASSERT_NE(MAP_FAILED, ufence);
+	ASSERT_NE(NULL, batch);
+	xe_emit_end(batch);
+	ASSERT_EQ(0, bo_create(self->fd, 0, 4096, &h));
+	for (bit = 3; bit < 32; bit++, checks++) {
+		struct drm_xe_gem_create c = {
+			.size = 4096, .placement = 1, .flags = 1u << bit,
+			.cpu_caching = DRM_XE_GEM_CPU_CACHING_WB,
+		};
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &c))
+			TH_LOG("GEM_CREATE flag bit %u", bit);
+	}
+	for (bit = 1; bit < 32; bit++, checks++) {
+		struct drm_xe_gem_mmap_offset o = { .handle = h, .flags = 1u << bit };
+
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o))
+			TH_LOG("GEM_MMAP_OFFSET flag bit %u", bit);
+	}
+	for (bit = 3; bit < 32; bit++, checks++) {
+		struct drm_xe_vm_create c = { .flags = 1u << bit };
+
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_CREATE, &c))
+			TH_LOG("VM_CREATE flag bit %u", bit);
+	}
+	for (bit = 6; bit < 32; bit++, checks++) {
+		EXPECT_EQ(-EINVAL, xe_bind(self->fd, self->vm,
+					   DRM_XE_VM_BIND_OP_UNMAP, 1u << bit,
+					   0x100000, 4096, 0))
+			TH_LOG("VM_BIND bind flag bit %u", bit);
+	}
+	for (bit = 1; bit < 32; bit++, checks++) {
+		struct drm_xe_vm_bind b = {
+			.vm_id = self->vm, .num_binds = 1, .num_syncs = 1,
+			.syncs = (uintptr_t)&s,
+			.bind = { .op = DRM_XE_VM_BIND_OP_UNMAP, .addr = 0x100000,
+				  .range = 4096, .pat_index = 2 },
+		};
+
+		s = (struct drm_xe_sync){
+			.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+			.flags = DRM_XE_SYNC_FLAG_SIGNAL | 1u << bit,
+			.addr = (uintptr_t)ufence, .timeline_value = 1,
+		};
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_BIND, &b))
+			TH_LOG("VM_BIND sync flag bit %u", bit);
+	}
+	for (bit = 1; bit < 32; bit++, checks++) {
+		struct drm_xe_exec_queue_create c = {
+			.width = 1, .num_placements = 1, .vm_id = self->vm,
+			.flags = 1u << bit, .instances = (uintptr_t)&eci,
+		};
+
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c))
+			TH_LOG("EXEC_QUEUE_CREATE flag bit %u", bit);
+	}
+	for (bit = 1; bit < 32; bit++, checks++) {
+		struct drm_xe_exec e = {
+			.exec_queue_id = self->q, .num_syncs = 1,
+			.syncs = (uintptr_t)&s, .address = (uintptr_t)batch,
+			.num_batch_buffer = 1,
+		};
+
+		s = (struct drm_xe_sync){
+			.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+			.flags = DRM_XE_SYNC_FLAG_SIGNAL | 1u << bit,
+			.addr = (uintptr_t)ufence, .timeline_value = 1,
+		};
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e))
+			TH_LOG("EXEC sync flag bit %u", bit);
+	}
+	/* WAIT_USER_FENCE's flags are 16 bits */
+	for (bit = 1; bit < 16; bit++, checks++) {
+		struct drm_xe_wait_user_fence w = {
+			.addr = (uintptr_t)ufence, .op = DRM_XE_UFENCE_WAIT_OP_EQ,
+			.flags = 1u << bit, .value = 0, .mask = ~0ull,
+			.exec_queue_id = self->q,
+		};
+
+		EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w))
+			TH_LOG("WAIT_USER_FENCE flag bit %u", bit);
+	}
+	TH_LOG("%u unknown flag bits refused", checks);
+
+	/* Still working: the batch runs, its user fence is written */
+	*ufence = 0;
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	EXPECT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	gem_close(self->fd, h);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
 TEST_HARNESS_MAIN
