@@ -935,6 +935,81 @@ TEST_F(race, remote_reads_of_gpu_data)
 	free(batch);
 }
 
+#define MIGRATE_ROUNDS	4
+#define CPU_ROUNDS	16
+
+struct migrator {
+	pthread_t thread;
+	struct gpu *g;
+	uint32_t *data;
+	size_t size;
+	int stop;
+	unsigned int prefetches;
+	int err;
+};
+
+/* Prefetch the data to the variant's region and back until told to stop */
+static void *migrate_back_and_forth(void *arg)
+{
+	struct migrator *m = arg;
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
+		int err = place(m->g, m->data, m->size);
+
+		if (!err)
+			err = xe_bind(m->g->fd, m->g->vm, DRM_XE_VM_BIND_OP_PREFETCH,
+				      0, (uintptr_t)m->data, m->size, 0);
+		if (err)
+			m->err = err;
+		m->prefetches += 2;
+	}
+	return NULL;
+}
+
+/*
+ * Three writers of one buffer at once, none waiting for another: the
+ * GPU marks dword 0 of every page, round after round; a CPU thread
+ * writes dword 1 of every page, round after round; a second thread
+ * prefetches the buffer to the variant's region and back to system
+ * memory without pause (with VRAM: migrations both ways, under both
+ * writers).  No write is lost: dword 0 holds the GPU's last round,
+ * dword 1 the CPU's, and the rest the data it started with.
+ */
+TEST_F(race, migration_storm_under_writers)
+{
+	const unsigned int pages = 2 * SZ_2M / 4096;
+	uint32_t *data = map_aligned(2 * SZ_2M);
+	uint32_t *batch = batch_alloc(MIGRATE_ROUNDS * pages), *b;
+	struct migrator m = { .g = &self->g, .data = data, .size = 2 * SZ_2M };
+	unsigned int r, p, run, cpu_r = 0;
+
+	ASSERT_TRUE(data && batch);
+	fill(data, 0, pages, SEED);
+	b = batch;
+	for (r = 0; r < MIGRATE_ROUNDS; r++)
+		b = emit_marks(b, data, 0, pages, 0, MARK_A + (r << 16));
+	xe_emit_end(b);
+
+	ASSERT_EQ(0, pthread_create(&m.thread, NULL, migrate_back_and_forth, &m));
+	/* Jobs and CPU rounds until at least 16 prefetches ran under them */
+	for (run = 0; run < 2 || (run < 64 && m.prefetches < 16); run++) {
+		ASSERT_EQ(0, gpu_start(&self->g, 0, batch));
+		for (r = 0; r < CPU_ROUNDS; r++, cpu_r++)
+			for (p = 0; p < pages; p++)
+				data[p * 1024 + 1] = MARK_B + (cpu_r << 16) + p;
+		ASSERT_EQ(0, gpu_finish(&self->g, 0));
+	}
+	__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(m.thread, NULL));
+	TH_LOG("%u prefetches during %u jobs", m.prefetches, run);
+	EXPECT_EQ(0, m.err);
+	EXPECT_EQ(0, bad_dwords(data, 0, pages, SEED,
+				MARK_A + ((MIGRATE_ROUNDS - 1) << 16),
+				MARK_B + ((cpu_r - 1) << 16)));
+	munmap(data, 2 * SZ_2M);
+	free(batch);
+}
+
 /* The size of the first VRAM region, or 0 */
 static uint64_t vram_size(int fd)
 {
@@ -1044,6 +1119,63 @@ static int pattern_memfd(size_t size, uint32_t seed)
 	fill(p, 0, size / 4096, seed);
 	munmap(p, size);
 	return fd;
+}
+
+struct kernel_writer {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	int mfd;
+	uint32_t *data;
+	ssize_t got;
+};
+
+static void *pread_into(void *arg)
+{
+	struct kernel_writer *w = arg;
+
+	pthread_barrier_wait(w->start);
+	w->got = pread(w->mfd, w->data, SZ_2M, 0);
+	return NULL;
+}
+
+/*
+ * Sixteen threads pread() the same file into the same 2M of GPU-written
+ * data at once: the kernel's copy_to_user() faults on the pages (device
+ * pages with VRAM, the fault retried in the kernel, not in user space)
+ * from every thread together; every thread's read completes and the data
+ * is the file's.
+ */
+TEST_F(race, kernel_writes_into_gpu_data_from_threads)
+{
+	const unsigned int pages = SZ_2M / 4096;
+	uint32_t *data = map_aligned(SZ_2M), *batch = batch_alloc(pages);
+	int mfd = pattern_memfd(SZ_2M, SEED + 7), i;
+	struct kernel_writer w[READERS];
+	pthread_barrier_t start;
+
+	ASSERT_TRUE(data && batch);
+	ASSERT_LE(0, mfd);
+	fill(data, 0, pages, SEED);
+	ASSERT_EQ(0, place(&self->g, data, SZ_2M));
+	xe_emit_end(emit_marks(batch, data, 0, pages, 0, MARK_A));
+	ASSERT_EQ(0, gpu_start(&self->g, 0, batch));
+	ASSERT_EQ(0, gpu_finish(&self->g, 0));
+
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, READERS));
+	for (i = 0; i < READERS; i++) {
+		w[i] = (struct kernel_writer){ .start = &start, .mfd = mfd,
+					       .data = data };
+		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, pread_into, &w[i]));
+	}
+	for (i = 0; i < READERS; i++) {
+		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+		EXPECT_EQ((ssize_t)SZ_2M, w[i].got) TH_LOG("thread %d", i);
+	}
+	EXPECT_EQ(0, bad_dwords(data, 0, pages, SEED + 7, NO_MARK, NO_MARK));
+	pthread_barrier_destroy(&start);
+	close(mfd);
+	munmap(data, SZ_2M);
+	free(batch);
 }
 
 /*

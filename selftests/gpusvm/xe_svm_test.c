@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -663,6 +664,95 @@ TEST_F(svm, hugetlb_memory)
 	munmap(data, size);
 	if (old >= 0)
 		write_long(NR_HUGEPAGES, old);
+	free(batch);
+}
+
+/* Map a new GEM BO of @size (system memory) for the CPU: its address or NULL */
+static void *map_bo(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_xe_gem_create c = {
+		.size = size, .placement = 1,
+		.cpu_caching = DRM_XE_GEM_CPU_CACHING_WB,
+	};
+	struct drm_xe_gem_mmap_offset o = { 0 };
+	void *p;
+
+	if (xe_ioctl(fd, DRM_IOCTL_XE_GEM_CREATE, &c))
+		return NULL;
+	*handle = c.handle;
+	o.handle = c.handle;
+	if (xe_ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &o))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, o.offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * The GPU writes where the process cannot give it writable pages: a
+ * read-only mapping, a PROT_NONE one, the vDSO, and the CPU mapping of a
+ * GEM BO (VM_IO | VM_PFNMAP: no struct pages for HMM).  Each fault is
+ * refused (the queue banned, its fence never written, nothing changed,
+ * no kernel warning), and a new queue works afterwards.
+ */
+TEST_F(svm, gpu_writes_where_it_may_not)
+{
+	uint32_t *ro, *none, *bo, *batch = malloc(4096), handle = 0;
+	const void *vdso = (const void *)getauxval(AT_SYSINFO_EHDR);
+	struct {
+		const char *what;
+		uint64_t addr;
+	} bad[4];
+	int i, err, q;
+
+	ASSERT_NE(NULL, batch);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_NE(MAP_FAILED, none);
+	bo = map_bo(self->fd, 4096, &handle);
+	ASSERT_NE(NULL, bo);
+	bo[16] = 0x1234;
+	bad[0].what = "a read-only mapping";
+	bad[0].addr = (uintptr_t)ro;
+	bad[1].what = "a PROT_NONE mapping";
+	bad[1].addr = (uintptr_t)none;
+	bad[2].what = "the CPU mapping of a GEM BO";
+	bad[2].addr = (uintptr_t)&bo[16];
+	bad[3].what = "the vDSO";
+	bad[3].addr = (uintptr_t)vdso;
+
+	for (i = 0; i < 4; i++) {
+		if (!bad[i].addr)
+			continue;
+		q = xe_queue_create(self->fd, self->vm, self->eng[0].engine_class,
+				    self->eng[0].engine_instance);
+		ASSERT_LT(0, q);
+		xe_emit_end(xe_emit_store(batch, bad[i].addr, 0xbad));
+		err = run_batch(self->fd, q, self->ufence, batch);
+		EXPECT_TRUE(err == -EIO || err == -ETIME)
+			TH_LOG("%s: wait %d", bad[i].what, err);
+		EXPECT_EQ(0, *self->ufence) TH_LOG("%s", bad[i].what);
+		xe_queue_destroy(self->fd, q);
+	}
+	EXPECT_EQ(0, ro[0]);
+	EXPECT_EQ(0x1234, bo[16]);
+
+	/* A good batch on a new queue still runs */
+	q = xe_queue_create(self->fd, self->vm, self->eng[0].engine_class,
+			    self->eng[0].engine_instance);
+	ASSERT_LT(0, q);
+	xe_emit_end(xe_emit_store(batch, (uintptr_t)&batch[512], 0x600d));
+	EXPECT_EQ(0, run_batch(self->fd, q, self->ufence, batch));
+	EXPECT_EQ(0x600d, batch[512]);
+	xe_queue_destroy(self->fd, q);
+	munmap(bo, 4096);
+	{
+		struct drm_gem_close c = { .handle = handle };
+
+		ioctl(self->fd, DRM_IOCTL_GEM_CLOSE, &c);
+	}
+	munmap(ro, 4096);
+	munmap(none, 4096);
 	free(batch);
 }
 
