@@ -317,6 +317,23 @@ static int unbind_all(char names[][32], int max)
 	return n;
 }
 
+/* Bind the  devices of @names again: they must start with nothing */
+static void bind_again_and_check_empty(struct __test_metadata *_metadata,
+				       char names[][32], int n)
+{
+	const char *left;
+	long left_n;
+	int i, fd;
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+	fd = xe_open_card();
+	ASSERT_LE(0, fd);
+	left = wait_objects_gone(fd, &left_n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
+	close(fd);
+}
+
 /*
  * The device goes away while a process's data is in its VRAM (the file
  * closed, the memory still mapped): the module unloads (vxe built as a
@@ -387,9 +404,7 @@ TEST(device_removal_with_file_open)
 	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
 	char names[8][32];
 	struct client c;
-	const char *left;
 	int fd, n, i;
-	long left_n;
 
 	fd = xe_open_card();
 	if (fd < 0)
@@ -414,14 +429,7 @@ TEST(device_removal_with_file_open)
 	EXPECT_EQ(0, close(c.fd));
 	EXPECT_EQ(0, client_bad(&c));
 	client_unmap(&c);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
-
-	fd = xe_open_card();
-	ASSERT_LE(0, fd);
-	left = wait_objects_gone(fd, &left_n);
-	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
-	close(fd);
+	bind_again_and_check_empty(_metadata, names, n);
 }
 
 #define BIG_SIZE	(32ul << 20)
@@ -510,11 +518,9 @@ TEST(device_removal_during_gpu_faults)
 	const unsigned int pages = BIG_SIZE / 4096;
 	unsigned int p, marked = 0, bad = 0;
 	char names[8][32];
-	const char *left;
 	uint64_t *ufence;
 	uint32_t *data;
 	int fd, n, i, q;
-	long left_n;
 
 	fd = xe_open_card();
 	if (fd < 0)
@@ -544,14 +550,7 @@ TEST(device_removal_during_gpu_faults)
 	TH_LOG("%u of %u pages written by the GPU", marked, pages);
 	EXPECT_EQ(0, bad);
 	munmap(data, BIG_SIZE);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
-
-	fd = xe_open_card();
-	ASSERT_LE(0, fd);
-	left = wait_objects_gone(fd, &left_n);
-	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
-	close(fd);
+	bind_again_and_check_empty(_metadata, names, n);
 }
 
 TEST_HARNESS_MAIN

@@ -1179,11 +1179,14 @@ TEST_F(race, kernel_writes_into_gpu_data_from_threads)
 }
 
 /*
- * Shared file pages (memfd, MAP_SHARED): the GPU's writes are the file's
- * (read back with pread()); file pages never migrate, whatever the
- * preferred location.
+ * File pages (a memfd): the GPU marks every page of a mapping of it, and
+ * the CPU checks the mapping and the file (pread()).  MAP_SHARED: the
+ * GPU's writes are the file's.  MAP_PRIVATE: they go to private copies,
+ * the mapping has them (and the file's data around them), the file not.
+ * File pages never migrate, whatever the preferred location.
  */
-TEST_F(race, shared_file_pages)
+static void file_pages(struct __test_metadata *_metadata, struct gpu *g,
+		       int shared)
 {
 	const unsigned int pages = SZ_2M / 4096;
 	uint32_t *data, *batch = batch_alloc(pages), *back = malloc(SZ_2M);
@@ -1191,47 +1194,31 @@ TEST_F(race, shared_file_pages)
 
 	ASSERT_TRUE(batch && back);
 	ASSERT_LE(0, mfd);
-	data = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	data = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+		    shared ? MAP_SHARED : MAP_PRIVATE, mfd, 0);
 	ASSERT_NE(MAP_FAILED, data);
-	ASSERT_EQ(0, place(&self->g, data, SZ_2M));
+	ASSERT_EQ(0, place(g, data, SZ_2M));
 	xe_emit_end(emit_marks(batch, data, 0, pages, 0, MARK_A));
-	ASSERT_EQ(0, gpu_start(&self->g, 0, batch));
-	ASSERT_EQ(0, gpu_finish(&self->g, 0));
+	ASSERT_EQ(0, gpu_start(g, 0, batch));
+	ASSERT_EQ(0, gpu_finish(g, 0));
 	EXPECT_EQ(0, bad_dwords(data, 0, pages, SEED, MARK_A, NO_MARK));
 	ASSERT_EQ((ssize_t)SZ_2M, pread(mfd, back, SZ_2M, 0));
-	EXPECT_EQ(0, bad_dwords(back, 0, pages, SEED, MARK_A, NO_MARK));
+	EXPECT_EQ(0, bad_dwords(back, 0, pages, SEED,
+				shared ? MARK_A : NO_MARK, NO_MARK));
 	munmap(data, SZ_2M);
 	close(mfd);
 	free(back);
 	free(batch);
 }
 
-/*
- * Private file pages (memfd, MAP_PRIVATE): the GPU's writes go to
- * private copies of the file's pages: the mapping has them (and the
- * file's data around them), the file does not.
- */
+TEST_F(race, shared_file_pages)
+{
+	file_pages(_metadata, &self->g, 1);
+}
+
 TEST_F(race, private_file_pages)
 {
-	const unsigned int pages = SZ_2M / 4096;
-	uint32_t *data, *batch = batch_alloc(pages), *back = malloc(SZ_2M);
-	int mfd = pattern_memfd(SZ_2M, SEED);
-
-	ASSERT_TRUE(batch && back);
-	ASSERT_LE(0, mfd);
-	data = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
-	ASSERT_NE(MAP_FAILED, data);
-	ASSERT_EQ(0, place(&self->g, data, SZ_2M));
-	xe_emit_end(emit_marks(batch, data, 0, pages, 0, MARK_A));
-	ASSERT_EQ(0, gpu_start(&self->g, 0, batch));
-	ASSERT_EQ(0, gpu_finish(&self->g, 0));
-	EXPECT_EQ(0, bad_dwords(data, 0, pages, SEED, MARK_A, NO_MARK));
-	ASSERT_EQ((ssize_t)SZ_2M, pread(mfd, back, SZ_2M, 0));
-	EXPECT_EQ(0, bad_dwords(back, 0, pages, SEED, NO_MARK, NO_MARK));
-	munmap(data, SZ_2M);
-	close(mfd);
-	free(back);
-	free(batch);
+	file_pages(_metadata, &self->g, 0);
 }
 
 /* The stack: the GPU writes a local array of this function's frame. */
