@@ -277,9 +277,9 @@ static int gpu_finish(struct gpu *g, int qi)
 /*
  * The skeleton of the munmap / MAP_FIXED cases: 2M of data in the
  * variant's memory, the GPU marks dword 0 of every page and stops at the
- * gate; @fresh_first.. @fresh_n pages are then replaced with fresh memory
- * (filled from SEED + 1) by @replace, the GPU marks dword 1 of every
- * page, and every dword is checked.
+ * gate; @fresh_n pages from @fresh_first on are then replaced with fresh
+ * memory (filled from SEED + 1) the way @how says, the GPU marks dword 1
+ * of every page, and every dword is checked.
  */
 #define REPLACE_UNMAP	0	/* munmap, then mmap at the same address */
 #define REPLACE_FIXED	1	/* mmap(MAP_FIXED) over it */
