@@ -19,6 +19,9 @@
 #   huge pages); IGT_TARGET=host: on this machine's own GPU (a lab; root).
 # IGT_LISTS: the test lists of "run" (default: the two above).
 # IGT_TIMEOUT: seconds for the whole run (run: 1200, full: 21600).
+# IGT_SHARDS=N (1 to 8, default 1): N guests at once, each running a
+#   consecutive part of the list (a TCG guest keeps one core busy), the
+#   results merged into one run.
 # IGT_MESON_OPTS: meson options for IGT (default: no docs, man, overlay...).
 # IGT_RUNNER_OPTS: more igt_runner options (--environment KEY=VALUE, -x REGEX...).
 #
@@ -159,22 +162,86 @@ runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout 300)
 [ "$TARGET" = host ] || runner+=(--piglit-style-dmesg)
 # shellcheck disable=SC2206 # the options are words
 runner+=(${IGT_RUNNER_OPTS:-})
-runner+=(--test-list "$LIST" "$BIN" "$R")
-printf -v cmd '%q ' "${runner[@]}"
-# The test kernel reserves huge pages for the *-huge sections (a host
-# keeps its own setting: they skip unless the lab reserved some).
-[ "$TARGET" = host ] || cmd="echo 128 > /proc/sys/vm/nr_hugepages; $cmd"
+# The command of one guest (or of the host) running the entries of list $1
+# into results directory $2.
+runner_cmd() {
+	local c
+	printf -v c '%q ' "${runner[@]}" --test-list "$1" "$BIN" "$2"
+	# The test kernel reserves huge pages for the *-huge sections (a host
+	# keeps its own setting: they skip unless the lab reserved some).
+	[ "$TARGET" = host ] || c="echo 128 > /proc/sys/vm/nr_hugepages; $c"
+	echo "$c"
+}
 
-echo "  RUN     $n test entries on $TARGET (console: ${LOGS#"$TOP"/}/$name.console)"
-t0=$(date +%s)
-if [ "$TARGET" = vm ]; then
+# One guest running list $1 into $2; console $3, output $4.
+guest() {
 	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-vxe.num_devices=2}" \
-		VM_LOG="$LOGS/$name.console" \
-		"$TOP/ci/vm-run" --timeout "$timeout" -c "$cmd" >"$LOGS/$name.out" 2>&1
+		VM_LOG="$3" "$TOP/ci/vm-run" --timeout "$timeout" -c "$(runner_cmd "$1" "$2")" >"$4" 2>&1
+}
+
+# Shards' results directories into $R, as one run of the whole list: the
+# joblists one after the other, the per-test directories renumbered, and
+# igt_results to make results.json of it (from each test's comms and
+# dmesg, so a shard whose guest died counts what it ran).
+merge_shards() {
+	local k i n_k off=0
+
+	mkdir -p "$R"
+	cp "$R.0/metadata.txt" "$R.0/starttime.txt" "$R.0/uname.txt" "$R/" 2>/dev/null
+	: >"$R/joblist.txt"
+	for ((k = 0; k < shards; k++)); do
+		[ -f "$R.$k/joblist.txt" ] || continue
+		n_k=$(grep -c . "$R.$k/joblist.txt")
+		cat "$R.$k/joblist.txt" >>"$R/joblist.txt"
+		for ((i = 0; i < n_k; i++)); do
+			[ ! -d "$R.$k/$i" ] || mv "$R.$k/$i" "$R/$((off + i))"
+		done
+		off=$((off + n_k))
+		rm -rf "$R.$k"
+	done
+	"$IGTB/runner/igt_results" "$R" >/dev/null 2>&1
+}
+
+shards=${IGT_SHARDS:-1}
+[ "$TARGET" = vm ] || shards=1
+[[ "$shards" =~ ^[1-8]$ ]] || die "IGT_SHARDS is 1 to 8, not '$shards'"
+[ "$shards" -le "$n" ] || shards=$n
+
+where=$TARGET
+[ "$shards" -eq 1 ] || where="$TARGET, $shards guests at once"
+echo "  RUN     $n test entries on $where (console: ${LOGS#"$TOP"/}/$name.console)"
+t0=$(date +%s)
+if [ "$TARGET" = vm ] && [ "$shards" -gt 1 ]; then
+	# Each guest keeps one core busy (TCG): N guests, N consecutive parts
+	# of the list, at once; then one result as if one guest ran it all.
+	per=$(((n + shards - 1) / shards))
+	pids=()
+	for ((k = 0; k < shards; k++)); do
+		rm -rf "$R.$k"
+		sed -n "$((k * per + 1)),$(((k + 1) * per))p" "$LIST" >"$LIST.$k"
+		[ -s "$LIST.$k" ] || continue
+		guest "$LIST.$k" "$R.$k" "$LOGS/$name.console.$k" "$LOGS/$name.out.$k" &
+		pids+=($!)
+	done
+	run_rc=0
+	for k in "${!pids[@]}"; do
+		wait "${pids[$k]}" || run_rc=$?
+	done
+	for ((k = 0; k < shards; k++)); do
+		cat "$LOGS/$name.out.$k"
+	done >"$LOGS/$name.out"
+	for ((k = 0; k < shards; k++)); do
+		echo "=== guest $k of $shards: entries $((k * per + 1)) to $(((k + 1) * per))"
+		cat "$LOGS/$name.console.$k"
+	done >"$LOGS/$name.console"
+	rm -f "$LOGS/$name".{out,console}.[0-9] "$LIST".[0-9]
+	merge_shards
+elif [ "$TARGET" = vm ]; then
+	guest "$LIST" "$R" "$LOGS/$name.console" "$LOGS/$name.out"
 	run_rc=$?
 else
 	[ "$(id -u)" -eq 0 ] || die "IGT_TARGET=host: igt_runner must run as root"
-	timeout "$timeout" bash -c "$cmd" >"$LOGS/$name.out" 2>&1
+	timeout "$timeout" bash -c "$(runner_cmd "$LIST" "$R")" >"$LOGS/$name.out" 2>&1
 	run_rc=$?
 	cp "$LOGS/$name.out" "$LOGS/$name.console"
 fi
