@@ -317,21 +317,28 @@ static int unbind_all(char names[][32], int max)
 	return n;
 }
 
-/* Bind the  devices of @names again: they must start with nothing */
-static void bind_again_and_check_empty(struct __test_metadata *_metadata,
-				       char names[][32], int n)
+/* The first "xe" card must come to hold nothing (its objects file) */
+static void expect_device_empty(struct __test_metadata *_metadata)
 {
 	const char *left;
 	long left_n;
-	int i, fd;
+	int fd = xe_open_card();
 
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
-	fd = xe_open_card();
 	ASSERT_LE(0, fd);
 	left = wait_objects_gone(fd, &left_n);
 	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
 	close(fd);
+}
+
+/* Bind the @n devices of @names again: they must start with nothing */
+static void bind_again_and_check_empty(struct __test_metadata *_metadata,
+				       char names[][32], int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+	expect_device_empty(_metadata);
 }
 
 /*
@@ -345,8 +352,6 @@ TEST(device_removal_with_data_in_vram)
 {
 	const int modular = !access("/sys/module/vxe/initstate", F_OK);
 	char names[8][32];
-	const char *left;
-	long left_n;
 	struct client c;
 	int fd, n = 0, i;
 
@@ -385,11 +390,7 @@ TEST(device_removal_with_data_in_vram)
 	EXPECT_EQ(0, client_bad(&c));
 	close(c.fd);
 	client_unmap(&c);
-	fd = xe_open_card();
-	ASSERT_LE(0, fd);
-	left = wait_objects_gone(fd, &left_n);
-	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, left_n);
-	close(fd);
+	expect_device_empty(_metadata);
 }
 
 /*
