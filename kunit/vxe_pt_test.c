@@ -215,6 +215,59 @@ static void vxe_pt_read_only_and_devmem(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, x.addr, SZ_64K + 4);
 }
 
+/* A memory port that must not be reached: counts its calls. */
+static int vxe_pt_count_copy(void *priv, const struct vxe_pt_xlate *x,
+			     void *buf, size_t len, bool write)
+{
+	(*(int *)priv)++;
+	return 0;
+}
+
+/*
+ * NULL leaves (Xe's sparse bindings): the largest leaves that fit, no
+ * device address; reads give zeros and writes are dropped, without
+ * touching memory.
+ */
+static void vxe_pt_null_leaves(struct kunit *test)
+{
+	const u64 size = SZ_2M + SZ_64K + SZ_4K;
+	struct vxe_pt_test *t = test->priv;
+	struct vxe_pt_xlate x;
+	struct vxe_pt_stats st;
+	u8 buf[64];
+	int calls = 0;
+
+	KUNIT_ASSERT_EQ(test, vxe_pt_prepare(&t->pt, SZ_1G, SZ_1G + size), 0);
+	KUNIT_ASSERT_EQ(test, vxe_pt_commit(&t->pt, SZ_1G, NULL,
+					    size >> PAGE_SHIFT, VXE_PT_NULL), 0);
+	vxe_pt_get_stats(&t->pt, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_written, 3);
+	KUNIT_ASSERT_EQ(test, vxe_pt_lookup(&t->pt, SZ_1G, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.shift, VXE_SHIFT_2M);
+	KUNIT_EXPECT_TRUE(test, x.pte & VXE_PTE_NULL);
+	KUNIT_ASSERT_EQ(test, vxe_pt_lookup(&t->pt, SZ_1G + SZ_2M, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.shift, VXE_SHIFT_64K);
+	KUNIT_ASSERT_EQ(test, vxe_pt_lookup(&t->pt, SZ_1G + size - 1, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.shift, VXE_SHIFT_4K);
+	KUNIT_EXPECT_TRUE(test, x.pte & VXE_PTE_RW);
+
+	/* Across the 2M/64K boundary: zeros, and the port never called */
+	memset(buf, 0xa5, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vxe_pt_access(&t->pt, SZ_1G + SZ_2M - 32, buf,
+					    sizeof(buf), false,
+					    vxe_pt_count_copy, &calls, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, sizeof(buf)));
+	KUNIT_EXPECT_EQ(test, vxe_pt_access(&t->pt, SZ_1G + size - 8, buf, 8,
+					    true, vxe_pt_count_copy, &calls,
+					    NULL), 0);
+	KUNIT_EXPECT_EQ(test, calls, 0);
+	/* Past the end: a fault */
+	KUNIT_EXPECT_EQ(test, vxe_pt_access(&t->pt, SZ_1G + size, buf, 4,
+					    false, vxe_pt_count_copy, &calls,
+					    NULL), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vxe_pt_zap(&t->pt, SZ_1G, SZ_1G + size), 3);
+}
+
 static void vxe_pt_tlb_hit_miss_fault(struct kunit *test)
 {
 	struct vxe_pt_test *t = test->priv;
@@ -441,6 +494,7 @@ static struct kunit_case vxe_pt_cases[] = {
 	KUNIT_CASE(vxe_pt_commit_bad_args),
 	KUNIT_CASE_PARAM(vxe_pt_leaf_size, leaf_gen_params),
 	KUNIT_CASE(vxe_pt_read_only_and_devmem),
+	KUNIT_CASE(vxe_pt_null_leaves),
 	KUNIT_CASE(vxe_pt_tlb_hit_miss_fault),
 	KUNIT_CASE(vxe_pt_tlb_stale_without_invalidation),
 	KUNIT_CASE(vxe_pt_tlb_invalidate_range_only),

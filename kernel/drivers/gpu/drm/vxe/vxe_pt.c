@@ -249,12 +249,34 @@ static int vxe_pt_write_leaf(struct vxe_pt *pt, u64 va, u64 pte,
 	return 0;
 }
 
+/* Leaves of a NULL mapping: no device address, the largest that fit. */
+static int vxe_pt_write_null(struct vxe_pt *pt, u64 start,
+			     unsigned long npages, u64 bits, bool dry)
+{
+	u64 end = start + ((u64)npages << PAGE_SHIFT), va;
+	unsigned int shift;
+	int err;
+
+	for (va = start; va < end; va += BIT_ULL(shift)) {
+		shift = vxe_pt_leaf_shift(va, 0, end - va);
+		err = vxe_pt_write_leaf(pt, va, bits, shift, dry);
+		if (err)
+			return err;
+		if (!dry)
+			pt->stats.leaves_written++;
+	}
+	return 0;
+}
+
 static int vxe_pt_write(struct vxe_pt *pt, u64 start,
 			const struct drm_pagemap_device_addr *addrs,
 			unsigned long npages, u64 bits, bool dry)
 {
 	unsigned long i, j;
 	int err;
+
+	if (bits & VXE_PTE_NULL)
+		return vxe_pt_write_null(pt, start, npages, bits, dry);
 
 	for (i = 0, j = 0; i < npages; i += 1UL << addrs[j++].order) {
 		const struct drm_pagemap_device_addr *a = &addrs[j];
@@ -290,7 +312,8 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
  * @addrs: device addresses, one entry per mapped folio (chunk), in order:
  *	each entry maps the next (1 << order) pages
  * @npages: number of pages to map
- * @flags: %VXE_PT_READ_ONLY or 0
+ * @flags: %VXE_PT_READ_ONLY, %VXE_PT_NULL (@addrs is not used: the range
+ *	reads as zeros and drops writes, as Xe's NULL PTEs), or 0
  *
  * Picks the largest leaf (2M, 64K, 4K) that the alignment of both the
  * virtual and the device address allows.  Entries with a protocol other
@@ -315,7 +338,8 @@ int vxe_pt_commit(struct vxe_pt *pt, u64 start,
 	if (!npages || !vxe_pt_range_ok(pt, start,
 					start + ((u64)npages << PAGE_SHIFT)))
 		return -EINVAL;
-	for (i = 0, j = 0; i < npages; i += 1UL << addrs[j++].order)
+	for (i = 0, j = 0; !(flags & VXE_PT_NULL) && i < npages;
+	     i += 1UL << addrs[j++].order)
 		if (i + (1UL << addrs[j].order) > npages)
 			return -EINVAL;
 
@@ -325,6 +349,8 @@ int vxe_pt_commit(struct vxe_pt *pt, u64 start,
 
 	if (!(flags & VXE_PT_READ_ONLY))
 		bits |= VXE_PTE_RW;
+	if (flags & VXE_PT_NULL)
+		bits |= VXE_PTE_NULL;
 
 	spin_lock(&pt->lock);
 	err = vxe_pt_write(pt, start, addrs, npages, bits, true);
@@ -557,6 +583,8 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_pt_translate);
  * accesses that use the translations it drops, as hardware completes
  * in-flight accesses before acknowledging one.  Bytes before a fault have
  * been copied.
+ * A NULL leaf (%VXE_PTE_NULL) reads as zeros and drops writes, without
+ * calling @copy.
  *
  * Context: @copy must not sleep; takes &vxe_pt.lock.
  * Return: 0; -ENOENT on a GPU page fault (@fault_va says where); -EACCES
@@ -572,8 +600,13 @@ int vxe_pt_access(struct vxe_pt *pt, u64 va, void *buf, size_t len,
 
 		spin_lock(&pt->lock);
 		err = __vxe_pt_translate(pt, va, write, &x);
-		if (!err)
+		if (!err && x.pte & VXE_PTE_NULL) {
+			/* No memory behind it: reads give zeros. */
+			if (!write)
+				memset(buf, 0, n);
+		} else if (!err) {
 			err = copy(priv, &x, buf, n, write);
+		}
 		spin_unlock(&pt->lock);
 		if (err) {
 			if (err == -ENOENT && fault_va)

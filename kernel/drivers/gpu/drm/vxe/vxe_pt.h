@@ -19,6 +19,7 @@ struct vxe_pt_node;
 #define VXE_PTE_RW		BIT_ULL(1)
 #define VXE_PDE_PS_2M		BIT_ULL(7)
 #define VXE_PTE_PS64		BIT_ULL(8)
+#define VXE_PTE_NULL		BIT_ULL(9)	/* reads zero, writes dropped */
 #define VXE_PTE_DM		BIT_ULL(11)
 #define VXE_PTE_ADDR_MASK	GENMASK_ULL(51, 12)
 
@@ -33,6 +34,8 @@ struct vxe_pt_node;
 
 /* vxe_pt_commit() flag: map without write permission */
 #define VXE_PT_READ_ONLY	BIT(0)
+/* vxe_pt_commit() flag: a NULL (sparse) mapping, no pages behind it */
+#define VXE_PT_NULL		BIT(1)
 
 /* Number of translations the TLB model caches */
 #define VXE_TLB_ENTRIES		32
