@@ -57,7 +57,9 @@ static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 
 		seq_printf(m, "  vma [%#llx, %#llx) %s%s\n", va->va.addr,
 			   va->va.addr + va->va.range,
-			   vxe_vma_is_mirror(vma) ? "mirror" : "bo",
+			   vxe_vma_is_mirror(vma) ? "mirror" :
+			   vxe_vma_is_userptr(vma) ? "userptr" :
+			   vxe_vma_is_null(vma) ? "null" : "bo",
 			   !vxe_vma_is_mirror(vma) && vma->bound ? " bound" : "");
 	}
 	if (!(vm->flags & VXE_VM_FAULT_MODE) || vm->closed)
@@ -109,6 +111,7 @@ static int vxe_objects_show(struct seq_file *m, void *data)
 	seq_printf(m, "bos: %d\n", atomic_read(&vxe->nr_bos));
 	seq_printf(m, "svm_bos: %d\n", atomic_read(&vxe->nr_svm_bos));
 	seq_printf(m, "svm_ranges: %d\n", atomic_read(&vxe->nr_svm_ranges));
+	seq_printf(m, "userptrs: %d\n", atomic_read(&vxe->nr_userptrs));
 	seq_printf(m, "vram_used: %llu\n", vxe->vram ?
 		   ttm_resource_manager_usage(&vxe->vram_mgr.manager) : 0);
 	seq_printf(m, "svm_notifiers: %d\n", vxe_svm_nr_notifiers());

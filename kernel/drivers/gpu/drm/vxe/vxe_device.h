@@ -86,6 +86,7 @@ struct vxe_info {
  * @nr_bos: live buffer objects, SVM allocations included (for leak checks)
  * @nr_svm_bos: live SVM allocations: BOs backing migrated ranges
  * @nr_svm_ranges: live SVM ranges of all its VMs (for leak checks)
+ * @nr_userptrs: live userptr VMAs of all its VMs (for leak checks)
  * @vram: its VRAM, or NULL
  * @vram_mgr: TTM's manager of @vram
  * @bo_puts: released SVM allocations whose BO reference @bo_put_work drops
@@ -110,6 +111,7 @@ struct vxe_device {
 	atomic_t nr_bos;
 	atomic_t nr_svm_bos;
 	atomic_t nr_svm_ranges;
+	atomic_t nr_userptrs;
 	struct vxe_vram *vram;
 	struct vxe_ttm_vram_mgr vram_mgr;
 	struct llist_head bo_puts;

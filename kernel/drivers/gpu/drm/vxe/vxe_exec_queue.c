@@ -5,6 +5,7 @@
 
 #include <linux/capability.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -515,11 +516,14 @@ int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
  * Queues one batch on the queue's engine.  Out-syncobjs get the job's
  * fence (not allowed in LR mode: user fences only); the user fence is
  * written by the engine when the batch is done.  With no batch, the
- * out-syncs get the queue's last fence.
+ * out-syncs get the queue's last fence.  In a VM with dma-fence jobs (not
+ * LR), the userptrs invalidated since their bind are bound again first and
+ * the job's fence goes into the VM's reservation object, as in Xe.
  *
  * Return: 0 (also when the batch will fault); -EINVAL for a bad argument
  * or a VM_BIND queue; -ENOENT for an unknown queue; -ECANCELED for a
- * banned queue or a closed VM; an error of the syncs; -ENOMEM.
+ * banned queue or a closed VM; an error of the syncs; -ENOMEM; -EINTR or
+ * -ERESTARTSYS on a signal while binding userptrs.
  */
 int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {
@@ -528,6 +532,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 	struct vxe_sync *syncs = NULL;
 	struct vxe_exec_queue *q;
 	struct vxe_job *job;
+	bool dma_fence_vm;
 	int err;
 
 	if (VXE_IOCTL_DBG(vxe, args->extensions) ||
@@ -579,6 +584,15 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 		err = -ENOMEM;
 		goto free_syncs;
 	}
+	/* A dma-fence VM: userptrs bound, the job's fence in the VM's resv */
+	dma_fence_vm = !(q->vm->flags & VXE_VM_LR_MODE);
+	if (dma_fence_vm) {
+		err = vxe_userptr_exec_lock(q->vm);
+		if (err) {
+			kfree(job);
+			goto free_syncs;
+		}
+	}
 	spin_lock_init(&job->lock);
 	job->batch_addr = args->address;
 	job->syncs = syncs;
@@ -595,6 +609,11 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 	/* Syncobjs hold the fence; in-fences are waited for by the engine. */
 	vxe_sync_signal(syncs, args->num_syncs, &job->fence);
 	spin_unlock(&q->lock);
+	if (dma_fence_vm) {
+		dma_resv_add_fence(vxe_vm_resv(q->vm), &job->fence,
+				   DMA_RESV_USAGE_BOOKKEEP);
+		vxe_userptr_exec_unlock(q->vm);
+	}
 	queue_work(system_unbound_wq, &q->work);
 	vxe_exec_queue_put(q);
 	return 0;

@@ -4,6 +4,7 @@
  */
 
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
@@ -31,6 +32,7 @@ static void vxe_vm_free(struct drm_gpuvm *gpuvm)
 	mutex_unlock(&vm->vxe->vms_lock);
 	vxe_pt_fini(&vm->pt);
 	atomic_dec(&vm->vxe->nr_vms);
+	mutex_destroy(&vm->userptr_lock);
 	mutex_destroy(&vm->lock);
 	kfree(vm);
 }
@@ -54,6 +56,7 @@ static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 	vm->vxe = vxe;
 	vm->flags = flags;
 	mutex_init(&vm->lock);
+	vxe_userptr_lock_init(vm);
 	vm->svm.cfg = cfg ? *cfg : vxe_svm_default_config;
 
 	err = vxe_pt_init(&vm->pt, VXE_VA_BITS, &vxe->inj);
@@ -89,6 +92,7 @@ err_pt:
 	vxe_pt_fini(&vm->pt);
 err_free:
 	mutex_destroy(&vm->lock);
+	mutex_destroy(&vm->userptr_lock);
 	kfree(vm);
 	return ERR_PTR(err);
 }
@@ -212,7 +216,8 @@ struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id)
  * @addr: the faulting GPU virtual address
  *
  * As Xe's fault handler: find the VMA; a CPU-address mirror goes to the
- * SVM fault handler, a BO binding is bound (again: after its BO moved).
+ * SVM fault handler; a BO binding is bound (again: after its BO moved), a
+ * userptr binding (again: after an invalidation) and a NULL binding too.
  *
  * Context: process context; takes the VM lock.
  * Return: 0 once @addr is mapped; -EFAULT outside any VMA; -EIO on a closed
@@ -233,8 +238,11 @@ int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
 		err = -EFAULT;
 	else if (vxe_vma_is_mirror(to_vxe_vma(va)))
 		err = vxe_svm_handle_fault(vm, to_vxe_vma(va), addr);
+	else if (vxe_vma_is_userptr(to_vxe_vma(va)) &&
+		 !(vm->flags & VXE_VM_LR_MODE))
+		err = -EFAULT;	/* bound by EXEC only, as in Xe */
 	else
-		err = vxe_vma_bind_bo(vm, to_vxe_vma(va));
+		err = vxe_vma_bind(vm, to_vxe_vma(va));
 out:
 	mutex_unlock(&vm->lock);
 	return err;
@@ -293,7 +301,10 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_tlb_invalidate);
  *
  * What an engine of the mock GPU does for every memory access: translate
  * through the TLB and page tables; on a miss, raise a GPU page fault into
- * the SVM fault handler and retry once it is served.
+ * the SVM fault handler and retry once it is served.  In a VM created with
+ * %DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE, an access that no mapping serves
+ * goes to the scratch page instead of failing: it reads zeros and its
+ * writes are lost.
  *
  * Context: process context, not holding the VM lock; may sleep.
  * Return: 0; the fault handler's error when a fault cannot be served
@@ -328,10 +339,25 @@ int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 
 		/*
 		 * Mirrors fault in fault mode only (nothing else creates
-		 * them); a BO binding zapped by a move of its BO is bound
-		 * again in any mode, as Xe revalidates before an exec.
+		 * them); a BO binding zapped by a move of its BO, or a
+		 * userptr zapped by an invalidation, is bound again in any
+		 * mode, as Xe revalidates before an exec.
 		 */
 		err = vxe_vm_handle_fault(vm, fault_va);
+		if (err == -EFAULT && vm->flags & VXE_VM_SCRATCH_PAGE) {
+			/* Xe's scratch page: reads give zeros, writes are lost */
+			size_t n = min_t(size_t, len,
+					 SZ_4K - (fault_va & (SZ_4K - 1)));
+
+			if (!write)
+				memset(buf, 0, n);
+			buf += n;
+			len -= n;
+			gva += n;
+			if (!len)
+				return 0;
+			continue;
+		}
 		if (err)
 			return err;
 	}

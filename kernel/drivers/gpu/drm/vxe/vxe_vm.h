@@ -20,6 +20,7 @@ struct mm_struct;
 struct vxe_bo;
 struct vxe_device;
 struct vxe_file;
+struct vxe_userptr;
 
 /* VM modes, as DRM_IOCTL_XE_VM_CREATE sets them */
 #define VXE_VM_LR_MODE		BIT(0)
@@ -90,6 +91,13 @@ struct vxe_vm_stats {
  * @wedged: TLB invalidation failed for good: GPU accesses fail with -EIO
  * @closed: destroyed by userspace (or its file closed): no more binds,
  *	GPU accesses fail with -EIO.  Set under @lock.
+ * @userptr_lock: the userptr notifier lock: the pages of its userptr VMAs
+ *	and their page-table entries.  Taken in their MMU notifiers'
+ *	invalidation callbacks: nothing may allocate memory under it.  Inside
+ *	@lock.
+ * @userptr_invalidated: userptrs of a VM with dma-fence jobs (neither LR
+ *	nor fault mode) invalidated since they were bound: the next EXEC
+ *	binds them again (@userptr_lock)
  * @stats: counters
  * @nr_ranges: live ranges (for leak checks)
  * @link: in &vxe_device.vms (its vms_lock)
@@ -109,6 +117,8 @@ struct vxe_vm {
 		} gc;
 	} svm;
 	u32 flags;
+	struct mutex userptr_lock; /* see the kernel-doc above */
+	struct list_head userptr_invalidated;
 	bool wedged;
 	bool closed;
 	struct vxe_vm_stats stats;
@@ -171,6 +181,8 @@ static inline struct vxe_vm *gpusvm_to_vm(struct drm_gpusvm *gpusvm)
 /* VMA flags, in the driver bits of &drm_gpuva.flags */
 #define VXE_VMA_CPU_ADDR_MIRROR	(DRM_GPUVA_USERBITS << 0)
 #define VXE_VMA_READ_ONLY	(DRM_GPUVA_USERBITS << 1)
+#define VXE_VMA_USERPTR		(DRM_GPUVA_USERBITS << 2)
+#define VXE_VMA_NULL		(DRM_GPUVA_USERBITS << 3)
 
 /**
  * struct vxe_vma_attr - memory attributes of a VMA (MADVISE sets them)
@@ -193,12 +205,15 @@ struct vxe_vma_attr {
  * struct vxe_vma - a VMA of a vxe VM: a BO binding or a CPU-address mirror
  * @gpuva: the drm_gpuvm VMA (@gpuva.gem.obj is the BO, NULL for a mirror)
  * @attr: its memory attributes (the VM lock)
- * @bound: (BO VMAs) the GPU page tables map it.  Written under the VM
- *	lock and the BO's reservation lock; read under either.
+ * @userptr: (userptr VMAs) the process memory behind it
+ * @bound: (all but mirrors) the GPU page tables map it.  Of a BO VMA:
+ *	written under the VM lock and the BO's reservation lock, read under
+ *	either.  Of a userptr VMA: under &vxe_vm.userptr_lock.
  */
 struct vxe_vma {
 	struct drm_gpuva gpuva;
 	struct vxe_vma_attr attr;
+	struct vxe_userptr *userptr;
 	bool bound;
 };
 
@@ -245,6 +260,29 @@ static inline u64 vma_end(const struct vxe_vma *vma)
 static inline bool vxe_vma_is_mirror(const struct vxe_vma *vma)
 {
 	return vma->gpuva.flags & VXE_VMA_CPU_ADDR_MIRROR;
+}
+
+/**
+ * vxe_vma_is_userptr() - is a VMA a userptr binding?
+ * @vma: the VMA
+ *
+ * Return: true for a binding of process memory (MAP_USERPTR).
+ */
+static inline bool vxe_vma_is_userptr(const struct vxe_vma *vma)
+{
+	return vma->gpuva.flags & VXE_VMA_USERPTR;
+}
+
+/**
+ * vxe_vma_is_null() - is a VMA a NULL (sparse) binding?
+ * @vma: the VMA
+ *
+ * Return: true for a binding with no memory behind it
+ * (%DRM_XE_VM_BIND_FLAG_NULL): reads give zeros, writes are dropped.
+ */
+static inline bool vxe_vma_is_null(const struct vxe_vma *vma)
+{
+	return vma->gpuva.flags & VXE_VMA_NULL;
 }
 
 /**
@@ -310,6 +348,17 @@ int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		   bool write);
 int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
 
+int vxe_vma_bind(struct vxe_vm *vm, struct vxe_vma *vma);
+int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
+		       u64 size, bool populate);
+void vxe_userptr_destroy(struct vxe_vm *vm, struct vxe_vma *vma);
+void vxe_userptr_zap_vma(struct vxe_vm *vm, struct vxe_vma *vma);
+int vxe_userptr_bind(struct vxe_vm *vm, struct vxe_vma *vma);
+int vxe_userptr_bind_collected(struct vxe_vm *vm, struct vxe_vma *vma);
+void vxe_userptr_lock_init(struct vxe_vm *vm);
+int vxe_userptr_exec_lock(struct vxe_vm *vm);
+void vxe_userptr_exec_unlock(struct vxe_vm *vm);
+
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm);
 void vxe_svm_close(struct vxe_vm *vm);
 int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr);
@@ -325,6 +374,10 @@ void vxe_svm_config_current(struct vxe_svm_config *cfg);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* The always_migrate_to_vram module parameter, for KUnit tests. */
 extern bool vxe_svm_always_migrate_to_vram;
+struct drm_xe_vm_bind_op;
+struct drm_gem_object;
+int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
+		   struct drm_gem_object *obj);
 #endif
 
 #endif

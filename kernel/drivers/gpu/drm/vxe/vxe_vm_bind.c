@@ -22,9 +22,12 @@
  * DOC: vxe VM_BIND
  *
  * The VMAs of a VM live in its &drm_gpuvm, as Xe's do.  A VMA is a BO
- * binding (a range of a GEM object, mapped by the GPU page tables) or a
- * CPU-address mirror (%DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR: nothing is
- * mapped up front; GPU page faults in it go to the SVM fault handler).
+ * binding (a range of a GEM object, mapped by the GPU page tables), a
+ * userptr binding (process memory at a GPU address userspace chooses, see
+ * vxe_userptr.c), a NULL binding (%DRM_XE_VM_BIND_FLAG_NULL: no memory,
+ * reads give zeros and writes are dropped) or a CPU-address mirror
+ * (%DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR: nothing is mapped up front; GPU
+ * page faults in it go to the SVM fault handler).
  *
  * One bind operation is turned into drm_gpuvm split/merge steps
  * (drm_gpuvm_sm_map_ops_create() and friends), checked as a whole, and
@@ -62,10 +65,17 @@ static struct vxe_bo *vma_bo(const struct vxe_vma *vma)
 	return vma->gpuva.gem.obj ? gem_to_vxe_bo(vma->gpuva.gem.obj) : NULL;
 }
 
-/* Zap [start, end) of a BO VMA, if it is bound, and invalidate the TLB. */
+/*
+ * Zap [start, end) of a BO or NULL VMA, if it is bound, and invalidate the
+ * TLB.  A userptr VMA is zapped whole, under its notifier lock.
+ */
 static void vxe_vma_zap(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 			u64 end)
 {
+	if (vxe_vma_is_userptr(vma)) {
+		vxe_userptr_zap_vma(vm, vma);
+		return;
+	}
 	if (!vma->bound)
 		return;
 	vxe_pt_zap(&vm->pt, start, end);
@@ -130,6 +140,45 @@ out_free:
 	return err;
 }
 
+/* Write the entries of a NULL VMA.  Context: the VM lock. */
+static int vxe_vma_bind_null(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	err = vxe_pt_prepare(&vm->pt, vma_start(vma), vma_end(vma));
+	if (!err)
+		err = vxe_pt_commit(&vm->pt, vma_start(vma),
+				    NULL, vma->gpuva.va.range >> PAGE_SHIFT,
+				    VXE_PT_NULL);
+	if (err)
+		return err;
+	vma->bound = true;
+	vxe_vm_tlb_invalidate(vm, vma_start(vma), vma_end(vma));
+	return 0;
+}
+
+/**
+ * vxe_vma_bind() - write the page-table entries of a VMA that is no mirror
+ * @vm: the VM
+ * @vma: a BO, userptr or NULL VMA of @vm
+ *
+ * What a GPU fault on it and PREFETCH do: a BO is validated and mapped, a
+ * userptr's pages are collected (if an invalidation took them) and mapped,
+ * a NULL VMA gets NULL entries.
+ *
+ * Context: the VM lock.
+ * Return: 0 or a negative errno (nothing is left mapped then).
+ */
+int vxe_vma_bind(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	if (vxe_vma_is_userptr(vma))
+		return vxe_userptr_bind(vm, vma);
+	if (vxe_vma_is_null(vma))
+		return vxe_vma_bind_null(vm, vma);
+	return vxe_vma_bind_bo(vm, vma);
+}
+
 /**
  * vxe_vm_bo_invalidate() - zap every GPU binding of a BO
  * @bo: the BO, about to move out of GPU-reachable memory
@@ -166,6 +215,13 @@ static struct vxe_vma *vxe_vma_alloc(u32 flags, const struct vxe_vma_attr *attr)
 		vma->attr = *attr;
 	}
 	return vma;
+}
+
+/* Free a VMA out of the tree; a userptr VMA releases its process memory. */
+static void vxe_vma_free(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	vxe_userptr_destroy(vm, vma);
+	kfree(vma);
 }
 
 /*
@@ -271,9 +327,15 @@ struct vxe_vma_prealloc {
 	unsigned int n, used;
 };
 
-static int vxe_vma_prealloc(struct vxe_vma_prealloc *pa,
+/*
+ * Allocate the VMAs of one operation.  The process memory of a new userptr
+ * VMA is collected now (unless @lazy), so that a bind of memory that is not
+ * there fails before anything changed; the pieces a REMAP leaves of a
+ * userptr VMA get notifiers of their own and collect pages on first use.
+ */
+static int vxe_vma_prealloc(struct vxe_vm *vm, struct vxe_vma_prealloc *pa,
 			    struct drm_gpuva_ops *ops,
-			    const struct vxe_map_tmpl *tmpl)
+			    const struct vxe_map_tmpl *tmpl, bool lazy)
 {
 	struct drm_gpuva_op *op;
 	unsigned int n = 0;
@@ -291,37 +353,53 @@ static int vxe_vma_prealloc(struct vxe_vma_prealloc *pa,
 		return -ENOMEM;
 
 	drm_gpuva_for_each_op(op, ops) {
-		struct vxe_vma *old;
-		int i, k = 0;
+		struct drm_gpuva_op_map *pieces[2] = {};
+		struct vxe_vma *old, *vma;
+		int i, err;
 
 		if (op->op == DRM_GPUVA_OP_MAP) {
-			pa->vmas[pa->n] = vxe_vma_alloc(tmpl->flags, &tmpl->attr);
-			if (!pa->vmas[pa->n])
+			vma = vxe_vma_alloc(tmpl->flags, &tmpl->attr);
+			if (!vma)
 				return -ENOMEM;
-			pa->n++;
+			pa->vmas[pa->n++] = vma;
+			if (!vxe_vma_is_userptr(vma))
+				continue;
+			err = vxe_userptr_create(vm, vma, op->map.gem.offset,
+						 op->map.va.range, !lazy);
+			if (err)
+				return err;
 			continue;
 		}
 		if (op->op != DRM_GPUVA_OP_REMAP)
 			continue;
 		old = to_vxe_vma(op->remap.unmap->va);
-		k = !!op->remap.prev + !!op->remap.next;
-		for (i = 0; i < k; i++) {
-			pa->vmas[pa->n] = vxe_vma_alloc(old->gpuva.flags,
-							&old->attr);
-			if (!pa->vmas[pa->n])
+		pieces[0] = op->remap.prev;
+		pieces[1] = op->remap.next;
+		for (i = 0; i < 2; i++) {
+			if (!pieces[i])
+				continue;
+			vma = vxe_vma_alloc(old->gpuva.flags, &old->attr);
+			if (!vma)
 				return -ENOMEM;
-			pa->n++;
+			pa->vmas[pa->n++] = vma;
+			if (!vxe_vma_is_userptr(vma))
+				continue;
+			err = vxe_userptr_create(vm, vma, pieces[i]->gem.offset,
+						 pieces[i]->va.range, false);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
 }
 
-static void vxe_vma_prealloc_fini(struct vxe_vma_prealloc *pa)
+static void vxe_vma_prealloc_fini(struct vxe_vm *vm,
+				  struct vxe_vma_prealloc *pa)
 {
 	unsigned int i;
 
 	for (i = pa->used; i < pa->n; i++)
-		kfree(pa->vmas[i]);
+		vxe_vma_free(vm, pa->vmas[i]);
 	kfree(pa->vmas);
 }
 
@@ -330,20 +408,21 @@ static struct vxe_vma *vxe_vma_take(struct vxe_vma_prealloc *pa)
 	return pa->vmas[pa->used++];
 }
 
-/* Remove a VMA from the tree and free it; a BO VMA is zapped first. */
+/* Remove a VMA from the tree and free it; a mapped VMA is zapped first. */
 static void vxe_vma_destroy(struct vxe_vm *vm, struct vxe_vma *vma)
 {
 	if (!vxe_vma_is_mirror(vma))
 		vxe_vma_zap(vm, vma, vma_start(vma), vma_end(vma));
 	vxe_vma_unlink(vma);
 	drm_gpuva_remove(&vma->gpuva);
-	kfree(vma);
+	vxe_vma_free(vm, vma);
 }
 
 /*
- * Apply the checked steps of one operation.  Only binding the new BO VMA
- * can fail; the VMA then stays, unbound, and is bound on the first GPU
- * fault, but the error is returned.
+ * Apply the checked steps of one operation.  Only binding the new VMA can
+ * fail; the VMA then stays, unbound, and is bound on the first GPU fault,
+ * but the error is returned.  A new userptr VMA maps the pages collected
+ * when it was allocated.
  */
 static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 			    struct vxe_vma_prealloc *pa)
@@ -363,17 +442,20 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 			if (vxe_vma_link(vm, vma)) {
 				/* Only allocation fails: keep the tree sane. */
 				drm_gpuva_remove(&vma->gpuva);
-				kfree(vma);
+				vxe_vma_free(vm, vma);
 				return -ENOMEM;
 			}
-			if (!vxe_vma_is_mirror(vma))
-				err = vxe_vma_bind_bo(vm, vma);
+			if (vxe_vma_is_userptr(vma))
+				err = vxe_userptr_bind_collected(vm, vma);
+			else if (!vxe_vma_is_mirror(vma))
+				err = vxe_vma_bind(vm, vma);
 			break;
 
 		case DRM_GPUVA_OP_REMAP:
 			old = to_vxe_vma(op->remap.unmap->va);
 			vxe_remap_hole(&op->remap, old, &start, &end);
-			was_bound = old->bound;
+			/* A userptr is zapped whole: its pieces bind anew. */
+			was_bound = old->bound && !vxe_vma_is_userptr(old);
 			if (!vxe_vma_is_mirror(old))
 				vxe_vma_zap(vm, old, start, end);
 			if (op->remap.prev)
@@ -395,7 +477,7 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 				WARN_ON(vxe_vma_link(vm, next));
 			}
 			vxe_vma_unlink(old);
-			kfree(old);
+			vxe_vma_free(vm, old);
 			break;
 
 		case DRM_GPUVA_OP_UNMAP:
@@ -404,7 +486,7 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 				vxe_vma_zap(vm, old, vma_start(old), vma_end(old));
 			vxe_vma_unlink(old);
 			drm_gpuva_unmap(&op->unmap);
-			kfree(old);
+			vxe_vma_free(vm, old);
 			break;
 
 		default:
@@ -414,7 +496,10 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 	return err;
 }
 
-/* MAP (of a BO or a mirror), UNMAP or UNMAP_ALL: split, check, apply. */
+/*
+ * MAP (of a BO, a userptr, NULL or a mirror), UNMAP or UNMAP_ALL: split,
+ * check, apply.
+ */
 static int vxe_vm_bind_sm(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 			  const struct vxe_map_tmpl *tmpl, bool madvise)
 {
@@ -425,10 +510,10 @@ static int vxe_vm_bind_sm(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 		return PTR_ERR(ops);
 	err = vxe_vm_ops_check(vm, ops, madvise);
 	if (!err) {
-		err = vxe_vma_prealloc(&pa, ops, tmpl);
+		err = vxe_vma_prealloc(vm, &pa, ops, tmpl, madvise);
 		if (!err)
 			err = vxe_vm_ops_apply(vm, ops, &pa);
-		vxe_vma_prealloc_fini(&pa);
+		vxe_vma_prealloc_fini(vm, &pa);
 	}
 	drm_gpuva_ops_free(&vm->gpuvm, ops);
 	return err;
@@ -455,7 +540,7 @@ static int vxe_vm_prefetch(struct vxe_vm *vm, u64 addr, u64 range, u32 region)
 					       min(addr + range, vma_end(vma)),
 					       region);
 		else
-			err = vxe_vma_bind_bo(vm, vma);
+			err = vxe_vma_bind(vm, vma);
 		if (err)
 			break;
 	}
@@ -572,16 +657,21 @@ static int vxe_vm_bind_op_check(struct vxe_vm *vm,
 	    VXE_IOCTL_DBG(vxe, b->range & ~PAGE_MASK) ||
 	    VXE_IOCTL_DBG(vxe, !b->range && b->op != DRM_XE_VM_BIND_OP_UNMAP_ALL))
 		return -EINVAL;
-
-	/* Not implemented by vxe yet: refused, never half done. */
-	if (VXE_IOCTL_DBG(vxe, is_null) ||
-	    VXE_IOCTL_DBG(vxe, b->op == DRM_XE_VM_BIND_OP_MAP_USERPTR))
-		return -EOPNOTSUPP;
 	return 0;
 }
 
-static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
-			  struct drm_gem_object *obj)
+/**
+ * vxe_vm_bind_op() - carry out one checked bind operation
+ * @vm: the VM
+ * @b: the operation, checked by vxe_vm_bind_op_check()
+ * @obj: its BO, looked up and checked, or NULL
+ *
+ * Context: the VM lock (KUnit tests drive it directly).
+ * Return: 0 or a negative errno.
+ */
+VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
+				    struct drm_xe_vm_bind_op *b,
+				    struct drm_gem_object *obj)
 {
 	struct vxe_map_tmpl tmpl = {
 		.attr = {
@@ -597,9 +687,16 @@ static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 		tmpl.flags |= VXE_VMA_READ_ONLY;
 
 	switch (b->op) {
+	case DRM_XE_VM_BIND_OP_MAP_USERPTR:
+		tmpl.flags |= VXE_VMA_USERPTR;
+		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
+					b->addr, b->range, NULL, b->obj_offset),
+				      &tmpl, false);
 	case DRM_XE_VM_BIND_OP_MAP:
 		if (b->flags & DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
 			tmpl.flags |= VXE_VMA_CPU_ADDR_MIRROR;
+		if (b->flags & DRM_XE_VM_BIND_FLAG_NULL)
+			tmpl.flags |= VXE_VMA_NULL;
 		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
 					b->addr, b->range, obj, b->obj_offset),
 				      &tmpl, false);
@@ -627,6 +724,7 @@ static int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 	}
 	return -EINVAL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_op);
 
 /* Write the value of a bind's user fence, as Xe's user-fence worker. */
 static void vxe_vm_bind_ufence(struct vxe_device *vxe, struct vxe_sync *s)
@@ -643,15 +741,15 @@ static void vxe_vm_bind_ufence(struct vxe_device *vxe, struct vxe_sync *s)
  * @data: the &struct drm_xe_vm_bind
  * @file: the DRM file owning the VM, the BOs and the syncobjs
  *
- * MAP (a BO, or a CPU-address mirror), UNMAP, UNMAP_ALL and PREFETCH, one
- * or an array, with Xe's argument checks and errnos.  The binds are done
- * when the ioctl returns: in-fences are waited for first, out-syncs
- * signalled (a user fence is written) at the end.  MAP_USERPTR and NULL
- * bindings are not implemented by vxe (-EOPNOTSUPP).
+ * MAP (a BO, NULL, or a CPU-address mirror), MAP_USERPTR, UNMAP,
+ * UNMAP_ALL and PREFETCH, one or an array, with Xe's argument checks and
+ * errnos.  The binds are done when the ioctl returns: in-fences are waited
+ * for first, out-syncs signalled (a user fence is written) at the end.
  *
  * Return: 0; -EINVAL for a bad argument or VM id; -ENOENT for an unknown
  * exec queue or BO, or a closed VM; -EBUSY for removing mirror pieces the
- * GPU still maps; -EFAULT for unreadable arrays; -ENOMEM.
+ * GPU still maps; -EFAULT for a userptr without process memory behind it,
+ * and for unreadable arrays; -ENOMEM.
  */
 int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		      struct drm_file *file)
