@@ -678,8 +678,9 @@ TEST_F(race, cpu_threads_and_gpu_atomics)
 	EXPECT_EQ(CPU_THREADS * CPU_ITERS + self->g.nq * GPU_ITERS, words[0]);
 	for (qi = 0; qi < self->g.nq; qi++)
 		EXPECT_EQ(GPU_ITERS, words[1 + qi]);
-	for (i = 0; i < CPU_THREADS; i++)
+	for (i = 0; i < CPU_THREADS; i++) {
 		EXPECT_EQ(CPU_ITERS, words[32 + i]) TH_LOG("thread %d", i);
+	}
 	for (qi = 0; qi < self->g.nq; qi++)
 		free(batch[qi]);
 	munmap(words, SZ_2M);

@@ -659,8 +659,9 @@ TEST_F(svm, hugetlb_memory)
 		b = xe_emit_store(b, (uintptr_t)&data[i * 1024], pattern(SEED, i));
 	xe_emit_end(b);
 	ASSERT_EQ(0, run(0, batch));
-	for (i = 0; i < 512; i++)
+	for (i = 0; i < 512; i++) {
 		ASSERT_EQ(pattern(SEED, i), data[i * 1024]) TH_LOG("page %u", i);
+	}
 	munmap(data, size);
 	if (old >= 0)
 		write_long(NR_HUGEPAGES, old);

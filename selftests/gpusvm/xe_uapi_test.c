@@ -2,8 +2,8 @@
 /*
  * The Xe ioctls beyond queries and VM creation, on an Xe device (vxe or
  * hardware): buffer objects (create, mmap, bind into a VM, inside a
- * mirror), exec queues, EXEC with syncobj and timeline syncobj fences,
- * user-fence waits, and every argument check with the errno upstream Xe
+ * mirror), userptr and NULL bindings, exec queues, EXEC with syncobj and
+ * timeline syncobj fences, user-fence waits, and every argument check with the errno upstream Xe
  * returns for it.  Only <drm/xe_drm.h>.
  */
 #define _GNU_SOURCE
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -351,9 +352,16 @@ TEST_F(uapi, vm_bind_checks)
 		 b.bind.range = 0x2000);	/* larger than the BO */
 	BIND_ERR(-EINVAL, b.vm_id = self->plain_vm; b.bind.op = DRM_XE_VM_BIND_OP_MAP;
 		 b.bind.flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR);
-	BIND_ERR(-EOPNOTSUPP, b.bind.op = DRM_XE_VM_BIND_OP_MAP;
+	/* NULL binds: MAP only, no BO; userptrs: no BO, an aligned address */
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP; b.bind.obj = h;
 		 b.bind.flags = DRM_XE_VM_BIND_FLAG_NULL);
-	BIND_ERR(-EOPNOTSUPP, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR);
+	BIND_ERR(-EINVAL, b.bind.flags = DRM_XE_VM_BIND_FLAG_NULL);
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR;
+		 b.bind.obj = h);
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR;
+		 b.bind.obj_offset = 0x1008);	/* misaligned */
+	BIND_ERR(-EFAULT, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR;
+		 b.bind.obj_offset = 0x1000);	/* nothing mapped there */
 	/* A user fence on a bind without binds, two user fences, bad ones */
 	BIND_ERR(-EOPNOTSUPP, b.num_binds = 0; b.num_syncs = 1;
 		 b.syncs = (uintptr_t)&s);
@@ -721,6 +729,350 @@ TEST_F(uapi, every_unknown_flag_bit)
 	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
 	EXPECT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
 	gem_close(self->fd, h);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+#define UP_ADDR		0x1c0000000ull		/* where userptrs are bound */
+#define NULL_ADDR	0x1e0000000ull		/* where NULL binds go */
+/* MI_COPY_MEM_MEM: + destination lo, hi, source lo, hi */
+#define MI_COPY_MEM_MEM	((0x2e << 23) | 3)
+
+static int bind_userptr(int fd, uint32_t vm, const void *cpu, uint64_t addr,
+			uint64_t range, uint32_t flags)
+{
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm,
+		.num_binds = 1,
+		.bind = {
+			.op = DRM_XE_VM_BIND_OP_MAP_USERPTR,
+			.flags = flags,
+			.obj_offset = (uintptr_t)cpu,
+			.addr = addr,
+			.range = range,
+			.pat_index = 2,
+		},
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+static uint32_t *emit_copy(uint32_t *b, uint64_t dst, uint64_t src)
+{
+	*b++ = MI_COPY_MEM_MEM;
+	*b++ = (uint32_t)dst;
+	*b++ = dst >> 32;
+	*b++ = (uint32_t)src;
+	*b++ = src >> 32;
+	return b;
+}
+
+/* Run @batch on the plain VM's queue and wait for its syncobj. */
+static int plain_exec(int fd, uint32_t q, uint64_t batch)
+{
+	struct drm_xe_sync sync = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				    .flags = DRM_XE_SYNC_FLAG_SIGNAL };
+	struct drm_xe_exec e = {
+		.exec_queue_id = q, .num_batch_buffer = 1, .address = batch,
+		.num_syncs = 1, .syncs = (uintptr_t)&sync,
+	};
+	int err = syncobj_create(fd, &sync.handle);
+
+	if (!err)
+		err = xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
+	if (!err)
+		err = syncobj_wait(fd, sync.handle, 0);
+	return err;
+}
+
+/*
+ * MAP_USERPTR in a VM without page faults: the batch lives in the userptr
+ * and writes into it, at GPU addresses unlike the CPU's.  The memory is a
+ * memfd mapped twice; when the process puts fresh memory over the bound
+ * mapping (MAP_FIXED), the GPU must use the new pages: the old ones, still
+ * alive through the second mapping, must not change.
+ */
+TEST_F(uapi, userptr_follows_process_memory)
+{
+	const uint64_t size = 65536;
+	uint32_t *p, *alias;
+	int mfd;
+
+	mfd = memfd_create("userptr", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, size));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	alias = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, alias);
+	xe_emit_end(xe_emit_store(p, UP_ADDR + 0x8000, 0x0a0a));
+	ASSERT_EQ(0, bind_userptr(self->fd, self->plain_vm, p, UP_ADDR, size, 0));
+	ASSERT_EQ(0, plain_exec(self->fd, self->plain_q, UP_ADDR));
+	EXPECT_EQ(0x0a0a, p[0x8000 / 4]);
+	EXPECT_EQ(0x0a0a, alias[0x8000 / 4]);
+
+	/* Fresh memory over the bound range: the notifier invalidates it */
+	ASSERT_EQ(p, mmap(p, size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	xe_emit_end(xe_emit_store(p, UP_ADDR + 0x8000, 0x0b0b));
+	ASSERT_EQ(0, plain_exec(self->fd, self->plain_q, UP_ADDR));
+	EXPECT_EQ(0x0b0b, p[0x8000 / 4]);
+	EXPECT_EQ(0x0a0a, alias[0x8000 / 4]);
+
+	/* Unbound: the GPU address no longer reaches the memory */
+	ASSERT_EQ(0, xe_unbind(self->fd, self->plain_vm, UP_ADDR, size));
+	munmap(p, size);
+	munmap(alias, size);
+	close(mfd);
+}
+
+/*
+ * A userptr in a fault-mode VM (inside its mirror, which it splits): the
+ * GPU writes it; once the process unmapped the memory, a GPU access to the
+ * userptr is a fault that cannot be served (the queue is banned, nothing
+ * is written elsewhere), the unbind still works, and the mirror back over
+ * the range lets a new queue run.
+ */
+TEST_F(uapi, userptr_unmapped_memory_faults)
+{
+	const uint64_t size = 2 << 20;
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096), *p;
+	int q, err;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[3] = 0;
+	ASSERT_EQ(0, bind_userptr(self->fd, self->vm, p, UP_ADDR, size, 0));
+	xe_emit_end(xe_emit_store(xe_emit_store(batch, UP_ADDR + 12, 0x5eed),
+				  UP_ADDR + size - 4, 0x7a11));
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0x5eed, p[3]);
+	EXPECT_EQ(0x7a11, p[size / 4 - 1]);
+
+	ASSERT_EQ(0, munmap(p, size));
+	*ufence = 0;
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	err = xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS);
+	EXPECT_TRUE(err == -EIO || err == -ETIME) TH_LOG("wait: %d", err);
+	EXPECT_EQ(0, *ufence);
+
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, UP_ADDR, size));
+	ASSERT_EQ(0, xe_mirror(self->fd, self->vm, UP_ADDR, size));
+	q = xe_queue_create(self->fd, self->vm, DRM_XE_ENGINE_CLASS_RENDER, 0);
+	ASSERT_LT(0, q);
+	xe_emit_end(xe_emit_store(batch, (uintptr_t)&batch[1000], 0x900d));
+	ASSERT_EQ(0, xe_exec(self->fd, q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0x900d, batch[1000]);
+	xe_queue_destroy(self->fd, q);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+/*
+ * A read-only userptr (DRM_XE_VM_BIND_FLAG_READONLY) of read-only process
+ * memory: the GPU reads it (copies a word out of it) but a write through
+ * it is refused with a ban, and the memory is unchanged.
+ */
+TEST_F(uapi, userptr_read_only)
+{
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096), *p;
+	int err;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[5] = 0xfeed;
+	ASSERT_EQ(0, mprotect(p, 8192, PROT_READ));
+	ASSERT_EQ(0, bind_userptr(self->fd, self->vm, p, UP_ADDR, 8192,
+				  DRM_XE_VM_BIND_FLAG_READONLY));
+	batch[1000] = 0;
+	xe_emit_end(emit_copy(batch, (uintptr_t)&batch[1000], UP_ADDR + 20));
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0xfeed, batch[1000]);
+
+	*ufence = 0;
+	xe_emit_end(xe_emit_store(batch, UP_ADDR + 20, 0xbad));
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	err = xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS);
+	EXPECT_TRUE(err == -EIO || err == -ETIME) TH_LOG("wait: %d", err);
+	EXPECT_EQ(0xfeed, p[5]);
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, UP_ADDR, 8192));
+	munmap(p, 8192);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+/*
+ * A partial unbind of a userptr keeps the rest: the GPU still writes the
+ * pieces on both sides of the hole, into the right pages.
+ */
+TEST_F(uapi, userptr_partial_unbind)
+{
+	const uint64_t size = 16 * 4096;
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096), *p, *b;
+	int i;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, bind_userptr(self->fd, self->vm, p, UP_ADDR, size, 0));
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, UP_ADDR + 4 * 4096,
+			       8 * 4096));
+	b = batch;
+	for (i = 0; i < 16; i++)
+		if (i < 4 || i >= 12)
+			b = xe_emit_store(b, UP_ADDR + i * 4096 + 4, 0x100 + i);
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	for (i = 0; i < 16; i++) {
+		EXPECT_EQ(i < 4 || i >= 12 ? 0x100u + i : 0u, p[i * 1024 + 1])
+			TH_LOG("page %d", i);
+	}
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, UP_ADDR, size));
+	munmap(p, size);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+/*
+ * The same pages bound twice in one VM and once in another (IGT's
+ * many-vm userptr sections do this): each binding reaches them.  With
+ * CONFIG_DMA_API_DEBUG, mapping a page for DMA more than once with CPU
+ * syncs is a kernel warning; vxe, as drm_gpusvm, maps without them.
+ */
+TEST_F(uapi, userptr_same_pages_bound_thrice)
+{
+	const uint64_t size = 8192;
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096), *p, *b;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0, size);
+	ASSERT_EQ(0, bind_userptr(self->fd, self->vm, p, UP_ADDR, size, 0));
+	ASSERT_EQ(0, bind_userptr(self->fd, self->vm, p, UP_ADDR + size, size, 0));
+	ASSERT_EQ(0, bind_userptr(self->fd, self->plain_vm, p, UP_ADDR, size, 0));
+	b = xe_emit_store(batch, UP_ADDR + 4, 0x11);
+	b = xe_emit_store(b, UP_ADDR + size + 4096 + 8, 0x22);
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0x11, p[1]);
+	EXPECT_EQ(0x22, p[1024 + 2]);
+
+	/* The plain VM runs a batch in the userptr, into the same pages */
+	xe_emit_end(xe_emit_store(&p[512], UP_ADDR + 12, 0x33));
+	ASSERT_EQ(0, plain_exec(self->fd, self->plain_q, UP_ADDR + 2048));
+	EXPECT_EQ(0x33, p[3]);
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, UP_ADDR, 2 * size));
+	ASSERT_EQ(0, xe_unbind(self->fd, self->plain_vm, UP_ADDR, size));
+	munmap(p, size);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+/*
+ * A VM with a scratch page (DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE, no page
+ * faults): GPU accesses where nothing is bound do not fail the job, as on
+ * Xe; a read there gives zeros (vxe's scratch page is never written).
+ */
+TEST_F(uapi, scratch_page_vm)
+{
+	struct drm_xe_vm_create c = {
+		.flags = DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE,
+	};
+	struct drm_xe_sync sync = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				    .flags = DRM_XE_SYNC_FLAG_SIGNAL };
+	struct drm_xe_exec e = { .num_batch_buffer = 1, .address = BO_ADDR,
+				 .num_syncs = 1, .syncs = (uintptr_t)&sync };
+	struct drm_syncobj_wait w = { .count_handles = 1 };
+	const uint64_t hole = 0xdead0000ull;
+	struct timespec now;
+	uint32_t h, *p, *b;
+	int q;
+
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_CREATE, &c));
+	q = xe_queue_create(self->fd, c.vm_id, DRM_XE_ENGINE_CLASS_COPY, 0);
+	ASSERT_LT(0, q);
+	ASSERT_EQ(0, bo_create(self->fd, c.vm_id, 65536, &h));
+	p = bo_map(self->fd, h, 65536, NULL);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0x100 / 4] = 0xffffffff;
+	b = xe_emit_store(p, hole + 0x40, 0x1234);
+	b = emit_copy(b, BO_ADDR + 0x100, hole + 0x40);
+	b = xe_emit_store(b, BO_ADDR + 0x104, 0x600d);
+	xe_emit_end(b);
+	ASSERT_EQ(0, bind_bo(self->fd, c.vm_id, DRM_XE_VM_BIND_OP_MAP, h, 0,
+			     BO_ADDR, 65536));
+	ASSERT_EQ(0, syncobj_create(self->fd, &sync.handle));
+	e.exec_queue_id = q;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	/* A failed job never signals: wait 10 s, not forever */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	w.handles = (uintptr_t)&sync.handle;
+	w.timeout_nsec = (now.tv_sec + 10) * 1000000000ll + now.tv_nsec;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_WAIT, &w));
+	EXPECT_EQ(0u, p[0x100 / 4]);
+	EXPECT_EQ(0x600du, p[0x104 / 4]);
+	xe_queue_destroy(self->fd, q);
+	munmap(p, 65536);
+	gem_close(self->fd, h);
+	xe_vm_destroy(self->fd, c.vm_id);
+}
+
+/*
+ * A NULL binding (DRM_XE_VM_BIND_FLAG_NULL) over 2M + 64K + 4K: GPU writes
+ * and atomics into it are dropped, reads give zeros, and the job completes.
+ */
+TEST_F(uapi, null_binding_reads_zero)
+{
+	const uint64_t size = (2 << 20) + 65536 + 4096;
+	const uint64_t offs[] = { 0x100, (2 << 20) + 8, size - 4 };
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096), *b;
+	unsigned int i;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	ASSERT_EQ(0, xe_bind(self->fd, self->vm, DRM_XE_VM_BIND_OP_MAP,
+			     DRM_XE_VM_BIND_FLAG_NULL, NULL_ADDR, size, 0));
+	b = batch;
+	for (i = 0; i < 3; i++) {
+		batch[1000 + i] = 0xffffffff;
+		b = xe_emit_store(b, NULL_ADDR + offs[i], 0x1234);
+		b = xe_emit_atomic_inc(b, NULL_ADDR + offs[i]);
+		b = emit_copy(b, (uintptr_t)&batch[1000 + i], NULL_ADDR + offs[i]);
+	}
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0u, batch[1000 + i])
+			TH_LOG("offset %#llx", (unsigned long long)offs[i]);
+	}
+	ASSERT_EQ(0, xe_unbind(self->fd, self->vm, NULL_ADDR, size));
 	munmap(ufence, 4096);
 	free(batch);
 }
