@@ -169,11 +169,16 @@ bool vxe_sync_is_ufence(const struct vxe_sync *sync)
  * @n: their number
  * @intr: a signal interrupts the wait (an ioctl); an engine waits
  *	uninterruptibly
+ * @errors: return the error a fence was signalled with (a job depending
+ *	on failed work fails); VM_BIND only waits, as Xe's binds go ahead
+ *	after a job they wait for hung
  *
  * Context: process context.
- * Return: 0, -ERESTARTSYS, or the error a fence was signalled with.
+ * Return: 0, -ERESTARTSYS, or (with @errors) the error a fence was
+ * signalled with.
  */
-int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n, bool intr)
+int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n, bool intr,
+		  bool errors)
 {
 	unsigned int i;
 
@@ -185,7 +190,7 @@ int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n, bool intr)
 		ret = dma_fence_wait(syncs[i].fence, intr);
 		if (ret)
 			return ret;
-		if (syncs[i].fence->error < 0)
+		if (errors && syncs[i].fence->error < 0)
 			return syncs[i].fence->error;
 	}
 	return 0;

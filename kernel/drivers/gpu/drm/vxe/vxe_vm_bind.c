@@ -851,7 +851,7 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				   (!args->num_binds ?
 				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
 	if (!err)
-		err = vxe_sync_wait(syncs, args->num_syncs, true);
+		err = vxe_sync_wait(syncs, args->num_syncs, true, false);
 	for (i = 0; !err && i < args->num_binds; i++)
 		err = vxe_vm_bind_op(vm, &binds[i], objs[i]);
 unlock:
