@@ -18,7 +18,10 @@
 #   kernel through ci/vm-run (VM_OUT, QEMU_MEM honoured; 2 vxe devices, 128
 #   huge pages); IGT_TARGET=host: on this machine's own GPU (a lab; root).
 # IGT_LISTS: the test lists of "run" (default: the two above).
-# IGT_TIMEOUT: seconds for the whole run (run: 1200, full: 21600).
+# IGT_TIMEOUT: seconds for the whole run (run: 2700, full: 21600).
+# IGT_TEST_TIMEOUT: seconds for one subtest (run: 300; full: 3000, for the
+#   two prefetch-*benchmark subtests: 128 rounds of 64 MiB to VRAM and back
+#   on each engine take 15 to 25 minutes under TCG).
 # IGT_SHARDS=N (1 to 8, default 1): N guests at once, each running a
 #   consecutive part of the list (a TCG guest keeps one core busy), the
 #   results merged into one run.
@@ -144,17 +147,19 @@ LIST=$IGTB/results/$mode.testlist
 if [ "$mode" = run ]; then
 	grep -h '^igt@' "${lists[@]}" | sed 's/[[:space:]].*//' >"$LIST"
 	for t in "${ours[@]}"; do echo "igt@$t"; done >>"$LIST"
-	timeout=${IGT_TIMEOUT:-1200}
+	timeout=${IGT_TIMEOUT:-2700}
+	test_timeout=${IGT_TEST_TIMEOUT:-300}
 else
 	"$IGTB/tests/xe_exec_system_allocator" --list-subtests |
 		sed 's/^/igt@xe_exec_system_allocator@/' >"$LIST"
 	timeout=${IGT_TIMEOUT:-21600}
+	test_timeout=${IGT_TEST_TIMEOUT:-3000}
 	# A process per subtest, as for the lists: igt_runner's multiple mode
 	# (one process for all) would save about a second per subtest under
 	# TCG, but the subtests' memory then adds up to an OOM kill.
 fi
 n=$(grep -c . "$LIST")
-runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout 300)
+runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout "$test_timeout")
 # Under TCG the kernel prints warning-level noise no test causes
 # ("clocksource: Long readout interval"): in the test kernel only DRM's
 # warnings make a subtest dmesg-warn (piglit's rule), and ci/vm-run fails
@@ -173,9 +178,14 @@ runner_cmd() {
 	echo "$c"
 }
 
-# One guest running list $1 into $2; console $3, output $4.
+# One guest running list $1 into $2; console $3, output $4.  Guests
+# sharing the cores with each other (shards) get a longer RCU stall
+# timeout: under TCG a vCPU the host does not run for 21 s is no kernel bug.
 guest() {
-	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-vxe.num_devices=2}" \
+	local append="vxe.num_devices=2"
+
+	[ "$shards" -eq 1 ] || append+=" rcupdate.rcu_cpu_stall_timeout=60"
+	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-$append}" \
 		VM_LOG="$3" "$TOP/ci/vm-run" --timeout "$timeout" -c "$(runner_cmd "$1" "$2")" >"$4" 2>&1
 }
 

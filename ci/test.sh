@@ -103,6 +103,10 @@ if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 		counted "$BUILD/coverage/gates.stats" coverage coverage/coverage.sh
 	# Upstream IGT (igt-tests/*.testlist) and our IGT tests on vxe, in the
 	# x86_64 kernel; one skipped test when there is no IGT (no ../shared).
+	# Nothing else runs then: one guest per core (at most 2), about 20
+	# minutes of guest time for the ~980 subtests.
+	: "${IGT_SHARDS:=$(n=$(nproc); echo $((n > 1 ? 2 : 1)))}"
+	export IGT_SHARDS
 	phase "igt: upstream and our IGT tests on vxe" "$R/igt.stats" \
 		counted "$L/igt.stats" igt ci/igt.sh run
 fi
