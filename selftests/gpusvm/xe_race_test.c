@@ -679,7 +679,8 @@ TEST_F(race, cpu_threads_and_gpu_atomics)
 	for (qi = 0; qi < self->g.nq; qi++)
 		EXPECT_EQ(GPU_ITERS, words[1 + qi]);
 	for (i = 0; i < CPU_THREADS; i++) {
-		EXPECT_EQ(CPU_ITERS, words[32 + i]) TH_LOG("thread %d", i);
+		EXPECT_EQ(CPU_ITERS, words[32 + i])
+			TH_LOG("thread %d", i);
 	}
 	for (qi = 0; qi < self->g.nq; qi++)
 		free(batch[qi]);

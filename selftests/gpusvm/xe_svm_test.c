@@ -660,7 +660,8 @@ TEST_F(svm, hugetlb_memory)
 	xe_emit_end(b);
 	ASSERT_EQ(0, run(0, batch));
 	for (i = 0; i < 512; i++) {
-		ASSERT_EQ(pattern(SEED, i), data[i * 1024]) TH_LOG("page %u", i);
+		ASSERT_EQ(pattern(SEED, i), data[i * 1024])
+			TH_LOG("page %u", i);
 	}
 	munmap(data, size);
 	if (old >= 0)
