@@ -99,6 +99,7 @@ TEST_F(xe, config)
 		EXPECT_EQ(48, c->info[DRM_XE_QUERY_CONFIG_VA_BITS]);
 		/* A discrete GPU: VRAM unless vxe.vram_size=0. */
 		EXPECT_EQ(DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR |
+			  DRM_XE_QUERY_CONFIG_FLAG_HAS_LOW_LATENCY |
 			  (vxe_param("vram_size") > 0 ?
 			   DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM : 0),
 			  c->info[DRM_XE_QUERY_CONFIG_FLAGS]);

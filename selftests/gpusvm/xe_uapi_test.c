@@ -421,7 +421,11 @@ TEST_F(uapi, exec_queue_and_exec_checks)
 		EXPECT_EQ(err, xe_ioctl(self->fd,			\
 					DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));	\
 	} while (0)
-	QC_ERR(-EINVAL, c.flags = 1);
+	QC_ERR(-EINVAL, c.flags = 2);	/* bit 0 is the low-latency hint */
+	c = good;
+	c.flags = DRM_XE_EXEC_QUEUE_LOW_LATENCY_HINT;	/* a hint: accepted */
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, c.exec_queue_id));
 	QC_ERR(-EINVAL, c.reserved[0] = 1);
 	QC_ERR(-EINVAL, c.width = 0);
 	QC_ERR(-EINVAL, c.num_placements = 10);

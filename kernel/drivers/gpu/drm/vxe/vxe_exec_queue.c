@@ -350,7 +350,9 @@ static bool vxe_engine_exists(struct vxe_device *vxe,
  * @data: the &struct drm_xe_exec_queue_create
  * @file: the DRM file; the queue belongs to it
  *
- * Xe's checks: no flags, zero reserved fields, 1 to 9 instances that can
+ * Xe's checks: no flag but %DRM_XE_EXEC_QUEUE_LOW_LATENCY_HINT (a hint about
+ * power management, which vxe has none of: accepted and not acted upon), zero
+ * reserved fields, 1 to 9 instances that can
  * be read, on an existing GT; a VM_BIND queue is one instance 0 of width
  * 1; other queues name engines the device has (vxe has one engine per
  * class, so only width 1 and one placement) and a VM of the file that is
@@ -370,7 +372,7 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 	struct vxe_exec_queue *q;
 	int err;
 
-	if (VXE_IOCTL_DBG(vxe, args->flags) ||
+	if (VXE_IOCTL_DBG(vxe, args->flags & ~DRM_XE_EXEC_QUEUE_LOW_LATENCY_HINT) ||
 	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]))
 		return -EINVAL;
 	if (VXE_IOCTL_DBG(vxe, !len || len > ARRAY_SIZE(eci) ||

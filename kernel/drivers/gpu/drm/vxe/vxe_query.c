@@ -122,6 +122,7 @@ static void fill_config(struct vxe_device *vxe, void *buf)
 		vxe->info.devid | (vxe->info.revid << 16);
 	config->info[DRM_XE_QUERY_CONFIG_FLAGS] =
 		DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR |
+		DRM_XE_QUERY_CONFIG_FLAG_HAS_LOW_LATENCY |
 		(vxe->vram ? DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM : 0);
 	config->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] = SZ_4K;
 	config->info[DRM_XE_QUERY_CONFIG_VA_BITS] = vxe->info.va_bits;
