@@ -17,8 +17,11 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pagewalk.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
+#include <linux/swapops.h>
 #include <linux/uaccess.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gpusvm.h>
@@ -459,6 +462,65 @@ static void devmem_release_on_munmap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 0);
 }
 
+static int dm_device_pte(pte_t *ptep, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pte_t pte = ptep_get(ptep);
+	struct page **page = walk->private;
+	swp_entry_t entry;
+
+	if (pte_present(pte) || pte_none(pte))
+		return 0;
+	entry = pte_to_swp_entry(pte);
+	if (is_device_private_entry(entry)) {
+		*page = pfn_swap_entry_to_page(entry);
+		get_page(*page);
+	}
+	return 0;
+}
+
+/* The device private page mapped at @addr, referenced, or NULL. */
+static struct page *dm_device_page(struct gpusvm_kunit *gk, unsigned long addr)
+{
+	static const struct mm_walk_ops ops = {
+		.pte_entry = dm_device_pte,
+		.walk_lock = PGWALK_RDLOCK,
+	};
+	struct page *page = NULL;
+
+	mmap_read_lock(current->mm);
+	walk_page_range(current->mm, addr, addr + PAGE_SIZE, &ops, &page);
+	mmap_read_unlock(current->mm);
+	return page;
+}
+
+/*
+ * A device page still referenced (pinned by someone) after the process
+ * unmapped it: its anon_vma is gone, and eviction must not walk it.  Core
+ * mm's migrate_device_pfns() used to collect such a page and
+ * remove_migration_ptes() read the freed anon_vma (KASAN use-after-free);
+ * now it leaves the page out, and eviction reports the allocation busy
+ * until the reference goes.
+ */
+static void devmem_evict_page_held_after_munmap(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	struct page *page;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	dm_fill_migrate(gk, GK_BASE, SZ_2M, 16);
+	page = dm_device_page(gk, GK_BASE + SZ_4K);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, is_device_private_page(page));
+	gk_munmap(gk, GK_BASE, SZ_2M);
+	/* anon_vmas are freed after a grace period (SLAB_TYPESAFE_BY_RCU) */
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, dm_evict_all(gk), -EBUSY);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, dm_evict_all(gk), 0);
+	KUNIT_EXPECT_EQ(test, dm_vram_used(gk), 0);
+}
+
 /* A failed copy to VRAM migrates nothing: the GPU uses system memory. */
 static void devmem_copy_to_vram_fails(struct kunit *test)
 {
@@ -819,6 +881,7 @@ static struct kunit_case vxe_devmem_cases[] = {
 	KUNIT_CASE(devmem_evict_while_gpu_bound),
 	KUNIT_CASE(devmem_evict_partly_freed),
 	KUNIT_CASE(devmem_release_on_munmap),
+	KUNIT_CASE(devmem_evict_page_held_after_munmap),
 	KUNIT_CASE(devmem_copy_to_vram_fails),
 	KUNIT_CASE(devmem_copy_to_ram_fails),
 	KUNIT_CASE(devmem_evict_copy_fails),
