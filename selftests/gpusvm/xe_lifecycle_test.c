@@ -34,7 +34,7 @@
 
 static const char *const counters[] = {
 	"vms", "exec_queues", "jobs", "bos", "svm_bos", "svm_ranges",
-	"vram_used", "svm_notifiers",
+	"vram_used", "svm_notifiers", "userptrs",
 };
 
 /*
@@ -206,6 +206,113 @@ TEST(exit_with_job_in_flight)
 		}
 		_exit(0);	/* no munmap, no close: the exit does them */
 	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	left = wait_objects_gone(fd, &n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	close(fd);
+}
+
+#define UP_ADDR		0x1c0000000ull	/* where the userptrs go */
+
+/* A userptr of [cpu, cpu + size) at GPU address UP_ADDR */
+static int bind_userptr(int fd, int vm, void *cpu, uint64_t size)
+{
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm, .num_binds = 1,
+		.bind = { .op = DRM_XE_VM_BIND_OP_MAP_USERPTR,
+			  .obj_offset = (uintptr_t)cpu, .addr = UP_ADDR,
+			  .range = size, .pat_index = 2 },
+	};
+
+	return xe_ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+/*
+ * The child of exit_with_userptrs_bound: a userptr in a fault-mode VM
+ * and one in a VM with dma-fence jobs, a job through each, then a job in
+ * each that waits for a gate nobody opens; exits without cleaning up.
+ */
+static int userptr_client(void)
+{
+	struct drm_syncobj_create sc = { 0 };
+	struct drm_syncobj_wait w = { .count_handles = 1,
+				      .timeout_nsec = INT64_MAX };
+	struct drm_xe_sync sync = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				    .flags = DRM_XE_SYNC_FLAG_SIGNAL };
+	struct drm_xe_exec e = { .num_batch_buffer = 1, .address = UP_ADDR,
+				 .num_syncs = 1, .syncs = (uintptr_t)&sync };
+	struct drm_xe_vm_create plain = { 0 };
+	uint32_t *up, *batch = malloc(4096);
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int fd = xe_open_card(), vm, q, pq;
+
+	up = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || !batch || up == MAP_FAILED || ufence == MAP_FAILED)
+		return 1;
+	vm = xe_vm_create_fault(fd);
+	if (vm < 0 || xe_mirror(fd, vm, 0, MIRROR_RANGE) ||
+	    bind_userptr(fd, vm, up, 65536))
+		return 2;
+	q = xe_queue_create(fd, vm, DRM_XE_ENGINE_CLASS_RENDER, 0);
+	if (q < 0)
+		return 3;
+	xe_emit_end(xe_emit_store(batch, UP_ADDR + 4, MARK));
+	*ufence = 0;
+	if (xe_exec(fd, q, batch, ufence) ||
+	    xe_wait_ufence(fd, q, ufence, XE_WAIT_NS) || up[1] != MARK)
+		return 4;
+
+	/* The dma-fence VM: its batch lives in the userptr */
+	if (xe_ioctl(fd, DRM_IOCTL_XE_VM_CREATE, &plain) ||
+	    bind_userptr(fd, plain.vm_id, up, 65536))
+		return 5;
+	pq = xe_queue_create(fd, plain.vm_id, DRM_XE_ENGINE_CLASS_COPY, 0);
+	if (pq < 0 || xe_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc))
+		return 6;
+	xe_emit_end(xe_emit_store(&up[2048], UP_ADDR + 8, MARK + 1));
+	sync.handle = sc.handle;
+	e.exec_queue_id = pq;
+	e.address = UP_ADDR + 8192;
+	w.handles = (uintptr_t)&sc.handle;
+	if (xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e) ||
+	    xe_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w) || up[2] != MARK + 1)
+		return 7;
+
+	/* Jobs that never end: each waits for up[100] == 1 */
+	up[100] = 0;
+	xe_emit_end(xe_emit_wait_eq(batch, UP_ADDR + 400, 1));
+	xe_emit_end(xe_emit_wait_eq(&up[2048], UP_ADDR + 400, 1));
+	*ufence = 0;
+	if (xe_exec(fd, q, batch, ufence) || xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e))
+		return 8;
+	return 0;
+}
+
+/*
+ * A process exits with userptrs bound and a job waiting in each VM.  The
+ * exit's invalidation of the userptr in the dma-fence VM waits for that
+ * job (as Xe's does) until its 5 s time-out, then takes the pages, and
+ * the job fails on its next access; the file's close releases the rest.
+ * Every userptr is freed.
+ */
+TEST(exit_with_userptrs_bound)
+{
+	const char *why, *left;
+	int fd, status;
+	pid_t pid;
+	long n;
+
+	fd = open_vxe(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(userptr_client());	/* no cleanup: the exit does it */
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));

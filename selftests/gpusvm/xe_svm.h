@@ -295,7 +295,7 @@ static inline int xe_madvise(int fd, uint32_t vm, uint64_t start,
 
 /*
  * The count of @name (vms, exec_queues, jobs, bos, svm_bos, svm_ranges,
- * vram_used, svm_notifiers) in vxe's debugfs file objects, or -1 (not vxe)
+ * userptrs, vram_used, svm_notifiers) in vxe's debugfs file objects, or -1 (not vxe)
  */
 static inline long vxe_objects(int fd, const char *name)
 {
