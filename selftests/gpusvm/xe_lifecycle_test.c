@@ -178,6 +178,41 @@ static int open_vxe(const char **why)
 }
 
 /*
+ * Run @child in a child process, which exits without cleaning up (the
+ * exit unmaps and closes): it must return 0, and the device on @fd must
+ * then hold nothing of it.
+ */
+static void exit_and_check_empty(struct __test_metadata *_metadata, int fd,
+				 int (*child)(void))
+{
+	const char *left;
+	int status;
+	pid_t pid;
+	long n;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	left = wait_objects_gone(fd, &n);
+	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+}
+
+/* The child of exit_with_job_in_flight: a client with its job waiting */
+static int job_client(void)
+{
+	struct client c;
+	int err = client_start(&c);
+
+	if (err)
+		fprintf(stderr, "client: %s\n", strerror(-err));
+	return !!err;
+}
+
+/*
  * A process exits with its mirror bound, its data in VRAM and a job
  * waiting: its address space goes first (the job's next access fails),
  * then its file; everything it had is freed.
@@ -185,32 +220,13 @@ static int open_vxe(const char **why)
 TEST(exit_with_job_in_flight)
 {
 	const char *why;
-	const char *left;
-	int fd, status;
-	long n;
-	pid_t pid;
+	int fd;
 
 	fd = open_vxe(&why);
 	if (fd < 0)
 		SKIP(return, "%s", why);
 	TH_LOG("seed %#x", SEED);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		struct client c;
-		int err = client_start(&c);
-
-		if (err) {
-			fprintf(stderr, "client: %s\n", strerror(-err));
-			_exit(1);
-		}
-		_exit(0);	/* no munmap, no close: the exit does them */
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	left = wait_objects_gone(fd, &n);
-	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	exit_and_check_empty(_metadata, fd, job_client);
 	close(fd);
 }
 
@@ -301,23 +317,13 @@ static int userptr_client(void)
  */
 TEST(exit_with_userptrs_bound)
 {
-	const char *why, *left;
-	int fd, status;
-	pid_t pid;
-	long n;
+	const char *why;
+	int fd;
 
 	fd = open_vxe(&why);
 	if (fd < 0)
 		SKIP(return, "%s", why);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(userptr_client());	/* no cleanup: the exit does it */
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	left = wait_objects_gone(fd, &n);
-	EXPECT_EQ(NULL, left) TH_LOG("%s: %ld left", left, n);
+	exit_and_check_empty(_metadata, fd, userptr_client);
 	close(fd);
 }
 
