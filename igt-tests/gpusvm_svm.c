@@ -883,7 +883,7 @@ static void exec_queue_errors(struct svm *s)
 	struct drm_xe_exec_queue_destroy d = { .exec_queue_id = 0xdead };
 
 #define QC(err, stmt) EXPECT_IOCTL(s->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, c, good, err, stmt)
-	QC(-EINVAL, c.flags = 1);
+	QC(-EINVAL, c.flags = 2);	/* bit 0 is the low-latency hint, allowed */
 	QC(-EINVAL, c.reserved[0] = 1);
 	QC(-EINVAL, c.width = 0);
 	QC(-EFAULT, c.instances = 8);
