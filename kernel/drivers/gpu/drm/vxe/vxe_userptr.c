@@ -151,11 +151,7 @@ static void vxe_userptr_needs_exec_bind(struct vxe_vm *vm,
 static void vxe_userptr_zap(struct vxe_vm *vm, struct vxe_vma *vma)
 {
 	lockdep_assert_held(&vm->userptr_lock);
-	if (!vma->bound)
-		return;
-	vxe_pt_zap(&vm->pt, vma_start(vma), vma_end(vma));
-	vxe_vm_tlb_invalidate(vm, vma_start(vma), vma_end(vma));
-	vma->bound = false;
+	vxe_vma_zap_range(vm, vma, vma_start(vma), vma_end(vma));
 }
 
 static bool vxe_userptr_invalidate(struct mmu_interval_notifier *mni,
@@ -356,9 +352,10 @@ int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
 		mutex_lock(&vm->userptr_lock);
 		vxe_userptr_needs_exec_bind(vm, u);
 		mutex_unlock(&vm->userptr_lock);
+		return 0;
 	}
 	do {
-		err = populate ? vxe_userptr_get_pages(u) : 0;
+		err = vxe_userptr_get_pages(u);
 	} while (err == -EAGAIN && ++tries < VXE_USERPTR_TRIES);
 	if (err) {
 		vxe_userptr_destroy(vm, vma);

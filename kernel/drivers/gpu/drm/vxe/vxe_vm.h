@@ -349,6 +349,8 @@ int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
 
 int vxe_vma_bind(struct vxe_vm *vm, struct vxe_vma *vma);
+void vxe_vma_zap_range(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
+		       u64 end);
 int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
 		       u64 size, bool populate);
 void vxe_userptr_destroy(struct vxe_vm *vm, struct vxe_vma *vma);

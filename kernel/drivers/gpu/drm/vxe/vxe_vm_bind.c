@@ -65,6 +65,28 @@ static struct vxe_bo *vma_bo(const struct vxe_vma *vma)
 	return vma->gpuva.gem.obj ? gem_to_vxe_bo(vma->gpuva.gem.obj) : NULL;
 }
 
+/**
+ * vxe_vma_zap_range() - zap part of a VMA that is no mirror
+ * @vm: the VM
+ * @vma: a BO, userptr or NULL VMA of @vm
+ * @start: first GPU virtual address
+ * @end: end (exclusive)
+ *
+ * If @vma is bound, clears the leaves of [@start, @end), invalidates the
+ * TLB for it and marks @vma unbound.
+ *
+ * Context: what protects @vma->bound for its kind (see &struct vxe_vma).
+ */
+void vxe_vma_zap_range(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
+		       u64 end)
+{
+	if (!vma->bound)
+		return;
+	vxe_pt_zap(&vm->pt, start, end);
+	vxe_vm_tlb_invalidate(vm, start, end);
+	vma->bound = false;
+}
+
 /*
  * Zap [start, end) of a BO or NULL VMA, if it is bound, and invalidate the
  * TLB.  A userptr VMA is zapped whole, under its notifier lock.
@@ -72,15 +94,10 @@ static struct vxe_bo *vma_bo(const struct vxe_vma *vma)
 static void vxe_vma_zap(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 			u64 end)
 {
-	if (vxe_vma_is_userptr(vma)) {
+	if (vxe_vma_is_userptr(vma))
 		vxe_userptr_zap_vma(vm, vma);
-		return;
-	}
-	if (!vma->bound)
-		return;
-	vxe_pt_zap(&vm->pt, start, end);
-	vxe_vm_tlb_invalidate(vm, start, end);
-	vma->bound = false;
+	else
+		vxe_vma_zap_range(vm, vma, start, end);
 }
 
 /**
