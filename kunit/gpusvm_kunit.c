@@ -6,6 +6,7 @@
  */
 
 #include <kunit/device.h>
+#include <kunit/static_stub.h>
 #include <linux/hash.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -467,4 +468,45 @@ struct vxe_vma *gk_mirror(struct gpusvm_kunit *gk, unsigned long addr)
 	KUNIT_ASSERT_NOT_NULL(gk->test, va);
 	KUNIT_ASSERT_TRUE(gk->test, vxe_vma_is_mirror(to_vxe_vma(va)));
 	return to_vxe_vma(va);
+}
+
+/**
+ * gk_get_page() - reference the page the test's mm maps at an address
+ * @gk: the fixture
+ * @addr: the address
+ *
+ * Keeps the page allocated after the process lets go of it, so that a GPU
+ * access through a stale translation reads it safely.  put_page() it.
+ *
+ * Return: the page (the test is aborted when there is none).
+ */
+struct page *gk_get_page(struct gpusvm_kunit *gk, unsigned long addr)
+{
+	struct page *page;
+	long n;
+
+	mmap_read_lock(current->mm);
+	n = get_user_pages_remote(current->mm, addr, 1, 0, &page, NULL);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(gk->test, n, 1);
+	return page;
+}
+
+/* Stands in for vxe_vm_tlb_invalidate(): forgets to invalidate. */
+static int gk_no_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
+{
+	return 0;
+}
+
+/**
+ * gk_forget_tlb_invalidations() - make vxe_vm_tlb_invalidate() do nothing
+ * @gk: the fixture
+ *
+ * Until kunit_deactivate_static_stub(test, vxe_vm_tlb_invalidate) or the
+ * end of the test: what a driver that forgets the TLB flush would do.
+ */
+void gk_forget_tlb_invalidations(struct gpusvm_kunit *gk)
+{
+	kunit_activate_static_stub(gk->test, vxe_vm_tlb_invalidate,
+				   gk_no_tlb_invalidate);
 }

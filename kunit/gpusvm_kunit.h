@@ -73,5 +73,7 @@ unsigned int gk_count_notifiers(struct gpusvm_kunit *gk);
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk);
 unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk);
 struct vxe_vma *gk_mirror(struct gpusvm_kunit *gk, unsigned long addr);
+struct page *gk_get_page(struct gpusvm_kunit *gk, unsigned long addr);
+void gk_forget_tlb_invalidations(struct gpusvm_kunit *gk);
 
 #endif

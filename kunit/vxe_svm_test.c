@@ -222,12 +222,6 @@ static void vxe_svm_mprotect_read_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_64K, 31), 0);
 }
 
-/* Stands in for vxe_vm_tlb_invalidate(): forgets to invalidate. */
-static int no_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
-{
-	return 0;
-}
-
 static void vxe_svm_missing_tlb_flush_is_caught(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = gk_create(test, NULL);
@@ -238,12 +232,9 @@ static void vxe_svm_missing_tlb_flush_is_caught(struct kunit *test)
 	gk_cpu_fill(gk, GK_BASE, SZ_4K, 32);
 	expect_gpu_data(test, gk, GK_BASE, SZ_4K, 32);
 	/* Keep the old page allocated, so the stale access reads it safely. */
-	mmap_read_lock(current->mm);
-	KUNIT_ASSERT_EQ(test, get_user_pages_remote(current->mm, GK_BASE, 1, 0,
-						    &old, NULL), 1);
-	mmap_read_unlock(current->mm);
+	old = gk_get_page(gk, GK_BASE);
 
-	kunit_activate_static_stub(test, vxe_vm_tlb_invalidate, no_tlb_invalidate);
+	gk_forget_tlb_invalidations(gk);
 	gk_zap(gk, GK_BASE, SZ_4K);
 	gk_cpu_fill(gk, GK_BASE, SZ_4K, 33);
 	/* The TLB still holds the old translation: stale data. */
