@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "gpusvm_kunit.h"
+#include "vxe_device.h"
 #include "vxe_mi.h"
 
 #define RW		(PROT_READ | PROT_WRITE)
@@ -393,6 +394,12 @@ static void vxe_mi_bad_lengths(struct kunit *test)
 	static const u32 hdrs[] = {
 		VXE_MI_BATCH_BUFFER_START | VXE_MI_NUM_DW(2),
 		VXE_MI_BATCH_BUFFER_START | VXE_MI_NUM_DW(4),
+		VXE_MI_LOAD_REGISTER_REG | VXE_MI_NUM_DW(2),
+		VXE_MI_LOAD_REGISTER_REG | VXE_MI_NUM_DW(4),
+		VXE_MI_STORE_REGISTER_MEM | VXE_MI_NUM_DW(3),
+		VXE_MI_STORE_REGISTER_MEM | VXE_MI_NUM_DW(5),
+		VXE_MI_LOAD_REGISTER_MEM | VXE_MI_NUM_DW(3),
+		VXE_MI_LOAD_REGISTER_MEM | VXE_MI_NUM_DW(5),
 		VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE | VXE_MI_NUM_DW(3),
 		VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE | VXE_MI_NUM_DW(5),
 		VXE_MI_FLUSH_DW | VXE_MI_NUM_DW(3),
@@ -1515,6 +1522,356 @@ static void vxe_mi_loop_ended_by_rewrite(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mi_job_wait(mt, job), 0);
 }
 
+/* MI_LOAD_REGISTER_REG copies a register, absolute or engine-relative. */
+static void vxe_mi_load_register_reg(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	u32 hdr = VXE_MI_LOAD_REGISTER_REG | VXE_MI_NUM_DW(3);
+
+	ctx->mmio_base = 0x22000;
+	emit_lri(bb, 0x22000 + VXE_MI_CS_GPR(0), 0xdeadbeef);
+	/* IGT's MI_LOAD_REGISTER_REG: 0x15000001 */
+	KUNIT_ASSERT_EQ(test, hdr, 0x15000001);
+	emit(bb, hdr | VXE_MI_LRR_SRC_CS_MMIO | VXE_MI_LRR_DST_CS_MMIO);
+	emit(bb, VXE_MI_CS_GPR(0));
+	emit(bb, VXE_MI_CS_GPR(5) + 4);
+	emit(bb, hdr);				/* both absolute */
+	emit(bb, 0x22000 + VXE_MI_CS_GPR(5) + 4);
+	emit(bb, 0x4000 | 3);			/* bits 1:0 ignored */
+	emit(bb, hdr | VXE_MI_LRR_DST_CS_MMIO);	/* a never written source: 0 */
+	emit(bb, 0x8000);
+	emit(bb, VXE_MI_CS_GPR(0));
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x22000 + VXE_MI_CS_GPR(5) + 4), 0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x4000), 0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x22000 + VXE_MI_CS_GPR(0)), 0);
+}
+
+/* MI_STORE_REGISTER_MEM and MI_LOAD_REGISTER_MEM move a dword. */
+static void vxe_mi_register_mem(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	u32 srm = VXE_MI_STORE_REGISTER_MEM | VXE_MI_NUM_DW(4);
+	u32 lrm = VXE_MI_LOAD_REGISTER_MEM | VXE_MI_NUM_DW(4);
+
+	/* IGT's MI_STORE_REGISTER_MEM_GEN8 and MI_LOAD_REGISTER_MEM_GEN8 */
+	KUNIT_ASSERT_EQ(test, srm, 0x12000002);
+	KUNIT_ASSERT_EQ(test, lrm, 0x14800002);
+	ctx->mmio_base = 0x2000;
+	wr32(mt, DATA, 0x1234abcd);
+	emit(bb, lrm | VXE_MI_SRM_LRM_CS_MMIO);
+	emit(bb, VXE_MI_CS_GPR(3));
+	emit_addr(bb, DATA | 3);		/* bits 1:0 ignored */
+	emit(bb, srm);
+	emit(bb, 0x2000 + VXE_MI_CS_GPR(3));
+	emit_addr(bb, DATA + 8);
+	emit(bb, srm | VXE_MI_SRM_LRM_CS_MMIO);	/* never written: 0 */
+	emit(bb, VXE_MI_CS_GPR(9));
+	emit_addr(bb, DATA + 12);
+	emit_bbe(bb);
+	wr32(mt, DATA + 12, 0xbad);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x2000 + VXE_MI_CS_GPR(3)), 0x1234abcd);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 8), 0x1234abcd);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 12), 0);
+
+	/* GGTT addresses, predicated stores, and memory that is not there */
+	bb = bb_at(mt, BATCH);
+	emit(bb, srm | VXE_MI_GGTT);
+	emit(bb, 0);
+	emit_addr(bb, DATA);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, srm | VXE_MI_GGTT);
+	bb = bb_at(mt, BATCH);
+	emit(bb, lrm | VXE_MI_GGTT);
+	emit(bb, 0);
+	emit_addr(bb, DATA);
+	expect_bad_cmd(mt, bb_run(mt, bb), -EPERM, BATCH, lrm | VXE_MI_GGTT);
+	bb = bb_at(mt, BATCH);
+	emit(bb, srm | VXE_MI_SRM_PREDICATE);
+	emit(bb, 0);
+	emit_addr(bb, DATA);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH,
+		       srm | VXE_MI_SRM_PREDICATE);
+	bb = bb_at(mt, BATCH);
+	emit(bb, lrm);
+	emit(bb, 0x2000 + VXE_MI_CS_GPR(3));
+	emit_addr(bb, UNMAPPED);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, ctx->err_is_fault);
+	KUNIT_EXPECT_EQ(test, ctx->err_addr, UNMAPPED);
+	KUNIT_EXPECT_EQ(test, reg(ctx, 0x2000 + VXE_MI_CS_GPR(3)), 0x1234abcd);
+}
+
+/**
+ * struct math_case - one MI_MATH operation on R0 and R1, and its results
+ * @alu: the operation (%VXE_MI_ALU_ADD...)
+ * @a: R0
+ * @b: R1
+ * @accu: the accumulator after it
+ * @zf: the zero flag after it
+ * @cf: the carry flag after it
+ */
+struct math_case {
+	u32 alu;
+	u64 a, b, accu;
+	bool zf, cf;
+};
+
+static const struct math_case math_cases[] = {
+	{ VXE_MI_ALU_ADD, 5, 7, 12, false, false },
+	{ VXE_MI_ALU_ADD, U64_MAX, 1, 0, true, true },
+	{ VXE_MI_ALU_ADD, 0x80000000ull, 0x80000000ull, 0x100000000ull, false, false },
+	{ VXE_MI_ALU_SUB, 7, 5, 2, false, false },
+	{ VXE_MI_ALU_SUB, 5, 7, (u64)-2, false, true },
+	{ VXE_MI_ALU_SUB, 9, 9, 0, true, false },
+	{ VXE_MI_ALU_AND, 0xff00ff00ff00ff00ull, 0x0ff00ff00ff00ff0ull,
+	  0x0f000f000f000f00ull, false, false },
+	{ VXE_MI_ALU_AND, 0xf0, 0x0f, 0, true, false },
+	{ VXE_MI_ALU_OR, 0xf0, 0x0f00000000000000ull, 0x0f000000000000f0ull,
+	  false, false },
+	{ VXE_MI_ALU_XOR, 0x1234, 0x1234, 0, true, false },
+	{ VXE_MI_ALU_XOR, 0xffff, 0xff, 0xff00, false, false },
+};
+
+static void emit_math(struct mi_bb *bb, const u32 *alu, unsigned int n)
+{
+	unsigned int i;
+
+	emit(bb, VXE_MI_MATH | VXE_MI_MATH_LEN(n));
+	for (i = 0; i < n; i++)
+		emit(bb, alu[i]);
+}
+
+static void emit_gpr(struct mi_bb *bb, u32 base, unsigned int n, u64 v)
+{
+	emit_lri(bb, base + VXE_MI_CS_GPR(n), lower_32_bits(v));
+	emit_lri(bb, base + VXE_MI_CS_GPR(n) + 4, upper_32_bits(v));
+}
+
+static u64 gpr(const struct vxe_mi_ctx *ctx, unsigned int n)
+{
+	u32 r = ctx->mmio_base + VXE_MI_CS_GPR(n);
+
+	return (u64)(u32)reg(ctx, r + 4) << 32 | (u32)reg(ctx, r);
+}
+
+/*
+ * MI_MATH: the arithmetic and logic operations on 64-bit GPRs, with the
+ * accumulator, the zero flag and the carry (borrow) flag stored back;
+ * flags read as all ones when set.
+ */
+static void vxe_mi_math(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	unsigned int i;
+
+	ctx->mmio_base = 0x2000;
+	/* IGT's MI_MATH(4) and MI_MATH_LOAD(MI_MATH_REG_SRCA, MI_MATH_REG(2)) */
+	KUNIT_ASSERT_EQ(test, VXE_MI_MATH | VXE_MI_MATH_LEN(4), 0x0d000003);
+	KUNIT_ASSERT_EQ(test, VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCA, 2),
+			0x08008002);
+	for (i = 0; i < ARRAY_SIZE(math_cases); i++) {
+		const struct math_case *c = &math_cases[i];
+		const u32 alu[] = {
+			VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCA, 0),
+			VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCB, 1),
+			VXE_MI_ALU(VXE_MI_ALU_NOOP, 0, 0),
+			VXE_MI_ALU(c->alu, 0, 0),
+			VXE_MI_ALU(VXE_MI_ALU_STORE, 2, VXE_MI_ALU_ACCU),
+			VXE_MI_ALU(VXE_MI_ALU_STORE, 3, VXE_MI_ALU_ZF),
+			VXE_MI_ALU(VXE_MI_ALU_STORE, 4, VXE_MI_ALU_CF),
+			VXE_MI_ALU(VXE_MI_ALU_STOREINV, 5, VXE_MI_ALU_ACCU),
+		};
+		struct mi_bb *bb = bb_at(mt, BATCH);
+
+		ctx->nr_regs = 0;
+		emit_gpr(bb, 0x2000, 0, c->a);
+		emit_gpr(bb, 0x2000, 1, c->b);
+		emit_math(bb, alu, ARRAY_SIZE(alu));
+		emit_bbe(bb);
+		KUNIT_ASSERT_EQ_MSG(test, bb_run(mt, bb), 0, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, gpr(ctx, 2), c->accu, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, gpr(ctx, 3), c->zf ? U64_MAX : 0,
+				    "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, gpr(ctx, 4), c->cf ? U64_MAX : 0,
+				    "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, gpr(ctx, 5), ~c->accu, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, gpr(ctx, 0), c->a, "case %u", i);
+	}
+}
+
+/* LOADINV, LOAD0, LOAD1, loads of the flags, and what MI_MATH refuses. */
+static void vxe_mi_math_loads_and_bad(struct kunit *test)
+{
+	static const u32 bad[] = {
+		VXE_MI_ALU(VXE_MI_ALU_LOAD, 0, 1),	/* into a GPR */
+		VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCA, 0x10),
+		VXE_MI_ALU(VXE_MI_ALU_STORE, VXE_MI_ALU_SRCA, VXE_MI_ALU_ACCU),
+		VXE_MI_ALU(VXE_MI_ALU_STORE, 1, 0x30),
+		VXE_MI_ALU(0x105, 0, 0),		/* no such operation */
+		VXE_MI_ALU(0x7ff, 0, 0),
+	};
+	const u32 alu[] = {
+		VXE_MI_ALU(VXE_MI_ALU_LOADINV, VXE_MI_ALU_SRCA, 0),
+		VXE_MI_ALU(VXE_MI_ALU_LOAD1, VXE_MI_ALU_SRCB, 0),
+		VXE_MI_ALU(VXE_MI_ALU_ADD, 0, 0),	/* ~R0 + 1 = -R0 */
+		VXE_MI_ALU(VXE_MI_ALU_STORE, 6, VXE_MI_ALU_ACCU),
+		VXE_MI_ALU(VXE_MI_ALU_LOAD0, VXE_MI_ALU_SRCA, 0),
+		VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCB, VXE_MI_ALU_CF),
+		VXE_MI_ALU(VXE_MI_ALU_OR, 0, 0),	/* CF of the ADD: 0 */
+		VXE_MI_ALU(VXE_MI_ALU_STORE, 7, VXE_MI_ALU_ACCU),
+		VXE_MI_ALU(VXE_MI_ALU_STORE, 8, VXE_MI_ALU_SRCA),
+		VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCA, VXE_MI_ALU_ZF),
+		VXE_MI_ALU(VXE_MI_ALU_STORE, 15, VXE_MI_ALU_SRCA),
+	};
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int i;
+
+	emit_gpr(bb, 0, 0, 42);
+	emit_gpr(bb, 0, 8, 0xbad);
+	emit_math(bb, alu, ARRAY_SIZE(alu));
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, gpr(ctx, 6), (u64)-42);
+	KUNIT_EXPECT_EQ(test, gpr(ctx, 7), 0);
+	KUNIT_EXPECT_EQ(test, gpr(ctx, 8), 0);
+	KUNIT_EXPECT_EQ(test, gpr(ctx, 15), U64_MAX);	/* ZF of the OR */
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		u32 hdr = VXE_MI_MATH | VXE_MI_MATH_LEN(2);
+
+		bb = bb_at(mt, BATCH);
+		emit(bb, VXE_MI_NOOP);
+		emit(bb, hdr);
+		emit(bb, VXE_MI_ALU(VXE_MI_ALU_NOOP, 0, 0));
+		emit(bb, bad[i]);
+		emit_bbe(bb);
+		expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH + 4, hdr);
+	}
+}
+
+/*
+ * The timestamp registers: RING_TIMESTAMP is the engine's (the time the
+ * run read it), CTX_TIMESTAMP the context's run time (carried in
+ * ctx_ticks from run to run); neither takes writes.
+ */
+static void vxe_mi_timestamps(struct kunit *test)
+{
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	u32 srm = VXE_MI_STORE_REGISTER_MEM | VXE_MI_SRM_LRM_CS_MMIO |
+		  VXE_MI_NUM_DW(4);
+	u64 before, after;
+	u32 ring, ctx_ts;
+
+	ctx->mmio_base = 0x1a000;
+	ctx->ctx_ticks = 1000;
+	emit_lri(bb, 0x1a000 + VXE_MI_CTX_TIMESTAMP, 0);	/* dropped */
+	emit_lri(bb, 0x1a000 + VXE_MI_RING_TIMESTAMP, 0);
+	emit(bb, srm);
+	emit(bb, VXE_MI_RING_TIMESTAMP);
+	emit_addr(bb, DATA);
+	emit(bb, VXE_MI_LOAD_REGISTER_REG | VXE_MI_LRR_SRC_CS_MMIO |
+	     VXE_MI_LRR_DST_CS_MMIO | VXE_MI_NUM_DW(3));
+	emit(bb, VXE_MI_CTX_TIMESTAMP);
+	emit(bb, VXE_MI_CS_GPR(0));
+	emit(bb, srm);
+	emit(bb, VXE_MI_CTX_TIMESTAMP_UDW);
+	emit_addr(bb, DATA + 4);
+	emit_bbe(bb);
+	before = vxe_engine_timestamp();
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	after = vxe_engine_timestamp();
+
+	/* Unsigned differences: right across a wrap of the low dword too. */
+	ring = rd32(mt, DATA);
+	KUNIT_EXPECT_LE(test, ring - (u32)before, (u32)(after - before));
+	ctx_ts = reg(ctx, 0x1a000 + VXE_MI_CS_GPR(0));
+	KUNIT_EXPECT_GE(test, ctx_ts, 1000);
+	KUNIT_EXPECT_LE(test, ctx_ts, 1000 + after - before);
+	KUNIT_EXPECT_EQ(test, rd32(mt, DATA + 4), 0);
+	KUNIT_EXPECT_GE(test, ctx->ctx_ticks, ctx_ts);
+	KUNIT_EXPECT_LE(test, ctx->ctx_ticks, 1000 + after - before);
+	/* Only CS_GPR0 was written. */
+	KUNIT_EXPECT_EQ(test, ctx->nr_regs, 1);
+}
+
+struct deadline {
+	unsigned long end;
+};
+
+static bool deadline_passed(void *priv)
+{
+	struct deadline *d = priv;
+
+	return time_after(jiffies, d->end);
+}
+
+/*
+ * IGT's fixed-duration spinner (xe_spin with ctx_ticks): it loops until
+ * CTX_TIMESTAMP has advanced by the ticks asked for, computing the time
+ * spent with MI_MATH and ending with MI_CONDITIONAL_BATCH_BUFFER_END.  It
+ * ends by itself, after at least that long.
+ */
+static void vxe_mi_timed_spinner(struct kunit *test)
+{
+	const u32 ticks = VXE_REFERENCE_CLOCK / 100;	/* 10 ms */
+	const u32 alu[] = {
+		VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCA, 1),
+		VXE_MI_ALU(VXE_MI_ALU_LOAD, VXE_MI_ALU_SRCB, 0),
+		VXE_MI_ALU(VXE_MI_ALU_SUB, 0, 0),
+		VXE_MI_ALU(VXE_MI_ALU_STOREINV, 1, VXE_MI_ALU_ACCU),
+	};
+	u32 lrr = VXE_MI_LOAD_REGISTER_REG | VXE_MI_LRR_SRC_CS_MMIO |
+		  VXE_MI_LRR_DST_CS_MMIO | VXE_MI_NUM_DW(3);
+	struct deadline d = { .end = jiffies + msecs_to_jiffies(JOB_TIMEOUT_MS) };
+	struct mi_test *mt = mt_create(test);
+	struct vxe_mi_ctx *ctx = &mt->ctx;
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	u64 before, loop;
+
+	ctx->mmio_base = 0x22000;
+	ctx->should_stop = deadline_passed;
+	ctx->priv = &d;
+	emit_lri(bb, 0x22000 + VXE_MI_CS_GPR(0) + 4, 0);
+	emit(bb, lrr);
+	emit(bb, VXE_MI_CTX_TIMESTAMP);
+	emit(bb, VXE_MI_CS_GPR(0));
+	loop = bb_here(bb);
+	emit_lri(bb, 0x22000 + VXE_MI_CS_GPR(1) + 4, 0);
+	emit(bb, lrr);
+	emit(bb, VXE_MI_CTX_TIMESTAMP);
+	emit(bb, VXE_MI_CS_GPR(1));
+	emit_math(bb, alu, ARRAY_SIZE(alu));
+	emit(bb, VXE_MI_STORE_REGISTER_MEM | VXE_MI_SRM_LRM_CS_MMIO |
+	     VXE_MI_NUM_DW(4));
+	emit(bb, VXE_MI_CS_GPR(1));
+	emit_addr(bb, DATA);
+	/* Go on while ~delta > ~ticks, that is while delta < ticks */
+	emit(bb, VXE_MI_COND_BB_END | VXE_MI_DO_COMPARE | VXE_MI_NUM_DW(4));
+	emit(bb, ~ticks);
+	emit_addr(bb, DATA);
+	emit_bbs(bb, loop, false);
+
+	before = vxe_engine_timestamp();
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	/* It ran its ticks, measured on the engine's clock too. */
+	KUNIT_EXPECT_GE(test, vxe_engine_timestamp() - before, (u64)ticks);
+	KUNIT_EXPECT_GE(test, ~rd32(mt, DATA), ticks);
+	KUNIT_EXPECT_GE(test, ctx->ctx_ticks, (u64)ticks);
+	kunit_info(test, "spun %lu commands for %u ticks\n", ctx->nr_cmds, ticks);
+}
+
 static struct kunit_case vxe_mi_cases[] = {
 	KUNIT_CASE(vxe_mi_noops_and_end),
 	KUNIT_CASE(vxe_mi_store_dword),
@@ -1531,6 +1888,12 @@ static struct kunit_case vxe_mi_cases[] = {
 	KUNIT_CASE(vxe_mi_flush_dw),
 	KUNIT_CASE(vxe_mi_load_register_imm),
 	KUNIT_CASE(vxe_mi_load_register_imm_full),
+	KUNIT_CASE(vxe_mi_load_register_reg),
+	KUNIT_CASE(vxe_mi_register_mem),
+	KUNIT_CASE(vxe_mi_math),
+	KUNIT_CASE(vxe_mi_math_loads_and_bad),
+	KUNIT_CASE(vxe_mi_timestamps),
+	KUNIT_CASE(vxe_mi_timed_spinner),
 	KUNIT_CASE(vxe_mi_atomic_dword),
 	KUNIT_CASE(vxe_mi_atomic_qword),
 	KUNIT_CASE(vxe_mi_atomic_no_inline),

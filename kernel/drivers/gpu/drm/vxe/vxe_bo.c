@@ -369,7 +369,7 @@ static void vxe_svm_devmem_release(struct drm_gpusvm_devmem *devmem)
 	struct vxe_device *vxe = to_vxe_device(bo->ttm.base.dev);
 
 	llist_add(&bo->put_node, &vxe->bo_puts);
-	queue_work(system_unbound_wq, &vxe->bo_put_work);
+	queue_work(vxe_wq, &vxe->bo_put_work);
 }
 
 static int vxe_svm_populate_devmem_pfn(struct drm_gpusvm_devmem *devmem,

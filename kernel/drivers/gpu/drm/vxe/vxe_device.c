@@ -6,8 +6,11 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -36,7 +39,166 @@ static unsigned int vxe_vram_size_mib = 256;
 module_param_named(vram_size, vxe_vram_size_mib, uint, 0444);
 MODULE_PARM_DESC(vram_size, "VRAM of each device in MiB, kernel memory (default 256, 0: none)");
 
+static char *vxe_engines = "rcs,bcs";
+module_param_named(engines, vxe_engines, charp, 0444);
+MODULE_PARM_DESC(engines, "engines of each device: a list of rcs, bcs, ccs, vcs, vecs; a name again adds an instance (default \"rcs,bcs\", at most 8)");
+
 #define VXE_MAX_DEVICES	16
+
+/*
+ * The engines of the engines parameter, as Xe names them, with the MMIO
+ * bases of their instances (Xe's *_RING_BASE): the command streamer's
+ * registers (CS_GPR, timestamps) are at these offsets.
+ */
+static const u32 vxe_rcs_bases[] = { 0x02000 };
+static const u32 vxe_bcs_bases[] = {
+	0x22000, 0x3e0000, 0x3e2000, 0x3e4000, 0x3e6000, 0x3e8000, 0x3ea000,
+	0x3ec000, 0x3ee000,
+};
+
+static const u32 vxe_vcs_bases[] = {
+	0x1c0000, 0x1c4000, 0x1d0000, 0x1d4000, 0x1e0000, 0x1e4000, 0x1f0000,
+	0x1f4000,
+};
+
+static const u32 vxe_vecs_bases[] = { 0x1c8000, 0x1d8000, 0x1e8000, 0x1f8000 };
+static const u32 vxe_ccs_bases[] = { 0x1a000, 0x1c000, 0x1e000, 0x26000 };
+
+static const struct {
+	const char *name;
+	u16 engine_class;
+	u16 max_instances;
+	const u32 *mmio_bases;
+} vxe_engine_names[] = {
+	{ "rcs", DRM_XE_ENGINE_CLASS_RENDER, ARRAY_SIZE(vxe_rcs_bases), vxe_rcs_bases },
+	{ "bcs", DRM_XE_ENGINE_CLASS_COPY, ARRAY_SIZE(vxe_bcs_bases), vxe_bcs_bases },
+	{ "vcs", DRM_XE_ENGINE_CLASS_VIDEO_DECODE, ARRAY_SIZE(vxe_vcs_bases),
+	  vxe_vcs_bases },
+	{ "vecs", DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE, ARRAY_SIZE(vxe_vecs_bases),
+	  vxe_vecs_bases },
+	{ "ccs", DRM_XE_ENGINE_CLASS_COMPUTE, ARRAY_SIZE(vxe_ccs_bases), vxe_ccs_bases },
+};
+
+/**
+ * vxe_engine_mmio_base() - where an engine's registers are
+ * @eci: one of the device's engines
+ *
+ * Return: its MMIO base, as on Xe hardware.
+ */
+u32 vxe_engine_mmio_base(const struct drm_xe_engine_class_instance *eci)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vxe_engine_names); i++)
+		if (vxe_engine_names[i].engine_class == eci->engine_class &&
+		    eci->engine_instance < vxe_engine_names[i].max_instances)
+			return vxe_engine_names[i].mmio_bases[eci->engine_instance];
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_engine_mmio_base);
+
+/**
+ * vxe_parse_engines() - the engines of a device, from the engines parameter
+ * @list: comma-separated engine names (rcs, bcs, vcs, vecs, ccs); each
+ *	name is one more instance of its class, on GT 0
+ * @info: its engines are set (only on success)
+ *
+ * Every engine runs its exec queues on its own work items, so more
+ * engines mean more concurrency (and longer tests that visit each).
+ *
+ * Return: 0, or -EINVAL for an empty list, an unknown name, more instances
+ * of a class than Xe hardware has (1 rcs, 9 bcs, 8 vcs, 4 vecs, 4 ccs) or
+ * more than %VXE_MAX_ENGINES engines, with a message saying which.
+ */
+int vxe_parse_engines(const char *list, struct vxe_info *info)
+{
+	struct drm_xe_engine_class_instance engines[VXE_MAX_ENGINES];
+	char *copy, *cur, *name;
+	int n = 0, err = 0;
+
+	copy = kstrdup(list, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = copy;
+	while (!err && (name = strsep(&cur, ","))) {
+		int i, j, instance = 0;
+
+		name = strim(name);
+		for (i = 0; i < ARRAY_SIZE(vxe_engine_names); i++)
+			if (!strcmp(name, vxe_engine_names[i].name))
+				break;
+		if (i == ARRAY_SIZE(vxe_engine_names)) {
+			pr_err("vxe: engines: unknown engine \"%s\" (rcs, bcs, vcs, vecs, ccs)\n",
+			       name);
+			err = -EINVAL;
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			instance += engines[j].engine_class ==
+				    vxe_engine_names[i].engine_class;
+		if (n == VXE_MAX_ENGINES) {
+			pr_err("vxe: engines: more than %d engines\n",
+			       VXE_MAX_ENGINES);
+			err = -EINVAL;
+		} else if (instance == vxe_engine_names[i].max_instances) {
+			pr_err("vxe: engines: more than %u %s engines\n",
+			       vxe_engine_names[i].max_instances, name);
+			err = -EINVAL;
+		} else {
+			engines[n++] = (struct drm_xe_engine_class_instance){
+				.engine_class = vxe_engine_names[i].engine_class,
+				.engine_instance = instance,
+			};
+		}
+	}
+	kfree(copy);
+	if (!err && !n) {
+		pr_err("vxe: engines: the list is empty\n");
+		err = -EINVAL;
+	}
+	if (err)
+		return err;
+	memcpy(info->engines, engines, n * sizeof(engines[0]));
+	info->num_engines = n;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_parse_engines);
+
+/**
+ * vxe_device_has_engine() - does the device have this engine?
+ * @vxe: the device
+ * @eci: class, instance and GT (pad ignored)
+ *
+ * Return: true when @eci names one of the device's engines.
+ */
+bool vxe_device_has_engine(const struct vxe_device *vxe,
+			   const struct drm_xe_engine_class_instance *eci)
+{
+	int i;
+
+	for (i = 0; i < vxe->info.num_engines; i++)
+		if (vxe->info.engines[i].engine_class == eci->engine_class &&
+		    vxe->info.engines[i].engine_instance == eci->engine_instance &&
+		    vxe->info.engines[i].gt_id == eci->gt_id)
+			return true;
+	return false;
+}
+
+/**
+ * vxe_engine_timestamp() - the command streamers' timestamp (RING_TIMESTAMP)
+ *
+ * A 64-bit counter at %VXE_REFERENCE_CLOCK Hz, the same for every engine
+ * (as Xe2's engines share the GT's timestamp), derived from
+ * CLOCK_MONOTONIC_RAW: it never goes backwards and is not slewed.
+ *
+ * Return: the timestamp in reference clock ticks.
+ */
+u64 vxe_engine_timestamp(void)
+{
+	return mul_u64_u32_div(ktime_get_raw_ns(), VXE_REFERENCE_CLOCK / 1600000,
+			       NSEC_PER_SEC / 1600000);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_engine_timestamp);
 
 DEFINE_DRM_GEM_FOPS(vxe_fops);
 
@@ -148,10 +310,9 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 
 	vxe->info.devid = vxe_devid;
 	vxe->info.va_bits = 48;
-	vxe->info.engines[vxe->info.num_engines++] =
-		(struct drm_xe_engine_class_instance){ .engine_class = DRM_XE_ENGINE_CLASS_RENDER };
-	vxe->info.engines[vxe->info.num_engines++] =
-		(struct drm_xe_engine_class_instance){ .engine_class = DRM_XE_ENGINE_CLASS_COPY };
+	err = vxe_parse_engines(vxe_engines, &vxe->info);
+	if (err)
+		return ERR_PTR(err);
 
 	init_waitqueue_head(&vxe->ufence_wq);
 	INIT_LIST_HEAD(&vxe->vms);
@@ -269,10 +430,22 @@ static struct platform_driver vxe_platform_driver = {
 
 static struct platform_device *vxe_pdevs[VXE_MAX_DEVICES];
 
+/*
+ * vxe_wq: vxe's workqueue: the engines' work items (one per exec queue),
+ *	the frees of exec queues and the puts of SVM allocations' BOs
+ *
+ * Unbound, as many at once as system_unbound_wq runs.  Module exit
+ * destroys it after the devices are gone, which waits for what is still
+ * queued: a work item may hold the last reference to a device, and its
+ * code is the module's.
+ */
+struct workqueue_struct *vxe_wq;
+
 /**
  * vxe_unregister_devices() - remove the devices vxe_register_devices() made
  *
- * Also unregisters the platform driver.  Module exit calls it.
+ * Also unregisters the platform driver, then destroys &vxe_wq (waiting
+ * for its work items).  Module exit calls it.
  */
 void vxe_unregister_devices(void)
 {
@@ -284,16 +457,20 @@ void vxe_unregister_devices(void)
 		vxe_pdevs[i] = NULL;
 	}
 	platform_driver_unregister(&vxe_platform_driver);
+	if (vxe_wq) {
+		destroy_workqueue(vxe_wq);
+		vxe_wq = NULL;
+	}
 }
 
 /**
  * vxe_register_devices() - create the num_devices vxe devices
  *
- * Registers the platform driver and one platform device per device; each
- * probe registers a DRM device.  Module init calls it.
+ * Allocates &vxe_wq, registers the platform driver and one platform device
+ * per device; each probe registers a DRM device.  Module init calls it.
  *
- * Return: 0, -EINVAL for a num_devices above 16, or the error of a
- * registration (nothing is left registered then).
+ * Return: 0, -EINVAL for a num_devices above 16, -ENOMEM, or the error of
+ * a registration (nothing is left registered then).
  */
 int vxe_register_devices(void)
 {
@@ -305,9 +482,15 @@ int vxe_register_devices(void)
 		       vxe_num_devices, VXE_MAX_DEVICES);
 		return -EINVAL;
 	}
+	vxe_wq = alloc_workqueue("vxe", WQ_UNBOUND, WQ_MAX_ACTIVE);
+	if (!vxe_wq)
+		return -ENOMEM;
 	err = platform_driver_register(&vxe_platform_driver);
-	if (err)
+	if (err) {
+		destroy_workqueue(vxe_wq);
+		vxe_wq = NULL;
 		return err;
+	}
 	for (i = 0; i < vxe_num_devices; i++) {
 		struct platform_device *pdev;
 

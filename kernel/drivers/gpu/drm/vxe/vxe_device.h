@@ -30,7 +30,13 @@ struct vxe_vram;
 #define VXE_PRIORITY_NORMAL	1
 #define VXE_PRIORITY_HIGH	2
 
-/* Engines a vxe device can have (render and copy on GT 0 today). */
+/*
+ * The reference clock of the GT: Xe2 command streamer timestamps tick at
+ * 19.2 MHz (GT_LIST reference_clock, ENGINE_CYCLES, vxe_engine_timestamp()).
+ */
+#define VXE_REFERENCE_CLOCK	19200000
+
+/* Engines a vxe device can have, all on GT 0 (module parameter engines) */
 #define VXE_MAX_ENGINES	8
 
 /**
@@ -161,9 +167,16 @@ static inline struct vxe_device *to_vxe_device(struct drm_device *drm)
 	return container_of(drm, struct vxe_device, drm);
 }
 
+extern struct workqueue_struct *vxe_wq;
+
 struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size);
 int vxe_register_devices(void);
 void vxe_unregister_devices(void);
+int vxe_parse_engines(const char *list, struct vxe_info *info);
+bool vxe_device_has_engine(const struct vxe_device *vxe,
+			   const struct drm_xe_engine_class_instance *eci);
+u64 vxe_engine_timestamp(void);
+u32 vxe_engine_mmio_base(const struct drm_xe_engine_class_instance *eci);
 void *vxe_mem_kmap(struct vxe_device *vxe, const struct vxe_pt_xlate *x);
 void vxe_debugfs_init(struct drm_minor *minor);
 int vxe_mem_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,

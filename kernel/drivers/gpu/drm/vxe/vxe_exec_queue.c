@@ -112,7 +112,7 @@ static void vxe_exec_queue_release(struct kref *kref)
 	struct vxe_exec_queue *q = container_of(kref, struct vxe_exec_queue,
 						refcount);
 
-	queue_work(system_unbound_wq, &q->free_work);
+	queue_work(vxe_wq, &q->free_work);
 }
 
 /**
@@ -176,6 +176,8 @@ static int vxe_job_run(struct vxe_job *job)
 		.vm = q->vm,
 		.should_stop = vxe_job_should_stop,
 		.priv = job,
+		.mmio_base = vxe_engine_mmio_base(&q->eci),
+		.ctx_ticks = q->ctx_ticks,
 	};
 	u32 i;
 	int err;
@@ -188,6 +190,7 @@ static int vxe_job_run(struct vxe_job *job)
 
 	job->start = jiffies;
 	err = vxe_mi_run(&ctx, job->batch_addr);
+	q->ctx_ticks = ctx.ctx_ticks;
 	if (err) {
 		if (err == -ECANCELED)
 			drm_info(&q->vxe->drm,
@@ -262,7 +265,7 @@ static void vxe_exec_queue_work(struct work_struct *work)
 static void vxe_exec_queue_kill(struct vxe_exec_queue *q)
 {
 	WRITE_ONCE(q->killed, true);
-	queue_work(system_unbound_wq, &q->work);
+	queue_work(vxe_wq, &q->work);
 }
 
 /**
@@ -331,17 +334,30 @@ static int vxe_exec_queue_user_extensions(struct vxe_device *vxe,
 	return 0;
 }
 
-static bool vxe_engine_exists(struct vxe_device *vxe,
-			      const struct drm_xe_engine_class_instance *eci)
+/*
+ * The placements of a queue, as Xe's calc_validate_logical_mask() checks
+ * them: each an engine of the device, all of one class on one GT.  Several
+ * placements make a virtual engine, which may run on any of them: vxe runs
+ * it on the first (its engines are independent workers, so no placement is
+ * busier than another).  Parallel submission (width > 1: one batch per
+ * engine at once) is not modeled.
+ */
+static bool vxe_placements_valid(struct vxe_device *vxe,
+				 const struct drm_xe_engine_class_instance *eci,
+				 u16 width, u16 num_placements)
 {
-	int i;
+	int j;
 
-	for (i = 0; i < vxe->info.num_engines; i++)
-		if (vxe->info.engines[i].engine_class == eci->engine_class &&
-		    vxe->info.engines[i].engine_instance == eci->engine_instance &&
-		    vxe->info.engines[i].gt_id == eci->gt_id)
-			return true;
-	return false;
+	if (VXE_IOCTL_DBG(vxe, width != 1))
+		return false;
+	for (j = 0; j < num_placements; j++) {
+		if (VXE_IOCTL_DBG(vxe, !vxe_device_has_engine(vxe, &eci[j])))
+			return false;
+		if (VXE_IOCTL_DBG(vxe, eci[j].engine_class != eci[0].engine_class) ||
+		    VXE_IOCTL_DBG(vxe, eci[j].gt_id != eci[0].gt_id))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -352,12 +368,12 @@ static bool vxe_engine_exists(struct vxe_device *vxe,
  *
  * Xe's checks: no flag but %DRM_XE_EXEC_QUEUE_LOW_LATENCY_HINT (a hint about
  * power management, which vxe has none of: accepted and not acted upon), zero
- * reserved fields, 1 to 9 instances that can
- * be read, on an existing GT; a VM_BIND queue is one instance 0 of width
- * 1; other queues name engines the device has (vxe has one engine per
- * class, so only width 1 and one placement) and a VM of the file that is
- * not closed; extensions set the priority (HIGH needs CAP_SYS_NICE) and
- * the timeslice.
+ * reserved fields, 1 to 9 instances that can be read, on an existing GT;
+ * a VM_BIND queue is one instance 0 of width 1; other queues name engines
+ * the device has, all of one class (a virtual engine when there are
+ * several; width 1: parallel submission is not modeled) and a VM of the
+ * file that is not closed; extensions set the priority (HIGH needs
+ * CAP_SYS_NICE) and the timeslice.
  *
  * Return: 0; -EINVAL, -EFAULT, -ENOENT (VM), -EPERM, -E2BIG, -ENOMEM.
  */
@@ -408,9 +424,8 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 			goto err_put;
 		}
 	} else {
-		/* One engine per class: more instances cannot all exist. */
-		if (VXE_IOCTL_DBG(vxe, len != 1) ||
-		    VXE_IOCTL_DBG(vxe, !vxe_engine_exists(vxe, &eci[0]))) {
+		if (!vxe_placements_valid(vxe, eci, args->width,
+					  args->num_placements)) {
 			err = -EINVAL;
 			goto err_put;
 		}
@@ -616,7 +631,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 				   DMA_RESV_USAGE_BOOKKEEP);
 		vxe_userptr_exec_unlock(q->vm);
 	}
-	queue_work(system_unbound_wq, &q->work);
+	queue_work(vxe_wq, &q->work);
 	vxe_exec_queue_put(q);
 	return 0;
 

@@ -36,6 +36,8 @@ struct vxe_vm;
  * @seqno: last job sequence number
  * @priority: 0 (low), 1 (normal) or 2 (high), as Xe numbers them (recorded)
  * @timeslice_us: timeslice in microseconds (recorded)
+ * @ctx_ticks: the time its jobs have run, in reference clock ticks (its
+ *	CTX_TIMESTAMP); only @work uses it
  * @banned: a job failed: later jobs are cancelled, waits fail with -EIO
  * @killed: destroyed by userspace: pending jobs are cancelled
  */
@@ -54,6 +56,7 @@ struct vxe_exec_queue {
 	u64 seqno;
 	u32 priority;
 	u32 timeslice_us;
+	u64 ctx_ticks;
 	bool banned;
 	bool killed;
 };

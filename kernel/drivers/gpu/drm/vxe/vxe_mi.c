@@ -206,10 +206,46 @@ static int mi_reg_find(const struct vxe_mi_ctx *ctx, u32 offset)
 	return -1;
 }
 
+/* The context's run time: CTX_TIMESTAMP, in reference clock ticks */
+static u64 mi_ctx_timestamp(const struct vxe_mi_ctx *ctx)
+{
+	return ctx->ctx_ticks + vxe_engine_timestamp() - ctx->run_start;
+}
+
+/*
+ * The timestamp registers are read-only counters (writes are dropped):
+ * RING_TIMESTAMP and its upper dword, the engine's (vxe_engine_timestamp()),
+ * and CTX_TIMESTAMP, the time the context has run.  Returns whether
+ * @offset is one of them, with its value in @value.
+ */
+static bool mi_reg_timestamp(const struct vxe_mi_ctx *ctx, u32 offset,
+			     u32 *value)
+{
+	switch (offset - ctx->mmio_base) {
+	case VXE_MI_RING_TIMESTAMP:
+		*value = lower_32_bits(vxe_engine_timestamp());
+		return true;
+	case VXE_MI_RING_TIMESTAMP_UDW:
+		*value = upper_32_bits(vxe_engine_timestamp());
+		return true;
+	case VXE_MI_CTX_TIMESTAMP:
+		*value = lower_32_bits(mi_ctx_timestamp(ctx));
+		return true;
+	case VXE_MI_CTX_TIMESTAMP_UDW:
+		*value = upper_32_bits(mi_ctx_timestamp(ctx));
+		return true;
+	default:
+		return false;
+	}
+}
+
 static u32 mi_reg_read(const struct vxe_mi_ctx *ctx, u32 offset)
 {
 	int i = mi_reg_find(ctx, offset);
+	u32 value;
 
+	if (mi_reg_timestamp(ctx, offset, &value))
+		return value;
 	return i < 0 ? 0 : ctx->regs[i][1];
 }
 
@@ -218,8 +254,9 @@ static int mi_reg_write(struct vxe_mi_ctx *ctx, u32 offset, u32 value,
 			u32 mask)
 {
 	int i = mi_reg_find(ctx, offset);
+	u32 ignored;
 
-	if (!mask)
+	if (!mask || mi_reg_timestamp(ctx, offset, &ignored))
 		return 0;
 	if (i < 0) {
 		if (ctx->nr_regs >= VXE_MI_NR_REGS)
@@ -237,6 +274,24 @@ static u64 mi_gpr_read(const struct vxe_mi_ctx *ctx, unsigned int n)
 	u32 reg = ctx->mmio_base + VXE_MI_CS_GPR(n);
 
 	return (u64)mi_reg_read(ctx, reg + 4) << 32 | mi_reg_read(ctx, reg);
+}
+
+static int mi_gpr_write(struct vxe_mi_ctx *ctx, unsigned int n, u64 value)
+{
+	u32 reg = ctx->mmio_base + VXE_MI_CS_GPR(n);
+	int err;
+
+	err = mi_reg_write(ctx, reg, lower_32_bits(value), U32_MAX);
+	if (!err)
+		err = mi_reg_write(ctx, reg + 4, upper_32_bits(value), U32_MAX);
+	return err;
+}
+
+/* A register operand: an MMIO offset, relative to the engine with @cs_mmio */
+static u32 mi_reg_offset(const struct mi_run *r, u32 dw, bool cs_mmio)
+{
+	dw &= VXE_MI_REG_OFFSET;
+	return cs_mmio ? dw + r->ctx->mmio_base : dw;
 }
 
 /* End the current batch level: return to the caller, or end the batch. */
@@ -376,6 +431,192 @@ static int mi_load_register_imm(struct mi_run *r)
 		if (r->hdr & VXE_MI_LRI_CS_MMIO)
 			offset += r->ctx->mmio_base;
 		err = mi_reg_write(r->ctx, offset, value, mask);
+		if (err)
+			return err;
+	}
+	r->ip = r->cmd + 4 * len;
+	return 0;
+}
+
+/* MI_LOAD_REGISTER_REG: 3 dwords, a register copied to another */
+static int mi_load_register_reg(struct mi_run *r)
+{
+	u32 dw[3], src, dst;
+	int err;
+
+	if (mi_len(r->hdr) != 3)
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 3);
+	if (err)
+		return err;
+	src = mi_reg_offset(r, dw[1], r->hdr & VXE_MI_LRR_SRC_CS_MMIO);
+	dst = mi_reg_offset(r, dw[2], r->hdr & VXE_MI_LRR_DST_CS_MMIO);
+	err = mi_reg_write(r->ctx, dst, mi_reg_read(r->ctx, src), U32_MAX);
+	if (err)
+		return err;
+	r->ip = r->cmd + 4 * 3;
+	return 0;
+}
+
+/*
+ * MI_STORE_REGISTER_MEM and MI_LOAD_REGISTER_MEM: 4 dwords, a register
+ * stored to the dword at a 48-bit address, or loaded from it.  Predicated
+ * stores are not modeled (-ENOEXEC).
+ */
+static int mi_register_mem(struct mi_run *r, bool store)
+{
+	u32 dw[4], reg, val;
+	u64 addr;
+	int err;
+
+	if (mi_len(r->hdr) != 4)
+		return -ENOEXEC;
+	if (r->hdr & VXE_MI_GGTT)
+		return -EPERM;
+	if (store && (r->hdr & VXE_MI_SRM_PREDICATE))
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 4);
+	if (err)
+		return err;
+	reg = mi_reg_offset(r, dw[1], r->hdr & VXE_MI_SRM_LRM_CS_MMIO);
+	addr = mi_addr(dw[2] & ~3u, dw[3]);
+	if (store) {
+		val = mi_reg_read(r->ctx, reg);
+		err = mi_access(r, addr, &val, 4, true);
+	} else {
+		err = mi_access(r, addr, &val, 4, false);
+		if (!err)
+			err = mi_reg_write(r->ctx, reg, val, U32_MAX);
+	}
+	if (err)
+		return err;
+	r->ip = r->cmd + 4 * 4;
+	return 0;
+}
+
+/* The ALU of MI_MATH: its operand registers, accumulator and flags */
+struct mi_alu {
+	u64 srca;
+	u64 srcb;
+	u64 accu;
+	u64 zf;
+	u64 cf;
+};
+
+/*
+ * An ALU operand read by LOAD or STORE: a GPR, the accumulator or a flag
+ * (a flag reads as all ones when set).  -ENOEXEC for anything else.
+ */
+static int mi_alu_src(const struct mi_run *r, const struct mi_alu *alu,
+		      unsigned int op, u64 *val)
+{
+	if (op <= VXE_MI_ALU_R15) {
+		*val = mi_gpr_read(r->ctx, op);
+		return 0;
+	}
+	switch (op) {
+	case VXE_MI_ALU_SRCA:
+		*val = alu->srca;
+		return 0;
+	case VXE_MI_ALU_SRCB:
+		*val = alu->srcb;
+		return 0;
+	case VXE_MI_ALU_ACCU:
+		*val = alu->accu;
+		return 0;
+	case VXE_MI_ALU_ZF:
+		*val = alu->zf;
+		return 0;
+	case VXE_MI_ALU_CF:
+		*val = alu->cf;
+		return 0;
+	default:
+		return -ENOEXEC;
+	}
+}
+
+/* A flag value: all ones when set */
+static u64 mi_alu_flag(bool set)
+{
+	return set ? U64_MAX : 0;
+}
+
+/* One ALU instruction: opcode (bits 31:20), operand 1 (19:10), 2 (9:0) */
+static int mi_alu_exec(struct mi_run *r, struct mi_alu *alu, u32 instr)
+{
+	unsigned int opcode = FIELD_GET(VXE_MI_ALU_OPCODE, instr);
+	unsigned int op1 = FIELD_GET(VXE_MI_ALU_OP1, instr);
+	unsigned int op2 = FIELD_GET(VXE_MI_ALU_OP2, instr);
+	u64 val, *dst;
+	int err;
+
+	switch (opcode) {
+	case VXE_MI_ALU_NOOP:
+		return 0;
+	case VXE_MI_ALU_LOAD:
+	case VXE_MI_ALU_LOADINV:
+	case VXE_MI_ALU_LOAD0:
+	case VXE_MI_ALU_LOAD1:
+		if (op1 == VXE_MI_ALU_SRCA)
+			dst = &alu->srca;
+		else if (op1 == VXE_MI_ALU_SRCB)
+			dst = &alu->srcb;
+		else
+			return -ENOEXEC;
+		if (opcode == VXE_MI_ALU_LOAD0 || opcode == VXE_MI_ALU_LOAD1) {
+			*dst = opcode == VXE_MI_ALU_LOAD1;
+			return 0;
+		}
+		err = mi_alu_src(r, alu, op2, &val);
+		if (err)
+			return err;
+		*dst = opcode == VXE_MI_ALU_LOADINV ? ~val : val;
+		return 0;
+	case VXE_MI_ALU_ADD:
+		alu->accu = alu->srca + alu->srcb;
+		alu->cf = mi_alu_flag(alu->accu < alu->srca);
+		break;
+	case VXE_MI_ALU_SUB:
+		alu->accu = alu->srca - alu->srcb;
+		alu->cf = mi_alu_flag(alu->srca < alu->srcb);
+		break;
+	case VXE_MI_ALU_AND:
+		alu->accu = alu->srca & alu->srcb;
+		break;
+	case VXE_MI_ALU_OR:
+		alu->accu = alu->srca | alu->srcb;
+		break;
+	case VXE_MI_ALU_XOR:
+		alu->accu = alu->srca ^ alu->srcb;
+		break;
+	case VXE_MI_ALU_STORE:
+	case VXE_MI_ALU_STOREINV:
+		if (op1 > VXE_MI_ALU_R15)
+			return -ENOEXEC;
+		err = mi_alu_src(r, alu, op2, &val);
+		if (err)
+			return err;
+		return mi_gpr_write(r->ctx, op1,
+				    opcode == VXE_MI_ALU_STOREINV ? ~val : val);
+	default:
+		return -ENOEXEC;
+	}
+	alu->zf = mi_alu_flag(!alu->accu);
+	return 0;
+}
+
+/* MI_MATH: 1 + n dwords, n ALU instructions on the CS_GPR registers */
+static int mi_math(struct mi_run *r)
+{
+	unsigned int len = mi_len(r->hdr), i;
+	struct mi_alu alu = {};
+	u32 instr;
+	int err;
+
+	for (i = 1; i < len; i++) {
+		err = mi_fetch(r, r->cmd + 4 * i, &instr);
+		if (!err)
+			err = mi_alu_exec(r, &alu, instr);
 		if (err)
 			return err;
 	}
@@ -585,9 +826,10 @@ static int mi_atomic(struct mi_run *r)
 		u64 val = at.op == VXE_ATOMIC_PREDEC ? at.new : at.old;
 
 		reg = r->ctx->mmio_base + VXE_MI_CS_GPR(4);
-		err = mi_reg_write(r->ctx, reg, lower_32_bits(val), U32_MAX);
-		if (!err && at.size == 8)
-			err = mi_reg_write(r->ctx, reg + 4, upper_32_bits(val),
+		if (at.size == 8)
+			err = mi_gpr_write(r->ctx, 4, val);
+		else
+			err = mi_reg_write(r->ctx, reg, lower_32_bits(val),
 					   U32_MAX);
 		if (err)
 			return err;
@@ -662,6 +904,14 @@ static int mi_exec(struct mi_run *r)
 		return mi_store_data_imm(r);
 	case VXE_MI_OP(VXE_MI_LOAD_REGISTER_IMM):
 		return mi_load_register_imm(r);
+	case VXE_MI_OP(VXE_MI_LOAD_REGISTER_REG):
+		return mi_load_register_reg(r);
+	case VXE_MI_OP(VXE_MI_STORE_REGISTER_MEM):
+		return mi_register_mem(r, true);
+	case VXE_MI_OP(VXE_MI_LOAD_REGISTER_MEM):
+		return mi_register_mem(r, false);
+	case VXE_MI_OP(VXE_MI_MATH):
+		return mi_math(r);
 	case VXE_MI_OP(VXE_MI_FLUSH_DW):
 		return mi_flush_dw(r);
 	case VXE_MI_OP(VXE_MI_COPY_MEM_MEM):
@@ -690,7 +940,11 @@ static int mi_exec(struct mi_run *r)
  * batch, or with %VXE_MI_CBBE_END_LEVEL the level, when the compare of
  * memory with the inline dword is false: by default when memory <= data);
  * MI_STORE_DATA_IMM (dwords or qwords); MI_LOAD_REGISTER_IMM (into
- * @ctx->regs); MI_FLUSH_DW (with its post-sync write); MI_COPY_MEM_MEM;
+ * @ctx->regs); MI_LOAD_REGISTER_REG, MI_STORE_REGISTER_MEM and
+ * MI_LOAD_REGISTER_MEM; MI_MATH (LOAD, LOADINV, LOAD0, LOAD1, ADD, SUB,
+ * AND, OR, XOR, STORE, STOREINV on the 16 CS_GPR registers; the timestamp
+ * registers RING_TIMESTAMP and CTX_TIMESTAMP read as counters);
+ * MI_FLUSH_DW (with its post-sync write); MI_COPY_MEM_MEM;
  * MI_ATOMIC (every dword and qword operation, true read-modify-writes of
  * memory); MI_SEMAPHORE_WAIT (polls memory until the compare is true).
  *
@@ -718,6 +972,7 @@ int vxe_mi_run(struct vxe_mi_ctx *ctx, u64 batch_addr)
 	int ret;
 
 	ctx->nr_cmds = 0;
+	ctx->run_start = vxe_engine_timestamp();
 	ctx->err_addr = 0;
 	ctx->err_header = 0;
 	ctx->err_is_fault = false;
@@ -740,6 +995,7 @@ int vxe_mi_run(struct vxe_mi_ctx *ctx, u64 batch_addr)
 		ctx->nr_cmds++;
 	}
 
+	ctx->ctx_ticks = mi_ctx_timestamp(ctx);
 	if (ret == MI_DONE) {
 		ctx->nr_cmds++;
 		return 0;

@@ -41,10 +41,14 @@ struct vxe_vm;
 #define VXE_MI_ARB_ON_OFF	VXE_MI_INSTR(0x08)
 #define VXE_MI_MEM_FENCE	VXE_MI_INSTR(0x09)
 #define VXE_MI_BATCH_BUFFER_END	VXE_MI_INSTR(0x0a)
+#define VXE_MI_MATH		VXE_MI_INSTR(0x1a)
 #define VXE_MI_SEMAPHORE_WAIT	VXE_MI_INSTR(0x1c)
 #define VXE_MI_STORE_DATA_IMM	VXE_MI_INSTR(0x20)
 #define VXE_MI_LOAD_REGISTER_IMM VXE_MI_INSTR(0x22)
+#define VXE_MI_STORE_REGISTER_MEM VXE_MI_INSTR(0x24)
 #define VXE_MI_FLUSH_DW		VXE_MI_INSTR(0x26)
+#define VXE_MI_LOAD_REGISTER_MEM VXE_MI_INSTR(0x29)
+#define VXE_MI_LOAD_REGISTER_REG VXE_MI_INSTR(0x2a)
 #define VXE_MI_COPY_MEM_MEM	VXE_MI_INSTR(0x2e)
 #define VXE_MI_ATOMIC		VXE_MI_INSTR(0x2f)
 #define VXE_MI_BATCH_BUFFER_START VXE_MI_INSTR(0x31)
@@ -67,6 +71,44 @@ struct vxe_vm;
 #define VXE_MI_LRI_BYTE_DISABLE	GENMASK(11, 8)
 #define VXE_MI_LRI_NUM_REGS(n)	VXE_MI_NUM_DW(2 * (n) + 1)
 #define VXE_MI_REG_OFFSET	GENMASK(22, 2)
+
+/* MI_LOAD_REGISTER_REG: 3 dwords, source then destination register */
+#define VXE_MI_LRR_DST_CS_MMIO	BIT(19)
+#define VXE_MI_LRR_SRC_CS_MMIO	BIT(18)
+
+/* MI_STORE_REGISTER_MEM, MI_LOAD_REGISTER_MEM: 4 dwords, register, address */
+#define VXE_MI_SRM_PREDICATE	BIT(21)
+#define VXE_MI_SRM_LRM_CS_MMIO	BIT(19)
+
+/*
+ * MI_MATH: 1 + n dwords, n ALU instructions, each an opcode and two
+ * operands.  Operands: CS_GPR0-15 (0x00-0x0f), SRCA, SRCB, ACCU and the
+ * zero and carry flags.
+ */
+#define VXE_MI_MATH_LEN(n)	VXE_MI_NUM_DW((n) + 1)
+#define VXE_MI_ALU_OPCODE	GENMASK(31, 20)
+#define VXE_MI_ALU_OP1		GENMASK(19, 10)
+#define VXE_MI_ALU_OP2		GENMASK(9, 0)
+#define VXE_MI_ALU(opcode, op1, op2) \
+	((u32)(opcode) << 20 | (u32)(op1) << 10 | (u32)(op2))
+#define VXE_MI_ALU_NOOP		0x000
+#define VXE_MI_ALU_LOAD		0x080
+#define VXE_MI_ALU_LOADINV	0x480
+#define VXE_MI_ALU_LOAD0	0x081
+#define VXE_MI_ALU_LOAD1	0x481
+#define VXE_MI_ALU_ADD		0x100
+#define VXE_MI_ALU_SUB		0x101
+#define VXE_MI_ALU_AND		0x102
+#define VXE_MI_ALU_OR		0x103
+#define VXE_MI_ALU_XOR		0x104
+#define VXE_MI_ALU_STORE	0x180
+#define VXE_MI_ALU_STOREINV	0x580
+#define VXE_MI_ALU_R15		0x0f
+#define VXE_MI_ALU_SRCA		0x20
+#define VXE_MI_ALU_SRCB		0x21
+#define VXE_MI_ALU_ACCU		0x31
+#define VXE_MI_ALU_ZF		0x32
+#define VXE_MI_ALU_CF		0x33
 
 /* MI_FLUSH_DW: length in bits 5:0; 4 dwords (dword post-sync) or 5 (qword) */
 #define VXE_MI_FLUSH_STORE_INDEX BIT(21)
@@ -118,6 +160,15 @@ struct vxe_vm;
 /* Command streamer general purpose registers, from the engine's MMIO base */
 #define VXE_MI_CS_GPR(n)	(0x600 + 8 * (n))
 
+/*
+ * Timestamp registers, from the engine's MMIO base (read-only counters at
+ * the reference clock): the engine's, and the context's run time.
+ */
+#define VXE_MI_RING_TIMESTAMP		0x358
+#define VXE_MI_RING_TIMESTAMP_UDW	0x35c
+#define VXE_MI_CTX_TIMESTAMP		0x3a8
+#define VXE_MI_CTX_TIMESTAMP_UDW	0x3ac
+
 /* MI_SEMAPHORE_WAIT: 4 dwords, or 5 (with a wait token) */
 #define VXE_MI_SEMAPHORE_INDIRECT BIT(17)
 #define VXE_MI_SEMAPHORE_REGISTER_POLL BIT(16)
@@ -152,9 +203,13 @@ struct vxe_vm;
  * @should_stop: polled between commands and while waiting (semaphores):
  *	true when the job must stop (queue destroyed or banned, time-out)
  * @priv: passed to @should_stop
- * @mmio_base: in: the engine's MMIO base (0x2000 for a render engine, 0 is
- *	fine): added to register offsets of MI_LOAD_REGISTER_IMM with
- *	%VXE_MI_LRI_CS_MMIO, and where MI_ATOMIC finds the CS_GPR registers
+ * @mmio_base: in: the engine's MMIO base (vxe_engine_mmio_base(): 0x2000
+ *	for the render engine; 0 is fine): added to the register offsets of
+ *	commands with a CS_MMIO flag; the CS_GPR registers of MI_ATOMIC and
+ *	MI_MATH and the timestamp registers are at this base
+ * @ctx_ticks: in: the context's run time before this run, in reference
+ *	clock ticks (CTX_TIMESTAMP); out: with this run's time added
+ * @run_start: the engine timestamp when this run started
  * @nr_cmds: out: commands executed by this run
  * @err_addr: out, on failure: GPU address of the failing command (or of
  *	the access that faulted, see @err_is_fault)
@@ -169,6 +224,8 @@ struct vxe_mi_ctx {
 	bool (*should_stop)(void *priv);
 	void *priv;
 	u32 mmio_base;
+	u64 ctx_ticks;
+	u64 run_start;
 	unsigned long nr_cmds;
 	u64 err_addr;
 	u32 err_header;

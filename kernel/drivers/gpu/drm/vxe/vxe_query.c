@@ -4,9 +4,12 @@
  */
 
 #include <linux/capability.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <drm/drm_print.h>
 #include <uapi/drm/xe_drm.h>
@@ -22,10 +25,24 @@
  * that fails says why at debug level, as Xe's XE_IOCTL_DBG() does.
  */
 
-/* Xe2 graphics IP (Battlemage): 20.01; its command streamers tick at 19.2 MHz */
+/* Xe2 graphics IP (Battlemage): 20.01 */
 #define VXE_IP_VER_MAJOR	20
 #define VXE_IP_VER_MINOR	1
-#define VXE_REFERENCE_CLOCK	19200000
+
+/*
+ * The version of the submission interface UC_FW_VERSION reports for
+ * XE_QUERY_UC_TYPE_GUC_SUBMISSION.  vxe has no GuC: its engines take exec
+ * queues and jobs as Xe's GuC submission backend presents them to
+ * userspace, and this is the first version of that interface.
+ */
+#define VXE_SUBMISSION_VER_MAJOR	1
+#define VXE_SUBMISSION_VER_MINOR	0
+#define VXE_SUBMISSION_VER_PATCH	0
+
+/* Bytes of Xe's topology masks: DSS (96 bits), EU per DSS, L3 banks (64) */
+#define VXE_TOPO_DSS_BYTES	16
+#define VXE_TOPO_EU_BYTES	8
+#define VXE_TOPO_L3_BYTES	8
 
 /*
  * The common part of every query: a size probe (size 0) gets the size;
@@ -165,6 +182,175 @@ static int query_gt_list(struct vxe_device *vxe,
 				fill_gt_list);
 }
 
+/*
+ * GT topology: Xe reports, per GT, the geometry and compute DSS masks, the
+ * L3 bank mask and the EUs per DSS (SIMD16 EUs on Xe2), each a
+ * &struct drm_xe_query_topology_mask followed by its bytes.  vxe has no
+ * shader cores: every mask is empty, as Xe reports them for a GT without
+ * DSS (a media GT), so userspace sees 0 EUs rather than invented ones.
+ */
+static const struct {
+	u16 type;
+	u16 num_bytes;
+} vxe_topo_masks[] = {
+	{ DRM_XE_TOPO_DSS_GEOMETRY, VXE_TOPO_DSS_BYTES },
+	{ DRM_XE_TOPO_DSS_COMPUTE, VXE_TOPO_DSS_BYTES },
+	{ DRM_XE_TOPO_L3_BANK, VXE_TOPO_L3_BYTES },
+	{ DRM_XE_TOPO_SIMD16_EU_PER_DSS, VXE_TOPO_EU_BYTES },
+};
+
+static size_t vxe_topo_size(void)
+{
+	size_t size = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vxe_topo_masks); i++)
+		size += sizeof(struct drm_xe_query_topology_mask) +
+			vxe_topo_masks[i].num_bytes;
+	return size;
+}
+
+static void fill_gt_topology(struct vxe_device *vxe, void *buf)
+{
+	struct drm_xe_query_topology_mask *topo;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vxe_topo_masks); i++) {
+		topo = buf;
+		topo->gt_id = 0;
+		topo->type = vxe_topo_masks[i].type;
+		topo->num_bytes = vxe_topo_masks[i].num_bytes;
+		/* The mask bytes stay zero. */
+		buf += sizeof(*topo) + topo->num_bytes;
+	}
+}
+
+static int query_gt_topology(struct vxe_device *vxe,
+			     struct drm_xe_device_query *query)
+{
+	return vxe_query_answer(vxe, query, vxe_topo_size(), fill_gt_topology);
+}
+
+/*
+ * The common part of the queries that take input in their answer's
+ * struct: a size probe (size 0) gets @size and returns 1; any other size
+ * must be @size; then the user's struct is read into @resp (0).
+ */
+static int vxe_query_read(struct vxe_device *vxe,
+			  struct drm_xe_device_query *query, void *resp,
+			  size_t size)
+{
+	if (query->size == 0) {
+		query->size = size;
+		return 1;
+	}
+	if (VXE_IOCTL_DBG(vxe, query->size != size))
+		return -EINVAL;
+	if (copy_from_user(resp, u64_to_user_ptr(query->data), size))
+		return -EFAULT;
+	return 0;
+}
+
+/* The CPU clocks ENGINE_CYCLES can correlate with, as Xe (and perf) offer */
+static u64 (*vxe_cpu_clock(clockid_t id))(void)
+{
+	switch (id) {
+	case CLOCK_MONOTONIC:
+		return ktime_get_ns;
+	case CLOCK_MONOTONIC_RAW:
+		return ktime_get_raw_ns;
+	case CLOCK_REALTIME:
+		return ktime_get_real_ns;
+	case CLOCK_BOOTTIME:
+		return ktime_get_boottime_ns;
+	case CLOCK_TAI:
+		return ktime_get_clocktai_ns;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * ENGINE_CYCLES: an engine's command streamer timestamp (RING_TIMESTAMP,
+ * vxe_engine_timestamp()) with a CPU timestamp of the chosen clock read
+ * just before it, and how long the pair took to read (cpu_delta), so that
+ * userspace can correlate GPU and CPU time.  The request names the engine
+ * and the clock; only the output fields are written back.
+ */
+static int query_engine_cycles(struct vxe_device *vxe,
+			       struct drm_xe_device_query *query)
+{
+	struct drm_xe_query_engine_cycles __user *uptr =
+		u64_to_user_ptr(query->data);
+	struct drm_xe_query_engine_cycles resp;
+	u64 (*cpu_clock)(void);
+	u64 start;
+	int err;
+
+	err = vxe_query_read(vxe, query, &resp, sizeof(resp));
+	if (err)
+		return min(err, 0);
+
+	cpu_clock = vxe_cpu_clock(resp.clockid);
+	if (VXE_IOCTL_DBG(vxe, !cpu_clock))
+		return -EINVAL;
+	if (VXE_IOCTL_DBG(vxe, resp.eci.engine_class == DRM_XE_ENGINE_CLASS_VM_BIND) ||
+	    VXE_IOCTL_DBG(vxe, !vxe_device_has_engine(vxe, &resp.eci)))
+		return -EINVAL;
+
+	start = local_clock();
+	resp.cpu_timestamp = cpu_clock();
+	resp.engine_cycles = vxe_engine_timestamp();
+	resp.cpu_delta = local_clock() - start;
+	/* Xe2's timestamp registers are 64 bits wide. */
+	resp.width = 64;
+
+	if (put_user(resp.cpu_timestamp, &uptr->cpu_timestamp) ||
+	    put_user(resp.cpu_delta, &uptr->cpu_delta) ||
+	    put_user(resp.engine_cycles, &uptr->engine_cycles) ||
+	    put_user(resp.width, &uptr->width))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * UC_FW_VERSION: the GuC submission interface version (see
+ * %VXE_SUBMISSION_VER_MAJOR), or -ENODEV for the HuC: vxe has no media
+ * engines, and Xe answers -ENODEV where no HuC runs.
+ */
+static int query_uc_fw_version(struct vxe_device *vxe,
+			       struct drm_xe_device_query *query)
+{
+	struct drm_xe_query_uc_fw_version __user *uptr =
+		u64_to_user_ptr(query->data);
+	struct drm_xe_query_uc_fw_version resp;
+	int err;
+
+	err = vxe_query_read(vxe, query, &resp, sizeof(resp));
+	if (err)
+		return min(err, 0);
+	if (VXE_IOCTL_DBG(vxe, resp.pad || resp.pad2 || resp.reserved))
+		return -EINVAL;
+
+	switch (resp.uc_type) {
+	case XE_QUERY_UC_TYPE_GUC_SUBMISSION:
+		resp.branch_ver = 0;
+		resp.major_ver = VXE_SUBMISSION_VER_MAJOR;
+		resp.minor_ver = VXE_SUBMISSION_VER_MINOR;
+		resp.patch_ver = VXE_SUBMISSION_VER_PATCH;
+		break;
+	case XE_QUERY_UC_TYPE_HUC:
+		drm_dbg(&vxe->drm, "query UC_FW_VERSION: no HuC\n");
+		return -ENODEV;
+	default:
+		drm_dbg(&vxe->drm, "query UC_FW_VERSION: unknown uc_type %u\n",
+			resp.uc_type);
+		return -EINVAL;
+	}
+
+	return copy_to_user(uptr, &resp, sizeof(resp)) ? -EFAULT : 0;
+}
+
 /* Nothing to write: the zeroed buffer is the whole answer. */
 static void fill_nothing(struct vxe_device *vxe, void *buf)
 {
@@ -185,7 +371,24 @@ static int query_oa_units(struct vxe_device *vxe,
 				fill_nothing);
 }
 
-/* Xe answers -ENODEV where the hardware has no PXP or EU stall sampling. */
+/*
+ * PXP: as Xe, the size probe is answered (PXP status has a fixed size),
+ * and the query itself is -ENODEV: vxe has no PXP.
+ */
+static int query_pxp_status(struct vxe_device *vxe,
+			    struct drm_xe_device_query *query)
+{
+	if (query->size == 0) {
+		query->size = sizeof(struct drm_xe_query_pxp_status);
+		return 0;
+	}
+	if (VXE_IOCTL_DBG(vxe, query->size != sizeof(struct drm_xe_query_pxp_status)))
+		return -EINVAL;
+	drm_dbg(&vxe->drm, "query PXP_STATUS: no PXP\n");
+	return -ENODEV;
+}
+
+/* Xe answers -ENODEV where the hardware has no EU stall sampling. */
 static int query_not_supported(struct vxe_device *vxe,
 			       struct drm_xe_device_query *query)
 {
@@ -201,8 +404,11 @@ static int (* const vxe_query_funcs[])(struct vxe_device *vxe,
 	[DRM_XE_DEVICE_QUERY_CONFIG] = query_config,
 	[DRM_XE_DEVICE_QUERY_GT_LIST] = query_gt_list,
 	[DRM_XE_DEVICE_QUERY_HWCONFIG] = query_hwconfig,
+	[DRM_XE_DEVICE_QUERY_GT_TOPOLOGY] = query_gt_topology,
+	[DRM_XE_DEVICE_QUERY_ENGINE_CYCLES] = query_engine_cycles,
+	[DRM_XE_DEVICE_QUERY_UC_FW_VERSION] = query_uc_fw_version,
 	[DRM_XE_DEVICE_QUERY_OA_UNITS] = query_oa_units,
-	[DRM_XE_DEVICE_QUERY_PXP_STATUS] = query_not_supported,
+	[DRM_XE_DEVICE_QUERY_PXP_STATUS] = query_pxp_status,
 	[DRM_XE_DEVICE_QUERY_EU_STALL] = query_not_supported,
 };
 
@@ -213,8 +419,10 @@ static int (* const vxe_query_funcs[])(struct vxe_device *vxe,
  * @file: the DRM file
  *
  * Return: 0; -EINVAL for extensions, reserved fields, an unknown query
- * or a size that is neither 0 nor the answer's; -EFAULT for a bad data
- * pointer; -ENODEV for a feature the device does not have; -ENOMEM.
+ * or a size that is neither 0 nor the answer's, and for bad input of the
+ * queries that take some (an engine, a clock, a firmware type); -EFAULT
+ * for a bad data pointer; -ENODEV for a feature the device does not have
+ * (PXP, EU stall sampling, the HuC); -ENOMEM.
  */
 int vxe_query_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {
