@@ -6,8 +6,13 @@
 # Builds it the kernel's way (make O=build/x86_64 TARGETS=gpusvm
 # kselftest-all, which also installs the uAPI headers the tests include),
 # then runs its programs as root in the guest through ci/vm-run, as the
-# "selftests" coverage layer.  Output: build/logs/selftests.{log,stats};
-# exit status non-zero on a failed test, a splat, or a build error.
+# "selftests" coverage layer.  Then vxe as a module: build/vxe-ko/vxe_ko.ko
+# (ci/vxe-ko/Kbuild) is built against the same kernel, which boots a
+# second time with its built-in vxe idle (initcall_blacklist=vxe_init),
+# loads the module and runs xe_lifecycle_test, whose module cases unload
+# and reload it.  Output: build/logs/selftests.{log,stats} and
+# selftests-module.log; exit status non-zero on a failed test, a splat,
+# or a build error.
 set -uo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -48,5 +53,46 @@ echo "  RUN     ${#progs[@]} program(s) in the x86_64 kernel (console: ${LOGS#"$
 ci_rc=0
 "$TOP/ci/vm-run" --gcov selftests -c "$cmd" >"$LOGS/selftests.out" 2>&1 || ci_rc=$?
 cp "$BUILD/logs/vm-run.log" "$LOGS/selftests.log"
-"$KTAP" parse --fail-strays --stats "$LOGS/selftests.stats" "$LOGS/selftests.log"
-[ $ci_rc -eq 0 ] || { tail -5 "$LOGS/selftests.out" >&2; exit 1; }
+"$KTAP" parse --fail-strays --stats "$LOGS/selftests-builtin.stats" "$LOGS/selftests.log"
+[ $ci_rc -eq 0 ] || tail -5 "$LOGS/selftests.out" >&2
+
+# --- vxe as a module --------------------------------------------------------
+KO=$BUILD/vxe-ko
+VXE=$TOP/kernel/drivers/gpu/drm/vxe
+echo "  BUILD   vxe_ko.ko (log: ${LOGS#"$TOP"/}/vxe-ko-build.log)"
+rm -rf "$KO"
+mkdir -p "$KO"
+ln -s "$VXE"/*.[ch] "$KO/"
+ln -s "$VXE/Makefile" "$KO/vxe.mk"
+cp "$TOP"/ci/vxe-ko/* "$KO/"
+kmake=(make -C "$TREE" O="$OUT" M="$KO" CONFIG_DRM_VXE=m -j"$(nproc)")
+# The compiler the kernel was built with (ci/kunit.sh uses ccache)
+command -v ccache >/dev/null 2>&1 && kmake+=(CC="ccache gcc")
+ko_rc=0
+if ! "${kmake[@]}" modules >"$LOGS/vxe-ko-build.log" 2>&1; then
+	grep -E 'error|ERROR|undefined' "$LOGS/vxe-ko-build.log" | head -20 >&2
+	echo "ci/selftests.sh: vxe_ko.ko does not build" >&2
+	ko_rc=1
+else
+	p=$OUT/kselftest/gpusvm/xe_lifecycle_test
+	cmd="echo 'TAP version 13'; echo 1..1
+insmod $KO/vxe_ko.ko || exit 1
+VXE_MODULE=vxe_ko VXE_KO=$KO/vxe_ko.ko $p 2>&1 | sed -u 's/^/  /'; s=\${PIPESTATUS[0]}
+case \$s in
+0) echo 'ok 1 xe_lifecycle_test (vxe_ko.ko)' ;;
+4) echo 'ok 1 xe_lifecycle_test (vxe_ko.ko) # SKIP' ;;
+*) echo 'not ok 1 xe_lifecycle_test (vxe_ko.ko)'; exit 1 ;;
+esac"
+	echo "  RUN     xe_lifecycle_test with vxe_ko.ko (console: ${LOGS#"$TOP"/}/selftests-module.log)"
+	VM_APPEND="${VM_APPEND:-} initcall_blacklist=vxe_init" VM_LOG="$LOGS/selftests-module.log" \
+		"$TOP/ci/vm-run" -c "$cmd" >"$LOGS/selftests-module.out" 2>&1 || ko_rc=$?
+	"$KTAP" parse --fail-strays --stats "$LOGS/selftests-module.stats" "$LOGS/selftests-module.log"
+	[ $ko_rc -eq 0 ] || tail -5 "$LOGS/selftests-module.out" >&2
+fi
+
+# Both boots count: the sum of their stats
+cat "$LOGS/selftests-builtin.stats" "$LOGS/selftests-module.stats" 2>/dev/null |
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (!(kv[1] in s)) o[++n] = kv[1]; s[kv[1]] += kv[2] } }
+	     END { for (i = 1; i <= n; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], s[o[i]]; print "" }' \
+	>"$LOGS/selftests.stats"
+[ $ci_rc -eq 0 ] && [ $ko_rc -eq 0 ] || exit 1

@@ -40,7 +40,7 @@ phase() {
 		# It failed in a way its tests did not record (a build error,
 		# a time-out): that is one more failure.
 		awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "failed") kv[2]++;
-			printf "%s%s=%s", i > 1 ? " " : "", kv[1], kv[2] } print "" }' "$stats" >"$stats.tmp" &&
+			printf "%s%s=%s", (i > 1 ? " " : ""), kv[1], kv[2] } print "" }' "$stats" >"$stats.tmp" &&
 			mv "$stats.tmp" "$stats"
 	fi
 	names+=("$name")

@@ -13,11 +13,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -396,6 +398,54 @@ TEST(many_exits_with_jobs_in_flight)
 
 #define VXE_DRIVER	"/sys/bus/platform/drivers/vxe"
 
+/*
+ * The name of the vxe module: "vxe", or $VXE_MODULE (ci/selftests.sh
+ * loads a copy named vxe_ko beside the built-in vxe)
+ */
+static const char *vxe_module(void)
+{
+	const char *name = getenv("VXE_MODULE");
+
+	return name ? name : "vxe";
+}
+
+/* vxe is a loadable module (not built in): /sys/module/NAME/initstate */
+static int vxe_modular(void)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", vxe_module());
+	return !access(path, F_OK);
+}
+
+/* Unload vxe without waiting: 0 or -errno (-EWOULDBLOCK while in use) */
+static int vxe_unload(void)
+{
+	return syscall(SYS_delete_module, vxe_module(), O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * Load vxe again: from the file $VXE_KO names (a guest without the
+ * module installed, as ci/selftests.sh runs it), else with modprobe.
+ */
+static int vxe_load(void)
+{
+	const char *ko = getenv("VXE_KO");
+	char cmd[96];
+	int fd, ret;
+
+	if (!ko) {
+		snprintf(cmd, sizeof(cmd), "modprobe %s", vxe_module());
+		return system(cmd) ? -EIO : 0;
+	}
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY), ret = 0;
@@ -463,7 +513,7 @@ static void bind_again_and_check_empty(struct __test_metadata *_metadata,
  */
 TEST(device_removal_with_data_in_vram)
 {
-	const int modular = !access("/sys/module/vxe/initstate", F_OK);
+	const int modular = vxe_modular();
 	char names[8][32];
 	struct client c;
 	int fd, n = 0, i;
@@ -481,7 +531,7 @@ TEST(device_removal_with_data_in_vram)
 	ASSERT_EQ(0, close(c.fd));
 
 	if (modular) {
-		ASSERT_EQ(0, system("rmmod vxe"));
+		ASSERT_EQ(0, vxe_unload());
 	} else {
 		n = unbind_all(names, 8);
 		ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
@@ -489,7 +539,7 @@ TEST(device_removal_with_data_in_vram)
 	EXPECT_EQ(-1, xe_open_card());
 	EXPECT_EQ(0, client_bad(&c));
 	if (modular) {
-		ASSERT_EQ(0, system("modprobe vxe"));
+		ASSERT_EQ(0, vxe_load());
 	} else {
 		for (i = 0; i < n; i++)
 			ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
@@ -524,8 +574,7 @@ TEST(device_removal_with_file_open)
 	if (fd < 0)
 		SKIP(return, "no DRM device driven by \"xe\"");
 	close(fd);
-	if (vxe_param("vram_size") < 0 || getuid() ||
-	    !access("/sys/module/vxe/initstate", F_OK))
+	if (vxe_param("vram_size") < 0 || getuid() || vxe_modular())
 		SKIP(return, "not vxe built in, or not root");
 	TH_LOG("seed %#x", SEED);
 	ASSERT_EQ(0, client_start(&c));
@@ -544,6 +593,57 @@ TEST(device_removal_with_file_open)
 	EXPECT_EQ(0, client_bad(&c));
 	client_unmap(&c);
 	bind_again_and_check_empty(_metadata, names, n);
+}
+
+/*
+ * vxe as a module: an open file, with a job waiting in the engine, keeps
+ * it loaded (delete_module fails with EWOULDBLOCK, and the file still
+ * works); once the process has exited, it unloads, its devices go, and
+ * loaded again it starts with nothing.
+ */
+TEST(module_unload_after_exit)
+{
+	struct client c;
+	pid_t pid;
+	int status, fd;
+
+	fd = xe_open_card();
+	if (fd < 0)
+		SKIP(return, "no DRM device driven by \"xe\"");
+	close(fd);
+	if (vxe_param("vram_size") < 0 || getuid() || !vxe_modular())
+		SKIP(return, "not vxe as a module, or not root");
+	TH_LOG("seed %#x", SEED);
+
+	/* A child with everything live waits until the parent has tried. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (client_start(&c))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	/* Its job started: the device holds one (it never ends by itself). */
+	fd = xe_open_card();
+	ASSERT_LE(0, fd);
+	for (int i = 0; i < 600 && vxe_objects(fd, "jobs") < 1; i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(1, vxe_objects(fd, "jobs"));
+	EXPECT_EQ(-EWOULDBLOCK, vxe_unload());
+	close(fd);
+	EXPECT_EQ(-EWOULDBLOCK, vxe_unload());
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+
+	/* The exit freed what the module's devices held: it unloads. */
+	for (int i = 0; i < 200 && vxe_unload() == -EWOULDBLOCK; i++)
+		usleep(100 * 1000);
+	EXPECT_FALSE(vxe_modular());
+	EXPECT_EQ(-1, xe_open_card());
+	ASSERT_EQ(0, vxe_load());
+	expect_device_empty(_metadata);
 }
 
 #define BIG_SIZE	(32ul << 20)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,7 @@ TEST_F(xe, mem_regions_and_gts)
 
 TEST_F(xe, optional_queries)
 {
+	struct drm_xe_device_query pxp;
 	struct drm_xe_query_oa_units *oa;
 	__u32 size;
 	void *buf;
@@ -198,10 +200,157 @@ TEST_F(xe, optional_queries)
 	err = query(self->fd, DRM_XE_DEVICE_QUERY_EU_STALL, &buf, &size);
 	EXPECT_TRUE(err == -ENODEV || (!err && size));
 	free(buf);
+	/* PXP: the size probe answers, with or without PXP (IGT needs it). */
+	pxp = (struct drm_xe_device_query){ .query = DRM_XE_DEVICE_QUERY_PXP_STATUS };
+	EXPECT_EQ(0, query_raw(self->fd, &pxp));
+	EXPECT_EQ(sizeof(struct drm_xe_query_pxp_status), pxp.size);
 	if (self->vxe) {
 		EXPECT_EQ(-ENODEV, err);
 		EXPECT_EQ(-ENODEV, query(self->fd, DRM_XE_DEVICE_QUERY_PXP_STATUS, &buf, &size));
 	}
+}
+
+/* GT_TOPOLOGY: masks back to back, each naming its GT; Xe2 counts SIMD16 EUs. */
+TEST_F(xe, gt_topology)
+{
+	struct drm_xe_query_topology_mask *t;
+	unsigned int n = 0, types = 0;
+	__u32 size, pos = 0;
+	void *buf;
+
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_GT_TOPOLOGY, &buf, &size));
+	ASSERT_NE(0, size);
+	while (pos + sizeof(*t) <= size) {
+		t = buf + pos;
+		EXPECT_GE(t->type, DRM_XE_TOPO_DSS_GEOMETRY);
+		EXPECT_LE(t->type, DRM_XE_TOPO_SIMD16_EU_PER_DSS);
+		types |= 1u << t->type;
+		if (self->vxe) {
+			/* No shader cores: every mask is empty. */
+			EXPECT_EQ(0, t->gt_id);
+			for (__u32 i = 0; i < t->num_bytes; i++)
+				EXPECT_EQ(0, t->mask[i]);
+		}
+		pos += sizeof(*t) + t->num_bytes;
+		n++;
+	}
+	/* The walk ends exactly at the end of the answer. */
+	EXPECT_EQ(size, pos);
+	if (self->vxe) {
+		EXPECT_EQ(4, n);
+		EXPECT_EQ(1u << DRM_XE_TOPO_DSS_GEOMETRY | 1u << DRM_XE_TOPO_DSS_COMPUTE |
+			  1u << DRM_XE_TOPO_L3_BANK | 1u << DRM_XE_TOPO_SIMD16_EU_PER_DSS,
+			  types);
+	}
+	free(buf);
+}
+
+static int engine_cycles(int fd, struct drm_xe_query_engine_cycles *ts)
+{
+	struct drm_xe_device_query q = {
+		.query = DRM_XE_DEVICE_QUERY_ENGINE_CYCLES,
+		.size = sizeof(*ts), .data = (uintptr_t)ts,
+	};
+
+	return query_raw(fd, &q);
+}
+
+/*
+ * ENGINE_CYCLES: an engine's timestamp with a CPU timestamp of the clock
+ * asked for; the timestamp does not go backwards; a bad engine or clock
+ * is -EINVAL.
+ */
+TEST_F(xe, engine_cycles)
+{
+	struct drm_xe_query_engine_cycles ts, ts2;
+	struct drm_xe_query_engines *e;
+	__u32 size, i;
+	void *buf;
+
+	ASSERT_EQ(0, query(self->fd, DRM_XE_DEVICE_QUERY_ENGINES, &buf, &size));
+	e = buf;
+	for (i = 0; i < e->num_engines; i++) {
+		ts = (struct drm_xe_query_engine_cycles){
+			.eci = e->engines[i].instance,
+			.clockid = CLOCK_MONOTONIC_RAW,
+		};
+		ASSERT_EQ(0, engine_cycles(self->fd, &ts));
+		ts2 = ts;
+		ASSERT_EQ(0, engine_cycles(self->fd, &ts2));
+		EXPECT_TRUE(ts.width == 36 || ts.width == 64);
+		if (self->vxe)
+			EXPECT_EQ(64, ts.width);
+		EXPECT_GE(ts2.engine_cycles, ts.engine_cycles);
+		EXPECT_GE(ts2.cpu_timestamp, ts.cpu_timestamp);
+	}
+	ts = (struct drm_xe_query_engine_cycles){
+		.eci = e->engines[0].instance, .clockid = CLOCK_MONOTONIC,
+	};
+	ASSERT_EQ(0, engine_cycles(self->fd, &ts));
+	ts.clockid = -1;
+	EXPECT_EQ(-EINVAL, engine_cycles(self->fd, &ts));
+	ts.clockid = CLOCK_PROCESS_CPUTIME_ID;
+	EXPECT_EQ(-EINVAL, engine_cycles(self->fd, &ts));
+	ts.clockid = CLOCK_MONOTONIC;
+	ts.eci.engine_instance = 0xffff;
+	EXPECT_EQ(-EINVAL, engine_cycles(self->fd, &ts));
+	ts.eci = e->engines[0].instance;
+	ts.eci.engine_class = 0xffff;
+	EXPECT_EQ(-EINVAL, engine_cycles(self->fd, &ts));
+	ts.eci.engine_class = DRM_XE_ENGINE_CLASS_VM_BIND;
+	EXPECT_EQ(-EINVAL, engine_cycles(self->fd, &ts));
+	ts.eci = e->engines[0].instance;
+	ts.eci.gt_id = 0xffff;
+	EXPECT_EQ(-EINVAL, engine_cycles(self->fd, &ts));
+	free(buf);
+}
+
+static int uc_fw_version(int fd, struct drm_xe_query_uc_fw_version *v)
+{
+	struct drm_xe_device_query q = {
+		.query = DRM_XE_DEVICE_QUERY_UC_FW_VERSION,
+		.size = sizeof(*v), .data = (uintptr_t)v,
+	};
+
+	return query_raw(fd, &q);
+}
+
+/*
+ * UC_FW_VERSION: the GuC submission version is not 0.0; a HuC answers
+ * with its version or -ENODEV (none on vxe); pads, the reserved field and
+ * an unknown firmware type are -EINVAL.
+ */
+TEST_F(xe, uc_fw_version)
+{
+	struct drm_xe_query_uc_fw_version v = {
+		.uc_type = XE_QUERY_UC_TYPE_GUC_SUBMISSION,
+	};
+	struct drm_xe_device_query q = { .query = DRM_XE_DEVICE_QUERY_UC_FW_VERSION };
+	int err;
+
+	ASSERT_EQ(0, query_raw(self->fd, &q));
+	EXPECT_EQ(sizeof(v), q.size);
+	ASSERT_EQ(0, uc_fw_version(self->fd, &v));
+	EXPECT_TRUE(v.major_ver > 0 || v.minor_ver > 0);
+	v = (struct drm_xe_query_uc_fw_version){ .uc_type = XE_QUERY_UC_TYPE_HUC };
+	err = uc_fw_version(self->fd, &v);
+	EXPECT_TRUE(err == -ENODEV || (!err && v.major_ver > 0));
+	if (self->vxe)
+		EXPECT_EQ(-ENODEV, err);
+
+	v = (struct drm_xe_query_uc_fw_version){
+		.uc_type = XE_QUERY_UC_TYPE_GUC_SUBMISSION, .pad = 1,
+	};
+	EXPECT_EQ(-EINVAL, uc_fw_version(self->fd, &v));
+	v.pad = 0;
+	v.pad2 = 1;
+	EXPECT_EQ(-EINVAL, uc_fw_version(self->fd, &v));
+	v.pad2 = 0;
+	v.reserved = 1;
+	EXPECT_EQ(-EINVAL, uc_fw_version(self->fd, &v));
+	v.reserved = 0;
+	v.uc_type = XE_QUERY_UC_TYPE_HUC + 1;
+	EXPECT_EQ(-EINVAL, uc_fw_version(self->fd, &v));
 }
 
 TEST_F(xe, bad_arguments)

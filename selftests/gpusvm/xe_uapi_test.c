@@ -434,7 +434,15 @@ TEST_F(uapi, exec_queue_and_exec_checks)
 	eci[0].gt_id = 0;
 	QC_ERR(-EINVAL, eci[0].engine_instance = 3);	/* no such engine */
 	eci[0].engine_instance = 0;
-	QC_ERR(-EINVAL, c.width = 2);			/* one render engine */
+	QC_ERR(-EINVAL, c.width = 2);			/* parallel: two render engines */
+	/* A virtual engine: placements of one class (here twice the same). */
+	c = good;
+	c.num_placements = 2;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, c.exec_queue_id));
+	QC_ERR(-EINVAL, c.num_placements = 2;
+	       eci[1].engine_class = DRM_XE_ENGINE_CLASS_COPY);
+	eci[1].engine_class = DRM_XE_ENGINE_CLASS_RENDER;
 	QC_ERR(-ENOENT, c.vm_id = 0xdead);
 	QC_ERR(-EINVAL, c.extensions = (uintptr_t)&prop; prop.base.name = 1);
 	prop.base.name = DRM_XE_EXEC_QUEUE_EXTENSION_SET_PROPERTY;
