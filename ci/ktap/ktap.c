@@ -1196,7 +1196,7 @@ static void write_rec(struct ktap_parser *p, int type)
 	uint64_t nums[] = {
 		r->errflags, r->nerr, r->counts.passed, r->counts.failed,
 		r->counts.crashed, r->counts.skipped, r->counts.errors,
-		(uint64_t)(r->expected + 1), r->index, r->bad_expected,
+		(uint64_t)r->expected + 1, r->index, r->bad_expected,
 		r->bad_found, r->more_missing, r->nsplat, r->log_dropped,
 	};
 	const char *strs[] = { r->name, r->hname, r->log, r->splat, r->reason,
@@ -1293,7 +1293,8 @@ static uint64_t read_body(struct ktap_parser *p, uint64_t off,
 	r->counts.crashed = nums[4];
 	r->counts.skipped = nums[5];
 	r->counts.errors = nums[6];
-	r->expected = (int64_t)nums[7] - 1;
+	/* expected + 1 was stored: 0 is -1 (no plan), at most INT64_MAX + 1 */
+	r->expected = nums[7] ? (int64_t)(nums[7] - 1) : -1;
 	r->index = nums[8];
 	r->bad_expected = nums[9];
 	r->bad_found = nums[10];
