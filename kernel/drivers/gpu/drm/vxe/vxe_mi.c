@@ -241,11 +241,12 @@ static bool mi_reg_timestamp(const struct vxe_mi_ctx *ctx, u32 offset,
 
 static u32 mi_reg_read(const struct vxe_mi_ctx *ctx, u32 offset)
 {
-	int i = mi_reg_find(ctx, offset);
 	u32 value;
+	int i;
 
 	if (mi_reg_timestamp(ctx, offset, &value))
 		return value;
+	i = mi_reg_find(ctx, offset);
 	return i < 0 ? 0 : ctx->regs[i][1];
 }
 
@@ -253,11 +254,12 @@ static u32 mi_reg_read(const struct vxe_mi_ctx *ctx, u32 offset)
 static int mi_reg_write(struct vxe_mi_ctx *ctx, u32 offset, u32 value,
 			u32 mask)
 {
-	int i = mi_reg_find(ctx, offset);
 	u32 ignored;
+	int i;
 
 	if (!mask || mi_reg_timestamp(ctx, offset, &ignored))
 		return 0;
+	i = mi_reg_find(ctx, offset);
 	if (i < 0) {
 		if (ctx->nr_regs >= VXE_MI_NR_REGS)
 			return -ENOSPC;
@@ -427,9 +429,7 @@ static int mi_load_register_imm(struct mi_run *r)
 			err = mi_fetch(r, r->cmd + 4 * (i + 1), &value);
 		if (err)
 			return err;
-		offset &= VXE_MI_REG_OFFSET;
-		if (r->hdr & VXE_MI_LRI_CS_MMIO)
-			offset += r->ctx->mmio_base;
+		offset = mi_reg_offset(r, offset, r->hdr & VXE_MI_LRI_CS_MMIO);
 		err = mi_reg_write(r->ctx, offset, value, mask);
 		if (err)
 			return err;
