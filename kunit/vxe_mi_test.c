@@ -441,7 +441,7 @@ static void vxe_mi_unknown_command(struct kunit *test)
 		VXE_MI_INSTR(0x3f),
 		VXE_MI_INSTR(0x39) | 1,	/* MI_PRT_BATCH_BUFFER_START */
 		0x7a000004,		/* PIPE_CONTROL: not an MI command */
-		0x56800008,		/* MEM_COPY: a blitter command */
+		0x56800008,		/* MEM_COPY: not on the render engine */
 		0xffffffff,
 	};
 	struct mi_test *mt = mt_create(test);
@@ -1872,6 +1872,205 @@ static void vxe_mi_timed_spinner(struct kunit *test)
 	kunit_info(test, "spun %lu commands for %u ticks\n", ctx->nr_cmds, ticks);
 }
 
+/* Blitter commands: a copy engine, a pattern in DATA, the rest zero. */
+#define BLT_SRC		DATA			/* 12K of pattern */
+#define BLT_DST		(DATA + SZ_16K)		/* 16K, zeroed */
+#define BLT_BIG		(GK_BASE + SZ_2M)	/* a larger mapping */
+
+static struct mi_test *blt_create(struct kunit *test, u8 **src, u8 **dst)
+{
+	struct mi_test *mt = mt_create(test);
+	unsigned int i;
+
+	mt->ctx.engine_class = DRM_XE_ENGINE_CLASS_COPY;
+	*src = kunit_kmalloc(test, SZ_16K, GFP_KERNEL);
+	*dst = kunit_kzalloc(test, SZ_16K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *src);
+	KUNIT_ASSERT_NOT_NULL(test, *dst);
+	for (i = 0; i < SZ_16K; i++)
+		(*src)[i] = i * 7 + (i >> 8) + 1;
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)BLT_SRC, *src,
+					   SZ_16K - SZ_4K), 0);
+	return mt;
+}
+
+/* Read the destination back into @dst. */
+static void blt_read(struct mi_test *mt, u8 *dst)
+{
+	KUNIT_ASSERT_EQ(mt->test, copy_from_user(dst, (void __user *)BLT_DST,
+						 SZ_16K), 0);
+}
+
+static void emit_mem_copy(struct mi_bb *bb, u32 flags, u32 width, u32 height,
+			  u32 src_pitch, u32 dst_pitch, u64 src, u64 dst)
+{
+	emit(bb, VXE_MEM_COPY | flags | VXE_MI_NUM_DW(10));
+	emit(bb, width - 1);
+	emit(bb, height - 1);
+	emit(bb, src_pitch - 1);
+	emit(bb, dst_pitch - 1);
+	emit_addr(bb, src);
+	emit_addr(bb, dst);
+	emit(bb, 0);		/* MOCS */
+}
+
+static void emit_mem_set(struct mi_bb *bb, u32 flags, u32 width, u32 height,
+			 u32 pitch, u64 dst, u8 fill)
+{
+	emit(bb, VXE_MEM_SET | flags | VXE_MI_NUM_DW(7));
+	emit(bb, width - 1);
+	emit(bb, height - 1);
+	emit(bb, pitch - 1);
+	emit_addr(bb, dst);
+	emit(bb, FIELD_PREP(VXE_MEM_SET_DATA, fill));
+}
+
+/* MEM_COPY linear (bytes, pages) and matrix, across page boundaries. */
+static void vxe_mi_mem_copy(struct kunit *test)
+{
+	u8 *src, *dst;
+	struct mi_test *mt = blt_create(test, &src, &dst);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int row, i;
+
+	/* 0x1235 bytes from offset 0x10 to offset 0xff1: three pages each */
+	emit_mem_copy(bb, VXE_BLT_LINEAR, 0x1235, 1, 1, 1, BLT_SRC + 0x10,
+		      BLT_DST + 0xff1);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	blt_read(mt, dst);
+	KUNIT_EXPECT_EQ(test, dst[0xff0], 0);
+	KUNIT_EXPECT_EQ(test, memcmp(dst + 0xff1, src + 0x10, 0x1235), 0);
+	KUNIT_EXPECT_EQ(test, dst[0xff1 + 0x1235], 0);
+
+	/* Page mode: 17 pages of 256 bytes, from a page-aligned source */
+	bb = bb_at(mt, BATCH);
+	emit_mem_copy(bb, VXE_BLT_LINEAR | VXE_MEM_COPY_PAGE_MODE, 17, 1, 1, 1,
+		      BLT_SRC + SZ_4K, BLT_DST + 0x2400);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	blt_read(mt, dst);
+	KUNIT_EXPECT_EQ(test, memcmp(dst + 0x2400, src + SZ_4K, 17 * 256), 0);
+	KUNIT_EXPECT_EQ(test, dst[0x23ff], 0);
+	KUNIT_EXPECT_EQ(test, dst[0x2400 + 17 * 256], 0);
+
+	/* Matrix: 7 rows of 5 bytes, source pitch 9, destination pitch 300 */
+	bb = bb_at(mt, BATCH);
+	emit_mem_copy(bb, VXE_BLT_MATRIX, 5, 7, 9, 300, BLT_SRC + 0x2000,
+		      BLT_DST + 0x3600);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	blt_read(mt, dst);
+	for (row = 0; row < 7; row++) {
+		for (i = 0; i < 300; i++) {
+			u8 want = i < 5 ? src[0x2000 + 9 * row + i] : 0;
+
+			if (row == 6 && i >= 5)
+				break;
+			KUNIT_EXPECT_EQ_MSG(test, dst[0x3600 + 300 * row + i],
+					    want, "row %u byte %u", row, i);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, mt->ctx.nr_cmds, 2);
+}
+
+/* MEM_SET linear (past the 18 bits of MEM_COPY's width) and matrix. */
+static void vxe_mi_mem_set(struct kunit *test)
+{
+	u8 *src, *dst;
+	struct mi_test *mt = blt_create(test, &src, &dst);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int i;
+
+	emit_mem_set(bb, VXE_BLT_LINEAR, 0x1001, 1, 1, BLT_DST + 0x7ff, 0x8b);
+	emit_mem_set(bb, VXE_BLT_MATRIX, 3, 4, 100, BLT_DST + 0x2000, 0x5c);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	blt_read(mt, dst);
+	for (i = 0x7f0; i < 0x2200; i++) {
+		bool lin = i >= 0x7ff && i < 0x7ff + 0x1001;
+		bool mat = i >= 0x2000 && (i - 0x2000) % 100 < 3 &&
+			   i < 0x2000 + 3 * 100 + 3;
+
+		KUNIT_EXPECT_EQ_MSG(test, dst[i], lin ? 0x8b : mat ? 0x5c : 0,
+				    "byte %#x", i);
+	}
+
+	/* The 24-bit width of MEM_SET: 1M + 1 bytes in one command */
+	gk_mmap(mt->gk, BLT_BIG, SZ_2M, RW);
+	bb = bb_at(mt, BATCH);
+	emit_mem_set(bb, VXE_BLT_LINEAR, SZ_1M + 1, 1, 1, BLT_BIG, 0xa5);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	KUNIT_EXPECT_EQ(test, rd32(mt, BLT_BIG), 0xa5a5a5a5);
+	KUNIT_EXPECT_EQ(test, rd32(mt, BLT_BIG + SZ_1M - 4), 0xa5a5a5a5);
+	KUNIT_EXPECT_EQ(test, rd32(mt, BLT_BIG + SZ_1M), 0xa5);
+}
+
+/*
+ * Blitter commands run on copy engines only, with their exact lengths and
+ * known types; a fault is reported at the page that faulted; a long one
+ * stops when the job must.
+ */
+static void vxe_mi_blt_bad(struct kunit *test)
+{
+	static const u32 bad[] = {
+		VXE_MEM_COPY | VXE_BLT_LINEAR | VXE_MI_NUM_DW(9),
+		VXE_MEM_COPY | VXE_BLT_LINEAR | VXE_MI_NUM_DW(11),
+		VXE_MEM_COPY | FIELD_PREP_CONST(VXE_BLT_TYPE, 2) | VXE_MI_NUM_DW(10),
+		VXE_MEM_COPY | FIELD_PREP_CONST(VXE_BLT_TYPE, 3) | VXE_MI_NUM_DW(10),
+		VXE_MEM_COPY | VXE_BLT_MATRIX | VXE_MEM_COPY_PAGE_MODE |
+			VXE_MI_NUM_DW(10),
+		VXE_MEM_SET | VXE_MI_NUM_DW(6),
+		VXE_MEM_SET | FIELD_PREP_CONST(VXE_BLT_TYPE, 2) | VXE_MI_NUM_DW(7),
+		VXE_BLT_INSTR(0x42) | VXE_MI_NUM_DW(10),  /* XY_FAST_COPY_BLT */
+	};
+	struct stop_after stop = { .limit = 2 };
+	u8 *src, *dst;
+	struct mi_test *mt = blt_create(test, &src, &dst);
+	struct mi_bb *bb;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		bb = bb_at(mt, BATCH);
+		emit(bb, bad[i]);
+		emit_bbe(bb);
+		expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, bad[i]);
+	}
+
+	/* Not on the render engine */
+	mt->ctx.engine_class = DRM_XE_ENGINE_CLASS_RENDER;
+	bb = bb_at(mt, BATCH);
+	emit_mem_set(bb, VXE_BLT_LINEAR, 16, 1, 1, BLT_DST, 0x11);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, bb->dw[0]);
+	blt_read(mt, dst);
+	KUNIT_EXPECT_EQ(test, dst[0], 0);
+	mt->ctx.engine_class = DRM_XE_ENGINE_CLASS_COPY;
+
+	/* A copy running into unmapped memory faults at that page */
+	bb = bb_at(mt, BATCH);
+	emit_mem_copy(bb, VXE_BLT_LINEAR, SZ_8K, 1, 1, 1, BLT_SRC,
+		      GK_BASE + MAP_LEN - SZ_4K);
+	emit_bbe(bb);
+	KUNIT_EXPECT_EQ(test, bb_run(mt, bb), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, mt->ctx.err_is_fault);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_addr, GK_BASE + MAP_LEN);
+	KUNIT_EXPECT_EQ(test, mt->ctx.err_header, bb->dw[0]);
+
+	/* A fill of 1 MiB stopped at its second check, after 128K */
+	gk_mmap(mt->gk, BLT_BIG, SZ_2M, RW);
+	mt->ctx.should_stop = stop_after_fn;
+	mt->ctx.priv = &stop;
+	bb = bb_at(mt, BATCH);
+	emit_mem_set(bb, VXE_BLT_LINEAR, SZ_1M, 1, 1, BLT_BIG, 0xa5);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ECANCELED, BATCH, bb->dw[0]);
+	KUNIT_EXPECT_EQ(test, stop.calls, 2);
+	KUNIT_EXPECT_EQ(test, rd32(mt, BLT_BIG + SZ_128K - 4), 0xa5a5a5a5);
+	KUNIT_EXPECT_EQ(test, rd32(mt, BLT_BIG + SZ_128K), 0);
+}
+
 static struct kunit_case vxe_mi_cases[] = {
 	KUNIT_CASE(vxe_mi_noops_and_end),
 	KUNIT_CASE(vxe_mi_store_dword),
@@ -1885,6 +2084,9 @@ static struct kunit_case vxe_mi_cases[] = {
 	KUNIT_CASE(vxe_mi_end_at_page_end),
 	KUNIT_CASE(vxe_mi_command_across_unmapped),
 	KUNIT_CASE(vxe_mi_copy_mem_mem),
+	KUNIT_CASE(vxe_mi_mem_copy),
+	KUNIT_CASE(vxe_mi_mem_set),
+	KUNIT_CASE(vxe_mi_blt_bad),
 	KUNIT_CASE(vxe_mi_flush_dw),
 	KUNIT_CASE(vxe_mi_load_register_imm),
 	KUNIT_CASE(vxe_mi_load_register_imm_full),

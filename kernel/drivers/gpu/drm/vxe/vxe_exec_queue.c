@@ -177,6 +177,7 @@ static int vxe_job_run(struct vxe_job *job)
 		.should_stop = vxe_job_should_stop,
 		.priv = job,
 		.mmio_base = vxe_engine_mmio_base(&q->eci),
+		.engine_class = q->eci.engine_class,
 		.ctx_ticks = q->ctx_ticks,
 	};
 	u32 i;

@@ -39,6 +39,10 @@
 /* The longest fixed-length command: MI_ATOMIC with inline data. */
 #define MI_MAX_FIXED_DW		11
 
+/* Bytes a blitter command moves with one access, and between two checks. */
+#define MI_BLT_PIECE		256
+#define MI_BLT_CHECK		SZ_64K
+
 /**
  * struct mi_run - the state of a command streamer running one batch
  * @ctx: the caller's context
@@ -879,9 +883,161 @@ static int mi_semaphore_wait(struct mi_run *r)
 	return 0;
 }
 
+/**
+ * struct mi_blt - what one blitter command does: @height rows of @width
+ *	bytes, each row @dst_pitch (@src_pitch) bytes after the last
+ * @dst: destination address
+ * @src: source address (a copy)
+ * @width: bytes a row
+ * @height: rows
+ * @dst_pitch: bytes from a destination row to the next
+ * @src_pitch: bytes from a source row to the next
+ * @set: a fill with @fill instead of a copy
+ * @fill: the fill byte
+ */
+struct mi_blt {
+	u64 dst;
+	u64 src;
+	u64 width;
+	u32 height;
+	u32 dst_pitch;
+	u32 src_pitch;
+	bool set;
+	u8 fill;
+};
+
+/*
+ * Carry out a blitter command, MI_BLT_PIECE bytes at a time through the
+ * page tables like every access; a long one checks should_stop() every
+ * MI_BLT_CHECK bytes (a page-mode MEM_COPY may move 4 GiB).
+ */
+static int mi_blt_run(struct mi_run *r, const struct mi_blt *b)
+{
+	u8 buf[MI_BLT_PIECE];
+	u64 since_check = 0;
+	u32 row;
+
+	if (b->set)
+		memset(buf, b->fill, sizeof(buf));
+	for (row = 0; row < b->height; row++) {
+		u64 dst = b->dst + (u64)row * b->dst_pitch;
+		u64 src = b->src + (u64)row * b->src_pitch;
+		u64 off = 0;
+
+		while (off < b->width) {
+			size_t n = min_t(u64, b->width - off, sizeof(buf));
+			int err;
+
+			if (!b->set) {
+				err = mi_access(r, (src + off) & VXE_MI_ADDR_MASK,
+						buf, n, false);
+				if (err)
+					return err;
+			}
+			err = mi_access(r, (dst + off) & VXE_MI_ADDR_MASK,
+					buf, n, true);
+			if (err)
+				return err;
+			off += n;
+			since_check += n;
+			if (since_check >= MI_BLT_CHECK) {
+				since_check = 0;
+				cond_resched();
+				if (mi_should_stop(r))
+					return -ECANCELED;
+			}
+		}
+	}
+	return 0;
+}
+
+/* MEM_COPY: linear in bytes or 256-byte pages, or a matrix of bytes. */
+static int mi_mem_copy(struct mi_run *r)
+{
+	bool pages = r->hdr & VXE_MEM_COPY_PAGE_MODE;
+	u32 type = r->hdr & VXE_BLT_TYPE;
+	struct mi_blt b = {};
+	u32 dw[10];
+	int err;
+
+	if (mi_len(r->hdr) != 10 ||
+	    (type != VXE_BLT_LINEAR && type != VXE_BLT_MATRIX) ||
+	    (pages && type != VXE_BLT_LINEAR))
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 10);
+	if (err)
+		return err;
+
+	b.src = mi_addr(dw[5], dw[6]);
+	b.dst = mi_addr(dw[7], dw[8]);
+	b.height = 1;
+	if (pages) {
+		b.width = ((u64)FIELD_GET(VXE_MEM_COPY_PAGES, dw[1]) + 1) *
+			  VXE_MEM_COPY_PAGE_SIZE;
+	} else {
+		b.width = FIELD_GET(VXE_MEM_COPY_WIDTH, dw[1]) + 1;
+		if (type == VXE_BLT_MATRIX) {
+			b.height = FIELD_GET(VXE_BLT_HEIGHT, dw[2]) + 1;
+			b.src_pitch = FIELD_GET(VXE_BLT_PITCH, dw[3]) + 1;
+			b.dst_pitch = FIELD_GET(VXE_BLT_PITCH, dw[4]) + 1;
+		}
+	}
+	err = mi_blt_run(r, &b);
+	if (err)
+		return err;
+	r->ip = r->cmd + 4 * 10;
+	return 0;
+}
+
+/* MEM_SET: fill a linear range or a matrix with a byte. */
+static int mi_mem_set(struct mi_run *r)
+{
+	u32 type = r->hdr & VXE_BLT_TYPE;
+	struct mi_blt b = { .set = true, .height = 1 };
+	u32 dw[7];
+	int err;
+
+	if (mi_len(r->hdr) != 7 ||
+	    (type != VXE_BLT_LINEAR && type != VXE_BLT_MATRIX))
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 7);
+	if (err)
+		return err;
+
+	b.width = FIELD_GET(VXE_MEM_SET_WIDTH, dw[1]) + 1;
+	if (type == VXE_BLT_MATRIX) {
+		b.height = FIELD_GET(VXE_BLT_HEIGHT, dw[2]) + 1;
+		b.dst_pitch = FIELD_GET(VXE_BLT_PITCH, dw[3]) + 1;
+	}
+	b.dst = mi_addr(dw[4], dw[5]);
+	b.fill = FIELD_GET(VXE_MEM_SET_DATA, dw[6]);
+	err = mi_blt_run(r, &b);
+	if (err)
+		return err;
+	r->ip = r->cmd + 4 * 7;
+	return 0;
+}
+
+/* A blitter command: the copy engines' MEM_COPY and MEM_SET. */
+static int mi_blitter(struct mi_run *r)
+{
+	if (r->ctx->engine_class != DRM_XE_ENGINE_CLASS_COPY)
+		return -ENOEXEC;
+	switch (r->hdr & VXE_BLT_OPCODE) {
+	case VXE_MEM_COPY & VXE_BLT_OPCODE:
+		return mi_mem_copy(r);
+	case VXE_MEM_SET & VXE_BLT_OPCODE:
+		return mi_mem_set(r);
+	default:
+		return -ENOEXEC;
+	}
+}
+
 /* Execute the command at r->cmd: 0 to go on, MI_DONE, or an error. */
 static int mi_exec(struct mi_run *r)
 {
+	if (FIELD_GET(VXE_INSTR_CLIENT, r->hdr) == VXE_INSTR_CLIENT_2D)
+		return mi_blitter(r);
 	if (FIELD_GET(VXE_INSTR_CLIENT, r->hdr))
 		return -ENOEXEC;
 
@@ -947,6 +1103,8 @@ static int mi_exec(struct mi_run *r)
  * MI_FLUSH_DW (with its post-sync write); MI_COPY_MEM_MEM;
  * MI_ATOMIC (every dword and qword operation, true read-modify-writes of
  * memory); MI_SEMAPHORE_WAIT (polls memory until the compare is true).
+ * On copy engines also the blitter's MEM_COPY (linear in bytes or in
+ * 256-byte pages, or a matrix) and MEM_SET (linear or matrix).
  *
  * @ctx->should_stop is polled every few commands and at every poll of a
  * semaphore; a batch that loops for ever (MI_BATCH_BUFFER_START to

@@ -193,6 +193,41 @@ struct vxe_vm;
 #define VXE_MI_CBBE_END_LEVEL	BIT(18)
 #define VXE_MI_CBBE_PREDICATE	BIT(15)
 
+/*
+ * Blitter (client 2) commands, run by the copy engines only: MEM_COPY and
+ * MEM_SET with Xe2's encodings (Xe's instructions/xe_gpu_commands.h,
+ * IGT's intel_blt.c).  The opcode is in bits 28:22, the length (dwords
+ * minus two) in bits 7:0; bits 18:17 give the type: linear (one row) or
+ * matrix (rows of a width, a pitch apart).
+ */
+#define VXE_INSTR_CLIENT_2D	2
+#define VXE_BLT_OPCODE		GENMASK(28, 22)
+#define VXE_BLT_INSTR(op)	((u32)VXE_INSTR_CLIENT_2D << 29 | (u32)(op) << 22)
+#define VXE_MEM_COPY		VXE_BLT_INSTR(0x5a)
+#define VXE_MEM_SET		VXE_BLT_INSTR(0x5b)
+#define VXE_BLT_TYPE		GENMASK(18, 17)
+#define VXE_BLT_LINEAR		FIELD_PREP_CONST(VXE_BLT_TYPE, 0)
+#define VXE_BLT_MATRIX		FIELD_PREP_CONST(VXE_BLT_TYPE, 1)
+#define VXE_BLT_HEIGHT		GENMASK(17, 0)
+#define VXE_BLT_PITCH		GENMASK(17, 0)
+
+/*
+ * MEM_COPY: 10 dwords: width - 1, height - 1, source pitch - 1,
+ * destination pitch - 1, source address, destination address, MOCS.  In
+ * page mode (linear only) the width counts 256-byte pages.
+ */
+#define VXE_MEM_COPY_PAGE_MODE	BIT(19)
+#define VXE_MEM_COPY_WIDTH	GENMASK(17, 0)
+#define VXE_MEM_COPY_PAGES	GENMASK(23, 0)
+#define VXE_MEM_COPY_PAGE_SIZE	256
+
+/*
+ * MEM_SET: 7 dwords: width - 1, height - 1, pitch - 1, destination
+ * address, then the fill byte (bits 31:24) and MOCS.
+ */
+#define VXE_MEM_SET_WIDTH	GENMASK(23, 0)
+#define VXE_MEM_SET_DATA	GENMASK(31, 24)
+
 /* GPU virtual addresses in commands: bits 63:48 are ignored */
 #define VXE_MI_ADDR_MASK	GENMASK_ULL(47, 0)
 
@@ -207,6 +242,8 @@ struct vxe_vm;
  *	for the render engine; 0 is fine): added to the register offsets of
  *	commands with a CS_MMIO flag; the CS_GPR registers of MI_ATOMIC and
  *	MI_MATH and the timestamp registers are at this base
+ * @engine_class: in: the engine's class (%DRM_XE_ENGINE_CLASS_RENDER...):
+ *	copy engines also run the blitter's MEM_COPY and MEM_SET
  * @ctx_ticks: in: the context's run time before this run, in reference
  *	clock ticks (CTX_TIMESTAMP); out: with this run's time added
  * @run_start: the engine timestamp when this run started
@@ -224,6 +261,7 @@ struct vxe_mi_ctx {
 	bool (*should_stop)(void *priv);
 	void *priv;
 	u32 mmio_base;
+	u16 engine_class;
 	u64 ctx_ticks;
 	u64 run_start;
 	unsigned long nr_cmds;
