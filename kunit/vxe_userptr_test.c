@@ -279,22 +279,27 @@ static void vxe_null_binding(struct kunit *test)
 static void vxe_userptr_inject_pt_alloc(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	int userptrs = atomic_read(&gk->vxe->nr_userptrs);
 	struct vxe_vma *vma;
 	u32 word;
 
 	gk_mmap(gk, GK_BASE, SZ_64K, RW);
 	gk_cpu_fill(gk, GK_BASE, SZ_64K, 58);
 	vxe_inject_arm(&gk->vxe->inj, VXE_INJECT_PT_ALLOC, 0, 1, -ENOMEM);
-	/* The VMA stays, unbound, and the error is returned (as for BOs) */
+	/* The bind is undone, as Xe's: no VMA, no process memory held */
 	KUNIT_EXPECT_EQ(test, bind_userptr(gk, UP_GVA, GK_BASE, SZ_64K), -ENOMEM);
+	KUNIT_EXPECT_NULL(test, gpu_vma(gk, UP_GVA));
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_userptrs), userptrs);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, UP_GVA + 12, &word, 4,
+					     false), -EFAULT);
+	/* Done again, it binds at once */
+	KUNIT_ASSERT_EQ(test, bind_userptr(gk, UP_GVA, GK_BASE, SZ_64K), 0);
 	vma = gpu_vma(gk, UP_GVA);
 	KUNIT_ASSERT_NOT_NULL(test, vma);
-	KUNIT_EXPECT_FALSE(test, vma->bound);
-	/* The GPU's first access binds it */
+	KUNIT_EXPECT_TRUE(test, vma->bound);
 	KUNIT_ASSERT_EQ(test, vxe_gpu_access(gk->vm, UP_GVA + 12, &word, 4,
 					     false), 0);
 	KUNIT_EXPECT_EQ(test, word, gk_pattern(GK_BASE + 12, 58));
-	KUNIT_EXPECT_TRUE(test, vma->bound);
 }
 
 static struct kunit_case vxe_userptr_cases[] = {

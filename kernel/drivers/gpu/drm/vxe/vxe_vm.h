@@ -209,12 +209,21 @@ struct vxe_vma_attr {
  * @bound: (all but mirrors) the GPU page tables map it.  Of a BO VMA:
  *	written under the VM lock and the BO's reservation lock, read under
  *	either.  Of a userptr VMA: under &vxe_vm.userptr_lock.
+ * @undo_link: (the VM lock) in the undo journal of the VM_BIND that
+ *	inserted or removed it, until that ioctl commits or unwinds
+ * @undo_vm_bo: (a removed BO VMA, while on @undo_link) its &drm_gpuvm_bo,
+ *	referenced, so that linking it again allocates nothing
+ * @undo_removed: on @undo_link as a removed VMA (to be put back), not as
+ *	an inserted one (to be destroyed)
  */
 struct vxe_vma {
 	struct drm_gpuva gpuva;
 	struct vxe_vma_attr attr;
 	struct vxe_userptr *userptr;
 	bool bound;
+	struct list_head undo_link;
+	struct drm_gpuvm_bo *undo_vm_bo;
+	bool undo_removed;
 };
 
 /**
@@ -380,6 +389,8 @@ struct drm_xe_vm_bind_op;
 struct drm_gem_object;
 int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 		   struct drm_gem_object *obj);
+int vxe_vm_bind_ops(struct vxe_vm *vm, struct drm_xe_vm_bind_op *binds,
+		    struct drm_gem_object **objs, u32 n);
 #endif
 
 #endif

@@ -40,9 +40,10 @@
  * is bound again on the next GPU fault.  Binds complete before the ioctl
  * returns; their out-syncs are signalled then.
  *
- * The operations of one ioctl are applied in order; when one fails, those
- * before it stay applied (Xe unwinds them).  Arguments of all of them are
- * checked before any is applied.
+ * The operations of one ioctl are applied in order, all or none, as in Xe:
+ * when one fails, those before it are undone (struct vxe_bind_undo), and
+ * the VMAs are as before the ioctl.  Arguments of all of them are checked
+ * before any is applied.
  *
  * Locking: the VM lock around everything; the BO's reservation lock
  * around linking a VMA to its BO and writing its page-table entries (TTM
@@ -230,6 +231,7 @@ static struct vxe_vma *vxe_vma_alloc(u32 flags, const struct vxe_vma_attr *attr)
 	if (vma) {
 		vma->gpuva.flags = flags;
 		vma->attr = *attr;
+		INIT_LIST_HEAD(&vma->undo_link);
 	}
 	return vma;
 }
@@ -435,17 +437,192 @@ static void vxe_vma_destroy(struct vxe_vm *vm, struct vxe_vma *vma)
 	vxe_vma_free(vm, vma);
 }
 
+/**
+ * struct vxe_bind_undo - the undo journal of one VM_BIND
+ * @steps: the VMAs its operations inserted or removed so far, in order
+ *	(&vxe_vma.undo_link)
+ *
+ * Xe carries out the operations of a bind all or none: when one fails,
+ * those before it are unwound.  vxe applies each operation at once, and
+ * journals what it changed in the tree: an inserted VMA is destroyed
+ * again; a removed one is kept (out of the tree, zapped, unlinked from its
+ * BO but holding a reference on its &drm_gpuvm_bo) to be put back, so
+ * that unwinding allocates nothing and cannot fail.  Once every operation
+ * succeeded, vxe_bind_undo_commit() frees the removed VMAs; when one
+ * failed, vxe_bind_undo_unwind() walks the steps backwards.
+ *
+ * Locking: the VM lock, from the first operation to the commit or unwind.
+ */
+struct vxe_bind_undo {
+	struct list_head steps;
+};
+
+static void vxe_bind_undo_init(struct vxe_bind_undo *undo)
+{
+	INIT_LIST_HEAD(&undo->steps);
+}
+
+/* @vma has been inserted into the tree (and linked to its BO). */
+static void vxe_bind_undo_inserted(struct vxe_bind_undo *undo,
+				   struct vxe_vma *vma)
+{
+	vma->undo_removed = false;
+	list_add_tail(&vma->undo_link, &undo->steps);
+}
+
 /*
- * Apply the checked steps of one operation.  Only binding the new VMA can
- * fail; the VMA then stays, unbound, and is bound on the first GPU fault,
- * but the error is returned.  A new userptr VMA maps the pages collected
+ * @vma, zapped, has left the tree: unlink it from its BO but keep it, and
+ * its vm_bo (so the BO), for the journal.  A VMA this bind inserted itself
+ * is freed at once: undoing both steps would leave nothing, and no other
+ * step needs it back (nothing overlapped it while it was in the tree).
+ */
+static void vxe_bind_undo_removed(struct vxe_vm *vm,
+				  struct vxe_bind_undo *undo,
+				  struct vxe_vma *vma)
+{
+	if (!list_empty(&vma->undo_link)) {
+		list_del_init(&vma->undo_link);
+		vxe_vma_unlink(vma);
+		vxe_vma_free(vm, vma);
+		return;
+	}
+	if (vma->gpuva.vm_bo)
+		vma->undo_vm_bo = drm_gpuvm_bo_get(vma->gpuva.vm_bo);
+	vxe_vma_unlink(vma);
+	vma->undo_removed = true;
+	list_add_tail(&vma->undo_link, &undo->steps);
+}
+
+/*
+ * Drop a removed VMA's reference on its vm_bo, under the BO's lock; the
+ * last one may hold the last reference on the BO.
+ */
+static void vxe_vma_put_undo_vm_bo(struct vxe_vma *vma)
+{
+	struct drm_gpuvm_bo *vm_bo = vma->undo_vm_bo;
+	struct drm_gem_object *obj;
+
+	if (!vm_bo)
+		return;
+	vma->undo_vm_bo = NULL;
+	obj = vm_bo->obj;
+	drm_gem_object_get(obj);
+	dma_resv_lock(obj->resv, NULL);
+	drm_gpuvm_bo_put(vm_bo);
+	dma_resv_unlock(obj->resv);
+	drm_gem_object_put(obj);
+}
+
+/* Every operation succeeded: free the VMAs they removed. */
+static void vxe_bind_undo_commit(struct vxe_vm *vm, struct vxe_bind_undo *undo)
+{
+	struct vxe_vma *vma, *next;
+
+	list_for_each_entry_safe(vma, next, &undo->steps, undo_link) {
+		list_del_init(&vma->undo_link);
+		if (!vma->undo_removed)
+			continue;
+		vxe_vma_put_undo_vm_bo(vma);
+		vxe_vma_free(vm, vma);
+	}
+}
+
+/*
+ * Put a removed VMA back (what replaced it is gone) and bind it again;
+ * when that fails, the next GPU fault (or EXEC, for a userptr of a
+ * dma-fence VM) binds it, as after an invalidation.
+ */
+static void vxe_vma_restore(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	struct drm_gpuvm_bo *vm_bo = vma->undo_vm_bo;
+	int err;
+
+	vma->undo_removed = false;
+	if (WARN_ON(drm_gpuva_insert(&vm->gpuvm, &vma->gpuva))) {
+		vxe_vma_put_undo_vm_bo(vma);
+		vxe_vma_free(vm, vma);
+		return;
+	}
+	if (vm_bo) {
+		dma_resv_lock(vm_bo->obj->resv, NULL);
+		drm_gpuva_link(&vma->gpuva, vm_bo);
+		drm_gpuvm_bo_put(vm_bo);	/* the link holds one now */
+		dma_resv_unlock(vm_bo->obj->resv);
+		vma->undo_vm_bo = NULL;
+	}
+	if (vxe_vma_is_mirror(vma))
+		return;
+	err = vxe_vma_bind(vm, vma);
+	if (err)
+		drm_dbg(&vm->vxe->drm,
+			"vxe: restored VMA [%#llx, %#llx) not bound yet: %d\n",
+			vma_start(vma), vma_end(vma), err);
+}
+
+/*
+ * Remove the SVM ranges of [start, end) that no mirror covers: a PREFETCH
+ * of the unwound bind may have made some in a mirror it had added.
+ */
+static void vxe_svm_unmap_unmirrored(struct vxe_vm *vm, u64 start, u64 end)
+{
+	struct drm_gpuva *va;
+	u64 addr = start;
+
+	if (!(vm->flags & VXE_VM_FAULT_MODE))
+		return;
+	drm_gpuvm_for_each_va_range(va, &vm->gpuvm, start, end) {
+		struct vxe_vma *vma = to_vxe_vma(va);
+
+		if (!vxe_vma_is_mirror(vma))
+			continue;
+		if (vma_start(vma) > addr)
+			vxe_svm_unmap_range(vm, addr, vma_start(vma));
+		addr = max(addr, vma_end(vma));
+	}
+	if (addr < end)
+		vxe_svm_unmap_range(vm, addr, end);
+}
+
+/*
+ * An operation failed: undo the steps of all, last first.  The mirrors
+ * they added are freed last, once the tree is as before, with the SVM
+ * ranges no restored mirror covers.
+ */
+static void vxe_bind_undo_unwind(struct vxe_vm *vm, struct vxe_bind_undo *undo)
+{
+	struct vxe_vma *vma, *prev;
+	LIST_HEAD(mirrors);
+
+	list_for_each_entry_safe_reverse(vma, prev, &undo->steps, undo_link) {
+		list_del_init(&vma->undo_link);
+		if (vma->undo_removed) {
+			vxe_vma_restore(vm, vma);
+		} else if (vxe_vma_is_mirror(vma)) {
+			drm_gpuva_remove(&vma->gpuva);
+			list_add(&vma->undo_link, &mirrors);
+		} else {
+			vxe_vma_destroy(vm, vma);
+		}
+	}
+	list_for_each_entry_safe(vma, prev, &mirrors, undo_link) {
+		list_del(&vma->undo_link);
+		vxe_svm_unmap_unmirrored(vm, vma_start(vma), vma_end(vma));
+		vxe_vma_free(vm, vma);
+	}
+}
+
+/*
+ * Apply the checked steps of one operation, journalling them in @undo.
+ * Only binding the new VMA can fail (and linking it, for lack of memory);
+ * the caller unwinds then.  A new userptr VMA maps the pages collected
  * when it was allocated.
  */
 static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
-			    struct vxe_vma_prealloc *pa)
+			    struct vxe_vma_prealloc *pa,
+			    struct vxe_bind_undo *undo)
 {
 	struct drm_gpuva_op *op;
-	int err = 0;
+	int err;
 
 	drm_gpuva_for_each_op(op, ops) {
 		struct vxe_vma *vma, *old, *prev = NULL, *next = NULL;
@@ -462,10 +639,15 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 				vxe_vma_free(vm, vma);
 				return -ENOMEM;
 			}
+			vxe_bind_undo_inserted(undo, vma);
 			if (vxe_vma_is_userptr(vma))
 				err = vxe_userptr_bind_collected(vm, vma);
 			else if (!vxe_vma_is_mirror(vma))
 				err = vxe_vma_bind(vm, vma);
+			else
+				err = 0;
+			if (err)
+				return err;
 			break;
 
 		case DRM_GPUVA_OP_REMAP:
@@ -493,46 +675,61 @@ static int vxe_vm_ops_apply(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
 				next->bound = was_bound;
 				WARN_ON(vxe_vma_link(vm, next));
 			}
-			vxe_vma_unlink(old);
-			vxe_vma_free(vm, old);
+			vxe_bind_undo_removed(vm, undo, old);
+			if (prev)
+				vxe_bind_undo_inserted(undo, prev);
+			if (next)
+				vxe_bind_undo_inserted(undo, next);
 			break;
 
 		case DRM_GPUVA_OP_UNMAP:
 			old = to_vxe_vma(op->unmap.va);
 			if (!vxe_vma_is_mirror(old))
 				vxe_vma_zap(vm, old, vma_start(old), vma_end(old));
-			vxe_vma_unlink(old);
 			drm_gpuva_unmap(&op->unmap);
-			vxe_vma_free(vm, old);
+			vxe_bind_undo_removed(vm, undo, old);
 			break;
 
 		default:
 			break;
 		}
 	}
-	return err;
+	return 0;
 }
 
 /*
  * MAP (of a BO, a userptr, NULL or a mirror), UNMAP or UNMAP_ALL: split,
- * check, apply.
+ * check, apply, journalling in @undo.  Without a journal the operation is
+ * all or nothing by itself.
  */
 static int vxe_vm_bind_sm(struct vxe_vm *vm, struct drm_gpuva_ops *ops,
-			  const struct vxe_map_tmpl *tmpl, bool madvise)
+			  const struct vxe_map_tmpl *tmpl, bool madvise,
+			  struct vxe_bind_undo *undo)
 {
+	struct vxe_bind_undo own;
 	struct vxe_vma_prealloc pa;
 	int err;
 
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
+	if (!undo) {
+		vxe_bind_undo_init(&own);
+		undo = &own;
+	}
 	err = vxe_vm_ops_check(vm, ops, madvise);
 	if (!err) {
 		err = vxe_vma_prealloc(vm, &pa, ops, tmpl, madvise);
 		if (!err)
-			err = vxe_vm_ops_apply(vm, ops, &pa);
+			err = vxe_vm_ops_apply(vm, ops, &pa, undo);
 		vxe_vma_prealloc_fini(vm, &pa);
 	}
 	drm_gpuva_ops_free(&vm->gpuvm, ops);
+	if (undo == &own) {
+		if (err)
+			vxe_bind_undo_unwind(vm, &own);
+		else
+			vxe_bind_undo_commit(vm, &own);
+	}
 	return err;
 }
 
@@ -587,7 +784,7 @@ int vxe_vm_bind_mirror(struct vxe_vm *vm, u64 start, u64 end)
 	err = vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
 							     start, end - start,
 							     NULL, 0),
-			     &tmpl, false);
+			     &tmpl, false, NULL);
 	mutex_unlock(&vm->lock);
 	return err;
 }
@@ -627,12 +824,27 @@ static int vxe_vm_lock_ioctl(struct vxe_vm *vm)
 	return 0;
 }
 
+/*
+ * Xe's error injection (with CONFIG_DRM_XE_DEBUG, here with
+ * CONFIG_DRM_VXE_DEBUG): bit 31 of a bind operation's flags makes the bind
+ * fail with -ENOSPC once that operation is applied, so that userspace sees
+ * the whole bind undone (IGT's xe_vm bind-array-conflict-error-inject).
+ * Without the option the bit is refused like any unknown flag.
+ */
+#define VXE_VM_BIND_FORCE_OP_ERROR	BIT(31)
+#if IS_ENABLED(CONFIG_DRM_VXE_DEBUG)
+#define VXE_VM_BIND_DEBUG_FLAGS		VXE_VM_BIND_FORCE_OP_ERROR
+#else
+#define VXE_VM_BIND_DEBUG_FLAGS		0
+#endif
+
 #define VXE_VM_BIND_FLAGS	(DRM_XE_VM_BIND_FLAG_READONLY | \
 				 DRM_XE_VM_BIND_FLAG_IMMEDIATE | \
 				 DRM_XE_VM_BIND_FLAG_NULL | \
 				 DRM_XE_VM_BIND_FLAG_DUMPABLE | \
 				 DRM_XE_VM_BIND_FLAG_CHECK_PXP | \
-				 DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
+				 DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR | \
+				 VXE_VM_BIND_DEBUG_FLAGS)
 
 /* Xe's argument checks of one bind operation, in Xe's order. */
 static int vxe_vm_bind_op_check(struct vxe_vm *vm,
@@ -677,18 +889,10 @@ static int vxe_vm_bind_op_check(struct vxe_vm *vm,
 	return 0;
 }
 
-/**
- * vxe_vm_bind_op() - carry out one checked bind operation
- * @vm: the VM
- * @b: the operation, checked by vxe_vm_bind_op_check()
- * @obj: its BO, looked up and checked, or NULL
- *
- * Context: the VM lock (KUnit tests drive it directly).
- * Return: 0 or a negative errno.
- */
-VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
-				    struct drm_xe_vm_bind_op *b,
-				    struct drm_gem_object *obj)
+/* Carry out one checked bind operation, journalling it in @undo. */
+static int vxe_vm_bind_one(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
+			   struct drm_gem_object *obj,
+			   struct vxe_bind_undo *undo)
 {
 	struct vxe_map_tmpl tmpl = {
 		.attr = {
@@ -708,7 +912,7 @@ VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
 		tmpl.flags |= VXE_VMA_USERPTR;
 		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
 					b->addr, b->range, NULL, b->obj_offset),
-				      &tmpl, false);
+				      &tmpl, false, undo);
 	case DRM_XE_VM_BIND_OP_MAP:
 		if (b->flags & DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
 			tmpl.flags |= VXE_VMA_CPU_ADDR_MIRROR;
@@ -716,10 +920,11 @@ VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
 			tmpl.flags |= VXE_VMA_NULL;
 		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_map_ops_create(&vm->gpuvm,
 					b->addr, b->range, obj, b->obj_offset),
-				      &tmpl, false);
+				      &tmpl, false, undo);
 	case DRM_XE_VM_BIND_OP_UNMAP:
 		return vxe_vm_bind_sm(vm, drm_gpuvm_sm_unmap_ops_create(&vm->gpuvm,
-					b->addr, b->range), &tmpl, false);
+					b->addr, b->range), &tmpl, false,
+				      undo);
 	case DRM_XE_VM_BIND_OP_UNMAP_ALL: {
 		struct drm_gpuva_ops *ops = ERR_PTR(-ENOMEM);
 		struct drm_gpuvm_bo *vm_bo;
@@ -733,13 +938,75 @@ VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
 		dma_resv_unlock(obj->resv);
 		if (!vm_bo)
 			return 0;
-		return vxe_vm_bind_sm(vm, ops, &tmpl, false);
+		return vxe_vm_bind_sm(vm, ops, &tmpl, false, undo);
 	}
 	case DRM_XE_VM_BIND_OP_PREFETCH:
 		return vxe_vm_prefetch(vm, b->addr, b->range,
 				       b->prefetch_mem_region_instance);
 	}
 	return -EINVAL;
+}
+
+/**
+ * vxe_vm_bind_ops() - carry out checked bind operations, all or none
+ * @vm: the VM
+ * @binds: the operations, each checked by vxe_vm_bind_op_check()
+ * @objs: their BOs, looked up and checked (NULL where none)
+ * @n: number of operations
+ *
+ * The operations are applied in order; when one fails, those before it
+ * (and what the failing one did) are undone, as Xe unwinds a bind array:
+ * the VM's VMAs are as before the call, and bindings removed on the way
+ * are bound again.  PREFETCH changes no VMA and is not undone (the pages
+ * it migrated stay where they went).  With CONFIG_DRM_VXE_DEBUG, an
+ * operation with %VXE_VM_BIND_FORCE_OP_ERROR fails with -ENOSPC once it
+ * is applied, as Xe's injected errors do.
+ *
+ * Context: the VM lock (KUnit tests drive it directly).
+ * Return: 0 or the negative errno of the operation that failed.
+ */
+VISIBLE_IF_KUNIT int vxe_vm_bind_ops(struct vxe_vm *vm,
+				     struct drm_xe_vm_bind_op *binds,
+				     struct drm_gem_object **objs, u32 n)
+{
+	struct vxe_bind_undo undo;
+	int err = 0;
+	u32 i;
+
+	lockdep_assert_held(&vm->lock);
+	vxe_bind_undo_init(&undo);
+	for (i = 0; !err && i < n; i++) {
+		err = vxe_vm_bind_one(vm, &binds[i], objs[i], &undo);
+		if (!err && (binds[i].flags & VXE_VM_BIND_FORCE_OP_ERROR)) {
+			drm_dbg(&vm->vxe->drm,
+				"vxe: bind %u of %u: injected error\n", i, n);
+			err = -ENOSPC;
+		}
+	}
+	if (err)
+		vxe_bind_undo_unwind(vm, &undo);
+	else
+		vxe_bind_undo_commit(vm, &undo);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_ops);
+
+/**
+ * vxe_vm_bind_op() - carry out one checked bind operation, all or nothing
+ * @vm: the VM
+ * @b: the operation, checked by vxe_vm_bind_op_check()
+ * @obj: its BO, looked up and checked, or NULL
+ *
+ * vxe_vm_bind_ops() of one operation.
+ *
+ * Context: the VM lock (KUnit tests drive it directly).
+ * Return: 0 or a negative errno.
+ */
+VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
+				    struct drm_xe_vm_bind_op *b,
+				    struct drm_gem_object *obj)
+{
+	return vxe_vm_bind_ops(vm, b, &obj, 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_op);
 
@@ -766,7 +1033,8 @@ static void vxe_vm_bind_ufence(struct vxe_device *vxe, struct vxe_sync *s)
  * Return: 0; -EINVAL for a bad argument or VM id; -ENOENT for an unknown
  * exec queue or BO, or a closed VM; -EBUSY for removing mirror pieces the
  * GPU still maps; -EFAULT for a userptr without process memory behind it,
- * and for unreadable arrays; -ENOMEM.
+ * and for unreadable arrays; -ENOMEM; -ENOSPC for an injected error
+ * (CONFIG_DRM_VXE_DEBUG).  On failure no operation of the array remains.
  */
 int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		      struct drm_file *file)
@@ -869,8 +1137,8 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
 	if (!err)
 		err = vxe_sync_wait(syncs, args->num_syncs, true, false);
-	for (i = 0; !err && i < args->num_binds; i++)
-		err = vxe_vm_bind_op(vm, &binds[i], objs[i]);
+	if (!err)
+		err = vxe_vm_bind_ops(vm, binds, objs, args->num_binds);
 unlock:
 	mutex_unlock(&vm->lock);
 
@@ -936,7 +1204,7 @@ static int vxe_vm_madvise_split(struct vxe_vm *vm, u64 start, u64 end)
 		ops = drm_gpuvm_sm_map_ops_create(&vm->gpuvm, s, e - s,
 						  va->gem.obj, va->gem.offset +
 						  (s - vma_start(vma)));
-		err = vxe_vm_bind_sm(vm, ops, &tmpl, true);
+		err = vxe_vm_bind_sm(vm, ops, &tmpl, true, NULL);
 		if (err)
 			return err;
 	}
