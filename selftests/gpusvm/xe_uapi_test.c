@@ -1031,6 +1031,93 @@ TEST_F(uapi, vm_bind_array_all_or_none)
 	free(batch);
 }
 
+/* EXEC @batch (at GPU address @addr) on a dma-fence queue; *@syncobj signals */
+static int dma_fence_exec(int fd, uint32_t q, uint64_t addr, uint32_t *syncobj)
+{
+	struct drm_xe_sync sync = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				    .flags = DRM_XE_SYNC_FLAG_SIGNAL };
+	struct drm_xe_exec e = {
+		.exec_queue_id = q, .num_batch_buffer = 1, .address = addr,
+		.num_syncs = 1, .syncs = (uintptr_t)&sync,
+	};
+	int err = syncobj_create(fd, &sync.handle);
+
+	*syncobj = sync.handle;
+	return err ?: xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
+}
+
+/*
+ * Fault-mode jobs and dma-fence jobs take turns on an engine group, as on
+ * Xe: a fault-mode job submitted while a dma-fence job spins on the same
+ * group waits for it (IGT's exec-spinner-interrupted-dma-fence); a
+ * dma-fence job submitted while a fault-mode job spins runs at once (the
+ * fault-mode job pauses) and the fault-mode job goes on after it.
+ */
+TEST_F(uapi, engine_group_modes)
+{
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096), *out = malloc(4096), *b, sobj;
+	const uint64_t flag = UP_ADDR + 4096;	/* mem[1024], to the GPU */
+	int rq;
+
+	ASSERT_NE(MAP_FAILED, ufence);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(NULL, out);
+	memset(mem, 0, 2 * 4096);
+	memset(out, 0, 4096);
+	ASSERT_EQ(0, bind_userptr(self->fd, self->plain_vm, mem, UP_ADDR,
+				  2 * 4096, 0));
+	rq = xe_queue_create(self->fd, self->plain_vm,
+			     DRM_XE_ENGINE_CLASS_RENDER, 0);
+	ASSERT_LT(0, rq);
+
+	/* A dma-fence spinner on the render group, a fault-mode job after */
+	b = xe_emit_wait_eq(mem, flag, 1);
+	b = xe_emit_store(b, flag + 4, 0xd0d0);
+	xe_emit_end(b);
+	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR, &sobj));
+	b = xe_emit_store(batch, (uintptr_t)out, 0xf00d);
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	EXPECT_EQ(-ETIME, xe_wait_ufence(self->fd, self->q, ufence,
+					 300 * 1000 * 1000));
+	EXPECT_EQ(0u, out[0]);
+	mem[1024] = 1;
+	EXPECT_EQ(0, syncobj_wait(self->fd, sobj, 0));
+	EXPECT_EQ(0xd0d0u, mem[1025]);
+	EXPECT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0xf00du, out[0]);
+
+	/* A fault-mode spinner, a dma-fence job through it */
+	*ufence = 0;
+	out[0] = 0;
+	out[1] = 0;
+	b = xe_emit_wait_eq(batch, (uintptr_t)&out[1], 1);
+	b = xe_emit_store(b, (uintptr_t)out, 0xbeef);
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_exec(self->fd, self->q, batch, ufence));
+	b = xe_emit_store(mem, flag + 8, 0xcafe);
+	xe_emit_end(b);
+	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR, &sobj));
+	EXPECT_EQ(0, syncobj_wait(self->fd, sobj, 0));
+	EXPECT_EQ(0xcafeu, mem[1026]);
+	EXPECT_EQ(-ETIME, xe_wait_ufence(self->fd, self->q, ufence,
+					 100 * 1000 * 1000));
+	out[1] = 1;
+	EXPECT_EQ(0, xe_wait_ufence(self->fd, self->q, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0xbeefu, out[0]);
+
+	xe_queue_destroy(self->fd, rq);
+	munmap(mem, 2 * 4096);
+	munmap(ufence, 4096);
+	free(batch);
+	free(out);
+}
+
 /*
  * The same pages bound twice in one VM and once in another (IGT's
  * many-vm userptr sections do this): each binding reaches them.  With

@@ -295,7 +295,7 @@ static void vxe_device_release_wq(struct drm_device *drm, void *arg)
 struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 {
 	struct vxe_device *vxe;
-	int err;
+	int err, i;
 
 	if (!parent->dma_mask)
 		parent->dma_mask = &parent->coherent_dma_mask;
@@ -315,6 +315,10 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 		return ERR_PTR(err);
 
 	init_waitqueue_head(&vxe->ufence_wq);
+	for (i = 0; i < VXE_NR_GROUPS; i++) {
+		init_rwsem(&vxe->groups[i].mode_sem);
+		init_waitqueue_head(&vxe->groups[i].wq);
+	}
 	INIT_LIST_HEAD(&vxe->vms);
 	err = drmm_mutex_init(&vxe->drm, &vxe->vms_lock);
 	if (err)
@@ -336,6 +340,28 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 	return vxe;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_device_create);
+
+/**
+ * vxe_engine_group() - the engine group of an engine class
+ * @vxe: the device
+ * @engine_class: a %DRM_XE_ENGINE_CLASS_ value of an engine
+ *
+ * Return: the group, as Xe groups its engines: render with compute, the
+ * copy engines, the video engines.
+ */
+struct vxe_engine_group *vxe_engine_group(struct vxe_device *vxe,
+					  u16 engine_class)
+{
+	switch (engine_class) {
+	case DRM_XE_ENGINE_CLASS_COPY:
+		return &vxe->groups[VXE_GROUP_BCS];
+	case DRM_XE_ENGINE_CLASS_VIDEO_DECODE:
+	case DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE:
+		return &vxe->groups[VXE_GROUP_VCS_VECS];
+	default:
+		return &vxe->groups[VXE_GROUP_RCS_CCS];
+	}
+}
 
 /**
  * vxe_mem_kmap() - map the byte behind a translated device address

@@ -8,6 +8,7 @@
 
 #include <linux/llist.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <drm/drm_device.h>
@@ -73,6 +74,55 @@ struct vxe_info {
 })
 
 /**
+ * enum vxe_group_id - the engine groups of a GT, as Xe's hw engine groups
+ * @VXE_GROUP_RCS_CCS: the render and compute engines
+ * @VXE_GROUP_BCS: the copy engines
+ * @VXE_GROUP_VCS_VECS: the video engines
+ * @VXE_NR_GROUPS: number of groups
+ */
+enum vxe_group_id {
+	VXE_GROUP_RCS_CCS,
+	VXE_GROUP_BCS,
+	VXE_GROUP_VCS_VECS,
+	VXE_NR_GROUPS
+};
+
+/**
+ * enum vxe_group_mode - what the engines of a group run
+ * @VXE_GROUP_MODE_LR: jobs of fault-mode VMs
+ * @VXE_GROUP_MODE_DMA_FENCE: jobs of VMs with dma-fences (no LR_MODE)
+ */
+enum vxe_group_mode {
+	VXE_GROUP_MODE_LR,
+	VXE_GROUP_MODE_DMA_FENCE,
+};
+
+/**
+ * struct vxe_engine_group - engines that run fault-mode jobs and
+ *	dma-fence jobs in turn, as Xe's hw engine groups
+ * @mode_sem: read by an EXEC of a dma-fence job, from checking the mode
+ *	to counting its job in @dma_fence_jobs; written to switch @mode
+ * @mode: the current mode (written under @mode_sem, read anywhere)
+ * @dma_fence_jobs: dma-fence jobs submitted to the group and not done
+ * @wq: where fault-mode jobs wait for %VXE_GROUP_MODE_LR and the switch
+ *	to it waits for @dma_fence_jobs to drain
+ *
+ * On Xe the hardware cannot take a page fault while a dma-fence job needs
+ * the engines: an EXEC of a dma-fence job switches its group to
+ * %VXE_GROUP_MODE_DMA_FENCE, which suspends the group's fault-mode jobs
+ * (vxe: they pause at their next preemption point, between commands);
+ * they run again once every dma-fence job of the group is done, when the
+ * first of them switches the group back.  Queues of LR VMs without faults
+ * (preempt-fence mode) belong to no group.
+ */
+struct vxe_engine_group {
+	struct rw_semaphore mode_sem;
+	enum vxe_group_mode mode;
+	atomic_t dma_fence_jobs;
+	wait_queue_head_t wq;
+};
+
+/**
  * struct vxe_device - one virtual Xe GPU
  * @drm: the DRM device
  * @inj: fault injection for every backend operation of this device
@@ -97,6 +147,7 @@ struct vxe_info {
  * @vram_mgr: TTM's manager of @vram
  * @bo_puts: released SVM allocations whose BO reference @bo_put_work drops
  * @bo_put_work: drops them
+ * @groups: its engine groups, by &enum vxe_group_id
  */
 struct vxe_device {
 	struct drm_device drm;
@@ -122,6 +173,7 @@ struct vxe_device {
 	struct vxe_ttm_vram_mgr vram_mgr;
 	struct llist_head bo_puts;
 	struct work_struct bo_put_work;
+	struct vxe_engine_group groups[VXE_NR_GROUPS];
 };
 
 /**
@@ -170,6 +222,8 @@ static inline struct vxe_device *to_vxe_device(struct drm_device *drm)
 extern struct workqueue_struct *vxe_wq;
 
 struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size);
+struct vxe_engine_group *vxe_engine_group(struct vxe_device *vxe,
+					  u16 engine_class);
 int vxe_register_devices(void);
 void vxe_unregister_devices(void);
 int vxe_parse_engines(const char *list, struct vxe_info *info);

@@ -39,6 +39,12 @@
  * on the queue fails with -ECANCELED and WAIT_USER_FENCE on it with -EIO.
  * The failure is logged once at info level: a fault a test provokes is not
  * a kernel warning.
+ *
+ * As on Xe, jobs of fault-mode VMs and dma-fence jobs take turns on an
+ * engine group (struct vxe_engine_group): an EXEC of a dma-fence job puts
+ * the group in dma-fence mode, where fault-mode jobs wait before they
+ * start and pause between commands (at their should_stop() checks) until
+ * every dma-fence job of the group is done.
  */
 
 /* Xe's limit on chained user extensions */
@@ -58,6 +64,8 @@
  * @syncs: the EXEC's syncs (in-fences to wait for, the user fence)
  * @num_syncs: entries of @syncs
  * @start: when the engine started it
+ * @group: (a dma-fence job) the engine group counting it in
+ *	&vxe_engine_group.dma_fence_jobs until it is done
  */
 struct vxe_job {
 	struct dma_fence fence;
@@ -68,6 +76,7 @@ struct vxe_job {
 	struct vxe_sync *syncs;
 	u32 num_syncs;
 	unsigned long start;
+	struct vxe_engine_group *group;
 };
 
 static const char *vxe_job_driver_name(struct dma_fence *fence)
@@ -156,11 +165,88 @@ bool vxe_exec_queue_is_vm_bind(const struct vxe_exec_queue *q)
 	return q->eci.engine_class == DRM_XE_ENGINE_CLASS_VM_BIND;
 }
 
+/* How often a job waiting for its engine group looks at its queue */
+#define VXE_GROUP_POLL_MS	20
+
+static bool vxe_queue_stopping(const struct vxe_exec_queue *q)
+{
+	return READ_ONCE(q->killed) || READ_ONCE(q->banned);
+}
+
+/*
+ * A dma-fence job is about to be submitted: switch its group to
+ * dma-fence mode (fault-mode jobs pause at their next check).  Returns
+ * with &vxe_engine_group.mode_sem read-held, to count the job under it,
+ * or -EINTR.
+ */
+static int vxe_group_get_dma_fence_mode(struct vxe_engine_group *g)
+{
+	int err = down_read_interruptible(&g->mode_sem);
+
+	if (err)
+		return err;
+	if (READ_ONCE(g->mode) == VXE_GROUP_MODE_DMA_FENCE)
+		return 0;
+	up_read(&g->mode_sem);
+	err = down_write_killable(&g->mode_sem);
+	if (err)
+		return err;
+	WRITE_ONCE(g->mode, VXE_GROUP_MODE_DMA_FENCE);
+	downgrade_write(&g->mode_sem);
+	return 0;
+}
+
+/* A dma-fence job of the group is done. */
+static void vxe_group_dma_fence_job_done(struct vxe_engine_group *g)
+{
+	if (atomic_dec_and_test(&g->dma_fence_jobs))
+		wake_up_all(&g->wq);
+}
+
+/*
+ * A job of a fault-mode VM may run only while its group is in LR mode:
+ * if it is not, wait for the group's dma-fence jobs to finish (holding
+ * the mode for writing, so that no new one is submitted meanwhile, as
+ * Xe's switch does) and switch it back.  False when the queue is killed
+ * or banned meanwhile.
+ */
+static bool vxe_job_wait_lr_mode(struct vxe_job *job)
+{
+	struct vxe_exec_queue *q = job->q;
+	struct vxe_engine_group *g;
+
+	if (!(q->vm->flags & VXE_VM_FAULT_MODE))
+		return true;
+	g = vxe_engine_group(q->vxe, q->eci.engine_class);
+	while (READ_ONCE(g->mode) != VXE_GROUP_MODE_LR) {
+		if (vxe_queue_stopping(q))
+			return false;
+		if (!down_write_trylock(&g->mode_sem)) {
+			wait_event_timeout(g->wq,
+					   READ_ONCE(g->mode) == VXE_GROUP_MODE_LR,
+					   msecs_to_jiffies(VXE_GROUP_POLL_MS));
+			continue;
+		}
+		while (atomic_read(&g->dma_fence_jobs) && !vxe_queue_stopping(q))
+			wait_event_timeout(g->wq, !atomic_read(&g->dma_fence_jobs),
+					   msecs_to_jiffies(VXE_GROUP_POLL_MS));
+		if (!atomic_read(&g->dma_fence_jobs)) {
+			WRITE_ONCE(g->mode, VXE_GROUP_MODE_LR);
+			wake_up_all(&g->wq);
+		}
+		up_write(&g->mode_sem);
+	}
+	return true;
+}
+
 static bool vxe_job_should_stop(void *priv)
 {
 	struct vxe_job *job = priv;
 	struct vxe_exec_queue *q = job->q;
 
+	/* Suspended while its group runs dma-fence jobs */
+	if (!vxe_job_wait_lr_mode(job))
+		return true;
 	if (READ_ONCE(q->killed))
 		return true;
 	/* Long-running VMs have no job time-out, others Xe's. */
@@ -188,6 +274,8 @@ static int vxe_job_run(struct vxe_job *job)
 	err = vxe_sync_wait(job->syncs, job->num_syncs, false, true);
 	if (err)
 		return err;
+	if (!vxe_job_wait_lr_mode(job))
+		return -ECANCELED;
 
 	job->start = jiffies;
 	err = vxe_mi_run(&ctx, job->batch_addr);
@@ -250,6 +338,8 @@ static void vxe_exec_queue_work(struct work_struct *work)
 			dma_fence_set_error(&job->fence, err);
 		}
 		dma_fence_signal(&job->fence);
+		if (job->group)
+			vxe_group_dma_fence_job_done(job->group);
 		wake_up_all(&vxe->ufence_wq);
 		atomic_dec(&vxe->nr_jobs);
 
@@ -547,6 +637,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct vxe_device *vxe = to_vxe_device(dev);
 	struct drm_xe_exec *args = data;
+	struct vxe_engine_group *group;
 	struct vxe_sync *syncs = NULL;
 	struct vxe_exec_queue *q;
 	struct vxe_job *job;
@@ -602,14 +693,26 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 		err = -ENOMEM;
 		goto free_syncs;
 	}
-	/* A dma-fence VM: userptrs bound, the job's fence in the VM's resv */
+	/*
+	 * A dma-fence VM: its engine group in dma-fence mode, userptrs bound,
+	 * the job's fence in the VM's resv
+	 */
 	dma_fence_vm = !(q->vm->flags & VXE_VM_LR_MODE);
 	if (dma_fence_vm) {
-		err = vxe_userptr_exec_lock(q->vm);
+		group = vxe_engine_group(vxe, q->eci.engine_class);
+		err = vxe_group_get_dma_fence_mode(group);
 		if (err) {
 			kfree(job);
 			goto free_syncs;
 		}
+		err = vxe_userptr_exec_lock(q->vm);
+		if (err) {
+			up_read(&group->mode_sem);
+			kfree(job);
+			goto free_syncs;
+		}
+		atomic_inc(&group->dma_fence_jobs);
+		job->group = group;
 	}
 	spin_lock_init(&job->lock);
 	job->batch_addr = args->address;
@@ -631,6 +734,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 		dma_resv_add_fence(vxe_vm_resv(q->vm), &job->fence,
 				   DMA_RESV_USAGE_BOOKKEEP);
 		vxe_userptr_exec_unlock(q->vm);
+		up_read(&group->mode_sem);
 	}
 	queue_work(vxe_wq, &q->work);
 	vxe_exec_queue_put(q);
