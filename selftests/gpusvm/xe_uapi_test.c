@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1116,6 +1117,71 @@ TEST_F(uapi, engine_group_modes)
 	munmap(ufence, 4096);
 	free(batch);
 	free(out);
+}
+
+/*
+ * Lock order: a bind reads its syncs from user memory under the VM lock
+ * (VM lock, then mmap lock); a process whose BO mapping holds the last
+ * reference on a VM frees it in exit_mmap() (mmap lock, then the device's
+ * list of VMs); debugfs' svm file walks that list and shows each VM under
+ * its lock, which must not be taken inside the list's lock.  With lockdep
+ * (the test kernel), having all three happen is enough for a splat if the
+ * order is broken.
+ */
+TEST_F(uapi, vm_freed_at_exit_then_debugfs)
+{
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char line[256];
+	pid_t pid;
+	FILE *f;
+	int st;
+
+	ASSERT_NE(MAP_FAILED, ufence);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct drm_xe_vm_create c = { 0 };
+		struct drm_xe_sync s = {
+			.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+			.flags = DRM_XE_SYNC_FLAG_SIGNAL,
+			.addr = (uintptr_t)ufence, .timeline_value = 1,
+		};
+		struct drm_xe_vm_bind b = {
+			.num_binds = 1, .num_syncs = 1, .syncs = (uintptr_t)&s,
+		};
+		uint32_t h;
+		void *p;
+
+		if (xe_ioctl(self->fd, DRM_IOCTL_XE_VM_CREATE, &c) ||
+		    bo_create(self->fd, c.vm_id, 4096, &h))
+			_exit(1);
+		p = bo_map(self->fd, h, 4096, NULL);
+		b.vm_id = c.vm_id;
+		b.bind = (struct drm_xe_vm_bind_op){
+			.op = DRM_XE_VM_BIND_OP_MAP, .obj = h, .addr = BO_ADDR,
+			.range = 4096, .pat_index = 2,
+		};
+		if (p == MAP_FAILED || xe_ioctl(self->fd, DRM_IOCTL_XE_VM_BIND, &b))
+			_exit(2);
+		/* The mapping keeps the BO, the BO its VM, past these */
+		gem_close(self->fd, h);
+		xe_vm_destroy(self->fd, c.vm_id);
+		close(self->fd);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(1u, *ufence);
+
+	/* The fixture's VMs are listed, each under its lock */
+	f = debugfs_open(self->fd, "svm");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		;
+	fclose(f);
+	munmap(ufence, 4096);
 }
 
 /*

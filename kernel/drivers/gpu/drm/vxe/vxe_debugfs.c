@@ -85,18 +85,34 @@ static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 	}
 }
 
+/*
+ * Each VM is shown under its own lock, not under &vxe_device.vms_lock:
+ * the VM lock comes before the mmap lock (binds read user memory under
+ * it), and the mmap lock before vms_lock (exit_mmap() may drop the last
+ * reference on a VM, whose free takes vms_lock).  A reference keeps the
+ * VM, and so its place in the list, while vms_lock is dropped.
+ */
 static int vxe_svm_show(struct seq_file *m, void *data)
 {
 	struct vxe_device *vxe = m->private;
-	struct vxe_vm *vm;
+	struct vxe_vm *vm, *shown = NULL;
 
 	mutex_lock(&vxe->vms_lock);
 	list_for_each_entry(vm, &vxe->vms, link) {
+		if (!kref_get_unless_zero(&vm->gpuvm.kref))
+			continue;	/* being freed */
+		mutex_unlock(&vxe->vms_lock);
+		if (shown)
+			vxe_vm_put(shown);
 		mutex_lock(&vm->lock);
 		vxe_debugfs_vm(m, vm);
 		mutex_unlock(&vm->lock);
+		shown = vm;
+		mutex_lock(&vxe->vms_lock);
 	}
 	mutex_unlock(&vxe->vms_lock);
+	if (shown)
+		vxe_vm_put(shown);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vxe_svm);

@@ -135,7 +135,8 @@ struct vxe_engine_group {
  * @stats: device-wide counters, as Xe's per-GT stats (one GT)
  * @stats.svm_pagefault_count: GPU page faults served in CPU-address mirrors
  * @stats.tlb_inval_count: TLB invalidations issued
- * @vms_lock: protects @vms
+ * @vms_lock: protects @vms; taken inside the mmap lock (freeing a VM), so
+ *	never held around a VM lock (which comes before the mmap lock)
  * @vms: every VM of the device (debugfs lists them)
  * @nr_queues: live exec queues (for leak checks)
  * @nr_jobs: jobs submitted and not retired yet (for leak checks)
