@@ -22,9 +22,9 @@
 # IGT_TEST_TIMEOUT: seconds for one subtest (run: 300; full: 3000, for the
 #   two prefetch-*benchmark subtests: 128 rounds of 64 MiB to VRAM and back
 #   on each engine take 15 to 25 minutes under TCG).
-# IGT_SHARDS=N (1 to 8, default 1): N guests at once, each running a
-#   consecutive part of the list (a TCG guest keeps one core busy), the
-#   results merged into one run.
+# IGT_SHARDS=N (1 to 8, default 1): N guests at once, each running every
+#   Nth entry of the list (guest k: entries k, k + N, ...; a TCG guest
+#   keeps one core busy), the results merged into one run.
 # IGT_MESON_OPTS: meson options for IGT (default: no docs, man, overlay...).
 # IGT_RUNNER_OPTS: more igt_runner options (--environment KEY=VALUE, -x REGEX...).
 #
@@ -222,13 +222,14 @@ where=$TARGET
 echo "  RUN     $n test entries on $where (console: ${LOGS#"$TOP"/}/$name.console)"
 t0=$(date +%s)
 if [ "$TARGET" = vm ] && [ "$shards" -gt 1 ]; then
-	# Each guest keeps one core busy (TCG): N guests, N consecutive parts
-	# of the list, at once; then one result as if one guest ran it all.
-	per=$(((n + shards - 1) / shards))
+	# Each guest keeps one core busy (TCG): N guests at once, guest k
+	# running entries k, k + N, k + 2N... (a family of subtests, of like
+	# cost, is spread over all of them); then one result as if one guest
+	# ran it all.
 	pids=()
 	for ((k = 0; k < shards; k++)); do
 		rm -rf "$R.$k"
-		sed -n "$((k * per + 1)),$(((k + 1) * per))p" "$LIST" >"$LIST.$k"
+		awk -v k="$k" -v s="$shards" '(NR - 1) % s == k' "$LIST" >"$LIST.$k"
 		[ -s "$LIST.$k" ] || continue
 		guest "$LIST.$k" "$R.$k" "$LOGS/$name.console.$k" "$LOGS/$name.out.$k" &
 		pids+=($!)
@@ -241,7 +242,7 @@ if [ "$TARGET" = vm ] && [ "$shards" -gt 1 ]; then
 		cat "$LOGS/$name.out.$k"
 	done >"$LOGS/$name.out"
 	for ((k = 0; k < shards; k++)); do
-		echo "=== guest $k of $shards: entries $((k * per + 1)) to $(((k + 1) * per))"
+		echo "=== guest $k of $shards: entries $((k + 1)), $((k + 1 + shards)), ..."
 		cat "$LOGS/$name.console.$k"
 	done >"$LOGS/$name.console"
 	rm -f "$LOGS/$name".{out,console}.[0-9] "$LIST".[0-9]
