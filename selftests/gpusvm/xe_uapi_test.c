@@ -787,22 +787,28 @@ static uint32_t *emit_copy(uint32_t *b, uint64_t dst, uint64_t src)
 	return b;
 }
 
-/* Run @batch on the plain VM's queue and wait for its syncobj. */
-static int plain_exec(int fd, uint32_t q, uint64_t batch)
+/* EXEC @batch (at GPU address @addr) on a dma-fence queue; *@syncobj signals */
+static int dma_fence_exec(int fd, uint32_t q, uint64_t addr, uint32_t *syncobj)
 {
 	struct drm_xe_sync sync = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
 				    .flags = DRM_XE_SYNC_FLAG_SIGNAL };
 	struct drm_xe_exec e = {
-		.exec_queue_id = q, .num_batch_buffer = 1, .address = batch,
+		.exec_queue_id = q, .num_batch_buffer = 1, .address = addr,
 		.num_syncs = 1, .syncs = (uintptr_t)&sync,
 	};
 	int err = syncobj_create(fd, &sync.handle);
 
-	if (!err)
-		err = xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
-	if (!err)
-		err = syncobj_wait(fd, sync.handle, 0);
-	return err;
+	*syncobj = sync.handle;
+	return err ?: xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
+}
+
+/* Run @batch on the plain VM's queue and wait for its syncobj. */
+static int plain_exec(int fd, uint32_t q, uint64_t batch)
+{
+	uint32_t syncobj;
+	int err = dma_fence_exec(fd, q, batch, &syncobj);
+
+	return err ?: syncobj_wait(fd, syncobj, 0);
 }
 
 /*
@@ -1030,21 +1036,6 @@ TEST_F(uapi, vm_bind_array_all_or_none)
 	munmap(p, size);
 	munmap(ufence, 4096);
 	free(batch);
-}
-
-/* EXEC @batch (at GPU address @addr) on a dma-fence queue; *@syncobj signals */
-static int dma_fence_exec(int fd, uint32_t q, uint64_t addr, uint32_t *syncobj)
-{
-	struct drm_xe_sync sync = { .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
-				    .flags = DRM_XE_SYNC_FLAG_SIGNAL };
-	struct drm_xe_exec e = {
-		.exec_queue_id = q, .num_batch_buffer = 1, .address = addr,
-		.num_syncs = 1, .syncs = (uintptr_t)&sync,
-	};
-	int err = syncobj_create(fd, &sync.handle);
-
-	*syncobj = sync.handle;
-	return err ?: xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
 }
 
 /*
