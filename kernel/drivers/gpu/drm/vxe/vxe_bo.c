@@ -33,8 +33,10 @@
  * those DMA addresses, through its page tables).  A BO is populated when
  * it is first validated into %TTM_PL_TT (a GPU bind, a CPU fault of an
  * mmap); TTM may move it back to %TTM_PL_SYSTEM (swap-out), and then the
- * GPU mappings of the BO are zapped (vxe_vm_bo_invalidate()): the next GPU
- * access faults and binds it again.
+ * GPU mappings of the BO are zapped (vxe_vm_bo_invalidate()), once the
+ * dma-fence jobs that may use it are done: the next EXEC of a dma-fence VM
+ * binds it again before its job runs (vxe_vm_exec_lock(), as Xe's EXEC
+ * revalidates), a job of an LR VM faults and binds it again.
  *
  * With VRAM, a BO may be placed in %TTM_PL_VRAM (vxe_ttm_vram_mgr.c).  The
  * copy engine moves its data between VRAM and TT; evicted from VRAM, it
@@ -189,14 +191,23 @@ static int vxe_ttm_move(struct ttm_buffer_object *tbo, bool evict,
 			struct ttm_resource *new_mem, struct ttm_place *hop)
 {
 	struct ttm_resource *old = tbo->resource;
+	int err;
 
 	/*
 	 * Leaving TT or VRAM (evicted, or swapped out: TTM moves a BO to
 	 * SYSTEM before it swaps it): the GPU must not use the pages any more.
+	 * The jobs of dma-fence VMs that may use them (their fences are in
+	 * the BO's reservation object) finish first, as Xe's moves wait for
+	 * them: such a job is never made to fault.  Jobs of LR VMs leave no
+	 * fence: they fault, and the BO is bound again.
 	 */
 	if (old && (old->mem_type == TTM_PL_TT || old->mem_type == TTM_PL_VRAM) &&
-	    !to_vxe_bo(tbo)->svm)
+	    !to_vxe_bo(tbo)->svm) {
+		err = ttm_bo_wait_ctx(tbo, ctx);
+		if (err)
+			return err;
 		vxe_vm_bo_invalidate(to_vxe_bo(tbo));
+	}
 
 	if ((old && old->mem_type == TTM_PL_VRAM) ||
 	    new_mem->mem_type == TTM_PL_VRAM)
@@ -659,6 +670,7 @@ int vxe_gem_create_ioctl(struct drm_device *dev, void *data,
 	u32 regions = vxe_mem_region_mask(vxe);
 	struct vxe_vm *vm = NULL;
 	struct vxe_bo *bo;
+	ktime_t end = 0;
 	u32 handle;
 	int err;
 
@@ -689,8 +701,13 @@ int vxe_gem_create_ioctl(struct drm_device *dev, void *data,
 			return -ENOENT;
 	}
 
-	bo = vxe_bo_create(vxe, vm, args->size, args->cpu_caching, args->flags,
-			   args->placement);
+	/* VRAM full of BOs others hold: try again for a while, as Xe. */
+	do {
+		bo = vxe_bo_create(vxe, vm, args->size, args->cpu_caching,
+				   args->flags, args->placement);
+	} while ((PTR_ERR_OR_ZERO(bo) == -ENOMEM ||
+		  PTR_ERR_OR_ZERO(bo) == -ENOSPC) &&
+		 vxe_vm_validate_should_retry(&end));
 	if (vm)
 		vxe_vm_put(vm);
 	if (IS_ERR(bo))

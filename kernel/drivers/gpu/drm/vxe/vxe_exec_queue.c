@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <drm/drm_drv.h>
+#include <drm/drm_exec.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 #include <drm/drm_utils.h>
@@ -625,13 +626,16 @@ int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
  * fence (not allowed in LR mode: user fences only); the user fence is
  * written by the engine when the batch is done.  With no batch, the
  * out-syncs get the queue's last fence.  In a VM with dma-fence jobs (not
- * LR), the userptrs invalidated since their bind are bound again first and
- * the job's fence goes into the VM's reservation object, as in Xe.
+ * LR), the userptrs invalidated and the BOs moved since their bind are
+ * bound again first (vxe_vm_exec_lock()) and the job's fence goes into the
+ * reservation objects of the VM and of the BOs bound in it from outside,
+ * as in Xe.
  *
  * Return: 0 (also when the batch will fault); -EINVAL for a bad argument
  * or a VM_BIND queue; -ENOENT for an unknown queue; -ECANCELED for a
- * banned queue or a closed VM; an error of the syncs; -ENOMEM; -EINTR or
- * -ERESTARTSYS on a signal while binding userptrs.
+ * banned queue or a closed VM; an error of the syncs; -ENOMEM (also: no
+ * room in VRAM for the VM's BOs); -EINTR or -ERESTARTSYS on a signal while
+ * binding.
  */
 int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {
@@ -639,6 +643,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 	struct drm_xe_exec *args = data;
 	struct vxe_engine_group *group;
 	struct vxe_sync *syncs = NULL;
+	struct drm_exec exec;
 	struct vxe_exec_queue *q;
 	struct vxe_job *job;
 	bool dma_fence_vm;
@@ -705,7 +710,7 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 			kfree(job);
 			goto free_syncs;
 		}
-		err = vxe_userptr_exec_lock(q->vm);
+		err = vxe_vm_exec_lock(q->vm, &exec);
 		if (err) {
 			up_read(&group->mode_sem);
 			kfree(job);
@@ -731,9 +736,8 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 	vxe_sync_signal(syncs, args->num_syncs, &job->fence);
 	spin_unlock(&q->lock);
 	if (dma_fence_vm) {
-		dma_resv_add_fence(vxe_vm_resv(q->vm), &job->fence,
-				   DMA_RESV_USAGE_BOOKKEEP);
-		vxe_userptr_exec_unlock(q->vm);
+		vxe_vm_exec_add_fence(&exec, &job->fence);
+		vxe_vm_exec_unlock(q->vm, &exec);
 		up_read(&group->mode_sem);
 	}
 	queue_work(vxe_wq, &q->work);

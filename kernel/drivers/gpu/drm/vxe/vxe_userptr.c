@@ -38,7 +38,7 @@
  *   after which a job that still runs loses the mapping and fails on its
  *   next access, as one Xe times out), and puts the userptr on the VM's list
  *   of invalidated userptrs, which the next EXEC binds again before its job
- *   is queued (vxe_userptr_exec_lock()).  A GPU access to an unbound
+ *   is queued (vxe_vm_exec_lock()).  A GPU access to an unbound
  *   userptr of such a VM is a fault that fails the job, as on Xe, where
  *   these VMs have no recoverable page faults.
  * - In LR and fault mode, jobs are not waited for: the next GPU access
@@ -474,8 +474,18 @@ int vxe_userptr_bind_collected(struct vxe_vm *vm, struct vxe_vma *vma)
 	return err == -EAGAIN ? 0 : err;
 }
 
-/* Bind the invalidated userptrs of a dma-fence VM again, for an EXEC. */
-static int vxe_userptr_repin(struct vxe_vm *vm)
+/**
+ * vxe_userptr_repin() - bind the invalidated userptrs of a dma-fence VM
+ *	again, for an EXEC
+ * @vm: the VM
+ *
+ * A userptr whose memory is gone stays unbound (the job faults, as on Xe).
+ *
+ * Context: process context; takes the VM lock.
+ * Return: 0; -EINTR on a signal; an error of collecting or binding the
+ * pages (that userptr stays on the list).
+ */
+int vxe_userptr_repin(struct vxe_vm *vm)
 {
 	struct vxe_userptr *u;
 	int err;
@@ -510,56 +520,24 @@ static int vxe_userptr_repin(struct vxe_vm *vm)
 }
 
 /**
- * vxe_userptr_exec_lock() - get a dma-fence VM's userptrs ready for a job
- * @vm: the VM of the exec queue (neither LR nor fault mode)
+ * vxe_userptr_exec_check() - the last step of vxe_vm_exec_lock()
+ * @vm: the VM, with its reservation object locked
  *
- * What Xe's EXEC does before it queues a job: bind the userptrs
- * invalidated since their last bind again, then lock the VM's reservation
- * object (with room for one fence) and &vxe_vm.userptr_lock and check
- * that no invalidation came in meanwhile (otherwise start over).  The
- * caller adds the job's fence to the reservation object with
- * %DMA_RESV_USAGE_BOOKKEEP, without allocating, and calls
- * vxe_userptr_exec_unlock().
+ * Locks &vxe_vm.userptr_lock and checks that no userptr was invalidated
+ * since vxe_userptr_repin(): an invalidation from now on waits for the
+ * job's fence, which the caller adds before it unlocks.
  *
- * Context: process context, no VM lock held; may sleep.
- * Return: 0 with both locks held; -EINTR or -ERESTARTSYS on a signal;
- * -ENOMEM; -EAGAIN when the pages of a userptr could not be collected.
+ * Return: true with &vxe_vm.userptr_lock held; false (not held) when a
+ * userptr waits to be bound again.
  */
-int vxe_userptr_exec_lock(struct vxe_vm *vm)
+bool vxe_userptr_exec_check(struct vxe_vm *vm)
 {
-	struct dma_resv *resv = vxe_vm_resv(vm);
-	int err;
-
-	for (;;) {
-		err = vxe_userptr_repin(vm);
-		if (err)
-			return err;
-		err = dma_resv_lock_interruptible(resv, NULL);
-		if (err)
-			return err;
-		err = dma_resv_reserve_fences(resv, 1);
-		if (err) {
-			dma_resv_unlock(resv);
-			return err;
-		}
-		mutex_lock(&vm->userptr_lock);
-		if (list_empty(&vm->userptr_invalidated))
-			return 0;
-		mutex_unlock(&vm->userptr_lock);
-		dma_resv_unlock(resv);
-		if (signal_pending(current))
-			return -ERESTARTSYS;
-	}
-}
-
-/**
- * vxe_userptr_exec_unlock() - the end of vxe_userptr_exec_lock()
- * @vm: the VM
- */
-void vxe_userptr_exec_unlock(struct vxe_vm *vm)
-{
+	dma_resv_assert_held(vxe_vm_resv(vm));
+	mutex_lock(&vm->userptr_lock);
+	if (list_empty(&vm->userptr_invalidated))
+		return true;
 	mutex_unlock(&vm->userptr_lock);
-	dma_resv_unlock(vxe_vm_resv(vm));
+	return false;
 }
 
 /**

@@ -3,6 +3,8 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/delay.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -210,20 +212,33 @@ struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id)
 	return vm;
 }
 
+/* How long binding a BO retries when VRAM is full of BOs others hold (Xe's). */
+#define VXE_VALIDATE_RETRY_MS	1000
+
 /**
- * vxe_vm_handle_fault() - serve a GPU page fault
- * @vm: the VM
- * @addr: the faulting GPU virtual address
+ * vxe_vm_validate_should_retry() - retry a validation that found no room?
+ * @end: when to give up; 0 before the first retry
  *
- * As Xe's fault handler: find the VMA; a CPU-address mirror goes to the
- * SVM fault handler; a BO binding is bound (again: after its BO moved), a
- * userptr binding (again: after an invalidation) and a NULL binding too.
+ * As Xe's xe_vm_validate_should_retry(): a BO finds no room in VRAM when
+ * the BOs there are locked by others (EXECs and faults validating their
+ * own); they are done soon.  Sleeps 20 ms and says yes, for a second.
  *
- * Context: process context; takes the VM lock.
- * Return: 0 once @addr is mapped; -EFAULT outside any VMA; -EIO on a closed
- * VM; an error of the handler.
+ * Context: process context, no lock held that the others need.
+ * Return: true to retry.
  */
-int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
+bool vxe_vm_validate_should_retry(ktime_t *end)
+{
+	ktime_t now = ktime_get();
+
+	if (!*end)
+		*end = ktime_add_ms(now, VXE_VALIDATE_RETRY_MS);
+	if (!ktime_before(now, *end))
+		return false;
+	msleep(20);
+	return true;
+}
+
+static int __vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr, bool *bo)
 {
 	struct drm_gpuva *va;
 	int err;
@@ -243,8 +258,37 @@ int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
 		err = -EFAULT;	/* bound by EXEC only, as in Xe */
 	else
 		err = vxe_vma_bind(vm, to_vxe_vma(va));
+	*bo = va && va->gem.obj;
 out:
 	mutex_unlock(&vm->lock);
+	return err;
+}
+
+/**
+ * vxe_vm_handle_fault() - serve a GPU page fault
+ * @vm: the VM
+ * @addr: the faulting GPU virtual address
+ *
+ * As Xe's fault handler: find the VMA; a CPU-address mirror goes to the
+ * SVM fault handler; a BO binding is bound (again: after its BO moved), a
+ * userptr binding (again: after an invalidation) and a NULL binding too.
+ * A BO that finds VRAM full of BOs others hold is tried again for a while
+ * (vxe_vm_validate_should_retry()), without the VM lock.
+ *
+ * Context: process context; takes the VM lock.
+ * Return: 0 once @addr is mapped; -EFAULT outside any VMA; -EIO on a closed
+ * VM; an error of the handler.
+ */
+int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
+{
+	ktime_t end = 0;
+	bool bo = false;
+	int err;
+
+	do {
+		err = __vxe_vm_handle_fault(vm, addr, &bo);
+	} while (bo && (err == -ENOMEM || err == -ENOSPC) &&
+		 vxe_vm_validate_should_retry(&end));
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_handle_fault);

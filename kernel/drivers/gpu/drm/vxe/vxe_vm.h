@@ -14,7 +14,9 @@
 
 #include "vxe_pt.h"
 
+struct dma_fence;
 struct drm_device;
+struct drm_exec;
 struct drm_file;
 struct mm_struct;
 struct vxe_bo;
@@ -358,6 +360,10 @@ int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
 
 int vxe_vma_bind(struct vxe_vm *vm, struct vxe_vma *vma);
+int vxe_vm_exec_lock(struct vxe_vm *vm, struct drm_exec *exec);
+void vxe_vm_exec_add_fence(struct drm_exec *exec, struct dma_fence *fence);
+void vxe_vm_exec_unlock(struct vxe_vm *vm, struct drm_exec *exec);
+bool vxe_vm_validate_should_retry(ktime_t *end);
 void vxe_vma_zap_range(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 		       u64 end);
 int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
@@ -367,8 +373,8 @@ void vxe_userptr_zap_vma(struct vxe_vm *vm, struct vxe_vma *vma);
 int vxe_userptr_bind(struct vxe_vm *vm, struct vxe_vma *vma);
 int vxe_userptr_bind_collected(struct vxe_vm *vm, struct vxe_vma *vma);
 void vxe_userptr_lock_init(struct vxe_vm *vm);
-int vxe_userptr_exec_lock(struct vxe_vm *vm);
-void vxe_userptr_exec_unlock(struct vxe_vm *vm);
+int vxe_userptr_repin(struct vxe_vm *vm);
+bool vxe_userptr_exec_check(struct vxe_vm *vm);
 
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm);
 void vxe_svm_close(struct vxe_vm *vm);

@@ -3,9 +3,11 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/ktime.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <drm/drm_exec.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_pagemap.h>
@@ -37,7 +39,8 @@
  * collector ran) is refused with -EBUSY, as in Xe.  BO bindings are
  * written into the page tables at bind time (as with
  * %DRM_XE_VM_BIND_FLAG_IMMEDIATE); a binding zapped later (its BO moved)
- * is bound again on the next GPU fault.  Binds complete before the ioctl
+ * is bound again by the next EXEC of a dma-fence VM (vxe_vm_exec_lock()),
+ * or on the next GPU fault.  Binds complete before the ioctl
  * returns; their out-syncs are signalled then.
  *
  * The operations of one ioctl are applied in order, all or none, as in Xe:
@@ -101,18 +104,11 @@ static void vxe_vma_zap(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 		vxe_vma_zap_range(vm, vma, start, end);
 }
 
-/**
- * vxe_vma_bind_bo() - write the page-table entries of a BO VMA
- * @vm: the VM
- * @vma: a BO VMA of @vm
- *
- * Validates the BO into GPU-reachable memory and maps every page of the
- * VMA.  Also used to bind a VMA again after its BO moved.
- *
- * Context: the VM lock; takes the BO's reservation lock.
- * Return: 0 or a negative errno (nothing is left mapped then).
+/*
+ * Validate a BO VMA's BO and write its entries, with the BO's reservation
+ * lock held by the caller.  Nothing is left mapped on error.
  */
-int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma)
+static int vxe_vma_bind_bo_locked(struct vxe_vm *vm, struct vxe_vma *vma)
 {
 	struct drm_pagemap_device_addr *addrs;
 	struct vxe_bo *bo = vma_bo(vma);
@@ -123,15 +119,13 @@ int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma)
 	lockdep_assert_held(&vm->lock);
 	if (WARN_ON(!bo))
 		return -EINVAL;
+	dma_resv_assert_held(bo->ttm.base.resv);
 
 	addrs = kvmalloc_array(min_t(unsigned long, npages, VXE_BIND_CHUNK),
 			       sizeof(*addrs), GFP_KERNEL);
 	if (!addrs)
 		return -ENOMEM;
 
-	err = dma_resv_lock_interruptible(bo->ttm.base.resv, NULL);
-	if (err)
-		goto out_free;
 	err = vxe_bo_validate(bo);
 	if (!err)
 		err = vxe_pt_prepare(&vm->pt, vma_start(vma), vma_end(vma));
@@ -152,9 +146,33 @@ int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma)
 		vxe_vma_zap(vm, vma, vma_start(vma), vma_end(vma));
 	else
 		vxe_vm_tlb_invalidate(vm, vma_start(vma), vma_end(vma));
-	dma_resv_unlock(bo->ttm.base.resv);
-out_free:
 	kvfree(addrs);
+	return err;
+}
+
+/**
+ * vxe_vma_bind_bo() - write the page-table entries of a BO VMA
+ * @vm: the VM
+ * @vma: a BO VMA of @vm
+ *
+ * Validates the BO into GPU-reachable memory and maps every page of the
+ * VMA.  Also used to bind a VMA again after its BO moved.
+ *
+ * Context: the VM lock; takes the BO's reservation lock.
+ * Return: 0 or a negative errno (nothing is left mapped then).
+ */
+int vxe_vma_bind_bo(struct vxe_vm *vm, struct vxe_vma *vma)
+{
+	struct vxe_bo *bo = vma_bo(vma);
+	int err;
+
+	if (WARN_ON(!bo))
+		return -EINVAL;
+	err = dma_resv_lock_interruptible(bo->ttm.base.resv, NULL);
+	if (err)
+		return err;
+	err = vxe_vma_bind_bo_locked(vm, vma);
+	dma_resv_unlock(bo->ttm.base.resv);
 	return err;
 }
 
@@ -223,6 +241,169 @@ void vxe_vm_bo_invalidate(struct vxe_bo *bo)
 		}
 	}
 }
+
+/*
+ * Lock the reservation objects an EXEC of a dma-fence VM puts its fence
+ * into: the VM's (shared by its private BOs) and that of every BO bound
+ * in the VM from outside, with room for one fence each.
+ */
+static int vxe_vm_exec_prepare(struct vxe_vm *vm, struct drm_exec *exec)
+{
+	struct drm_gpuva *va;
+	int err;
+
+	err = drm_exec_prepare_obj(exec, vm->gpuvm.r_obj, 1);
+	if (err)
+		return err;
+	drm_gpuvm_for_each_va(va, &vm->gpuvm) {
+		struct drm_gem_object *obj = va->gem.obj;
+
+		if (!obj || obj->resv == vxe_vm_resv(vm))
+			continue;
+		err = drm_exec_prepare_obj(exec, obj, 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Bind again every BO VMA whose BO moved since it was bound (evicted, or
+ * swapped out), validating the BO back into its placement.  All the
+ * reservation objects are locked with one ticket: to make room in VRAM,
+ * TTM may evict BOs of other VMs, waiting for their jobs.
+ */
+static int vxe_vm_exec_rebind(struct vxe_vm *vm)
+{
+	struct drm_gpuva *va;
+	int err;
+
+	drm_gpuvm_for_each_va(va, &vm->gpuvm) {
+		struct vxe_vma *vma;
+
+		if (!va->gem.obj)
+			continue;
+		vma = to_vxe_vma(va);
+		if (vma->bound)
+			continue;
+		err = vxe_vma_bind_bo_locked(vm, vma);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Room for one more fence in each reservation object @exec holds. */
+static int vxe_vm_exec_reserve(struct drm_exec *exec)
+{
+	struct drm_gem_object *obj;
+	int err;
+
+	drm_exec_for_each_locked_object(exec, obj) {
+		err = dma_resv_reserve_fences(obj->resv, 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * vxe_vm_exec_lock() - get a dma-fence VM ready for a job
+ * @vm: the VM of the exec queue (neither LR nor fault mode)
+ * @exec: the locking context, initialized here
+ *
+ * What Xe's EXEC does before it queues a job, so that the job never
+ * depends on a fault: bind the userptrs invalidated since their last bind
+ * again; lock the VM's reservation object and those of the BOs bound in
+ * it from outside, with room for a fence each; validate the BOs that moved
+ * since their bind (evicted from VRAM by another VM, swapped out) and bind
+ * them again; then lock &vxe_vm.userptr_lock and check that no
+ * invalidation came in meanwhile (otherwise start over).  When VRAM is
+ * full of BOs other EXECs hold, starts over for up to a second, as Xe
+ * does.  The caller adds the job's fence (vxe_vm_exec_add_fence()),
+ * without allocating, and calls vxe_vm_exec_unlock().
+ *
+ * Context: process context, no VM lock held; takes the VM lock for a while.
+ * Return: 0 with the reservation objects and &vxe_vm.userptr_lock held;
+ * -EINTR or -ERESTARTSYS on a signal; -ENOMEM (no room for a BO, even
+ * after eviction); -EAGAIN when the pages of a userptr could not be
+ * collected; -ECANCELED on a closed VM.
+ */
+int vxe_vm_exec_lock(struct vxe_vm *vm, struct drm_exec *exec)
+{
+	ktime_t end = 0;
+	int err;
+
+	for (;;) {
+		err = vxe_userptr_repin(vm);
+		if (err)
+			return err;
+		err = mutex_lock_interruptible(&vm->lock);
+		if (err)
+			return err;
+		drm_exec_init(exec, DRM_EXEC_INTERRUPTIBLE_WAIT |
+			      DRM_EXEC_IGNORE_DUPLICATES, 0);
+		/*
+		 * Validation inside the locking loop: TTM evicts with the
+		 * ticket, which is done once the loop ends.
+		 */
+		drm_exec_until_all_locked(exec) {
+			err = vxe_vm_exec_prepare(vm, exec);
+			drm_exec_retry_on_contention(exec);
+			if (!err && vm->closed)
+				err = -ECANCELED;
+			if (!err)
+				err = vxe_vm_exec_rebind(vm);
+			/* Validation may have used the room: again. */
+			if (!err)
+				err = vxe_vm_exec_reserve(exec);
+		}
+		mutex_unlock(&vm->lock);
+		if (!err && vxe_userptr_exec_check(vm))
+			return 0;
+		drm_exec_fini(exec);
+		if ((err == -ENOMEM || err == -ENOSPC) &&
+		    vxe_vm_validate_should_retry(&end))
+			continue;
+		if (err == -ENOSPC)
+			err = -ENOMEM;
+		if (err)
+			return err;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_exec_lock);
+
+/**
+ * vxe_vm_exec_add_fence() - put a job's fence where vxe_vm_exec_lock()
+ *	made room
+ * @exec: the locking context of vxe_vm_exec_lock()
+ * @fence: the job's fence
+ *
+ * With %DMA_RESV_USAGE_BOOKKEEP, as Xe: TTM waits for it before it moves
+ * a BO the job may use, and no implicit synchronization follows from it.
+ */
+void vxe_vm_exec_add_fence(struct drm_exec *exec, struct dma_fence *fence)
+{
+	struct drm_gem_object *obj;
+
+	drm_exec_for_each_locked_object(exec, obj)
+		dma_resv_add_fence(obj->resv, fence, DMA_RESV_USAGE_BOOKKEEP);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_exec_add_fence);
+
+/**
+ * vxe_vm_exec_unlock() - the end of vxe_vm_exec_lock()
+ * @vm: the VM
+ * @exec: the locking context of vxe_vm_exec_lock()
+ */
+void vxe_vm_exec_unlock(struct vxe_vm *vm, struct drm_exec *exec)
+{
+	mutex_unlock(&vm->userptr_lock);
+	drm_exec_fini(exec);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_exec_unlock);
 
 static struct vxe_vma *vxe_vma_alloc(u32 flags, const struct vxe_vma_attr *attr)
 {
