@@ -315,6 +315,51 @@ static void vxe_exec_two_vms_take_turns(struct kunit *test)
 	}
 }
 
+/*
+ * A GPU fault on a BO binding of an LR VM, when VRAM is full of a BO that
+ * cannot be evicted (pinned), retries for a second and gives up; once the
+ * BO can go, the same fault evicts it and binds.
+ */
+static void vxe_exec_fault_retries_then_gives_up(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create_vram(test, NULL, EX_VRAM);
+	struct vxe_vm *lr = vxe_vm_create_mode(gk->vxe, VXE_VM_LR_MODE);
+	struct vxe_vm *other = ex_vm(test, gk);
+	struct vxe_bo *mine, *theirs;
+	ktime_t start, end = 0;
+	int err;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, lr);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ex_vm_release,
+							lr), 0);
+	mine = ex_bo(test, gk, lr, EX_BO, BIT(VXE_MEM_REGION_VRAM));
+	KUNIT_ASSERT_EQ(test, ex_bind(lr, mine, EX_GVA), 0);
+	theirs = ex_bo(test, gk, other, EX_BO, BIT(VXE_MEM_REGION_VRAM));
+	KUNIT_ASSERT_EQ(test, ex_bind(other, theirs, EX_GVA), 0);
+	KUNIT_ASSERT_FALSE(test, ex_bound(lr, EX_GVA));
+
+	dma_resv_lock(vxe_vm_resv(other), NULL);
+	ttm_bo_pin(&theirs->ttm);
+	dma_resv_unlock(vxe_vm_resv(other));
+	start = ktime_get();
+	err = vxe_vm_handle_fault(lr, EX_GVA);
+	KUNIT_EXPECT_TRUE_MSG(test, err == -ENOMEM || err == -ENOSPC, "%d", err);
+	KUNIT_EXPECT_GE(test, ktime_ms_delta(ktime_get(), start), 1000);
+	dma_resv_lock(vxe_vm_resv(other), NULL);
+	ttm_bo_unpin(&theirs->ttm);
+	dma_resv_unlock(vxe_vm_resv(other));
+
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(lr, EX_GVA), 0);
+	KUNIT_EXPECT_TRUE(test, ex_bound(lr, EX_GVA));
+	KUNIT_EXPECT_FALSE(test, ex_bound(other, EX_GVA));
+
+	/* The retry budget: yes until the deadline, then no. */
+	KUNIT_EXPECT_TRUE(test, vxe_vm_validate_should_retry(&end));
+	KUNIT_EXPECT_NE(test, end, 0);
+	end = ktime_sub_ms(ktime_get(), 1);
+	KUNIT_EXPECT_FALSE(test, vxe_vm_validate_should_retry(&end));
+}
+
 static int vxe_exec_init(struct kunit *test)
 {
 	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
@@ -327,6 +372,7 @@ static struct kunit_case vxe_exec_cases[] = {
 	KUNIT_CASE(vxe_exec_fence_in_external_bo),
 	KUNIT_CASE(vxe_exec_move_waits_for_job),
 	KUNIT_CASE(vxe_exec_two_vms_take_turns),
+	KUNIT_CASE(vxe_exec_fault_retries_then_gives_up),
 	{}
 };
 
