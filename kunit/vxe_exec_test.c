@@ -354,10 +354,10 @@ static void vxe_exec_fault_retries_then_gives_up(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ex_bound(other, EX_GVA));
 
 	/* The retry budget: yes until the deadline, then no. */
-	KUNIT_EXPECT_TRUE(test, vxe_vm_validate_should_retry(&end));
+	KUNIT_EXPECT_TRUE(test, vxe_vm_validate_should_retry(-ENOMEM, &end));
 	KUNIT_EXPECT_NE(test, end, 0);
 	end = ktime_sub_ms(ktime_get(), 1);
-	KUNIT_EXPECT_FALSE(test, vxe_vm_validate_should_retry(&end));
+	KUNIT_EXPECT_FALSE(test, vxe_vm_validate_should_retry(-ENOMEM, &end));
 }
 
 static int vxe_exec_init(struct kunit *test)

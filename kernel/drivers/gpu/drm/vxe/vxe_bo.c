@@ -705,9 +705,7 @@ int vxe_gem_create_ioctl(struct drm_device *dev, void *data,
 	do {
 		bo = vxe_bo_create(vxe, vm, args->size, args->cpu_caching,
 				   args->flags, args->placement);
-	} while ((PTR_ERR_OR_ZERO(bo) == -ENOMEM ||
-		  PTR_ERR_OR_ZERO(bo) == -ENOSPC) &&
-		 vxe_vm_validate_should_retry(&end));
+	} while (vxe_vm_validate_should_retry(PTR_ERR_OR_ZERO(bo), &end));
 	if (vm)
 		vxe_vm_put(vm);
 	if (IS_ERR(bo))

@@ -217,18 +217,23 @@ struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id)
 
 /**
  * vxe_vm_validate_should_retry() - retry a validation that found no room?
+ * @err: what the validation returned
  * @end: when to give up; 0 before the first retry
  *
  * As Xe's xe_vm_validate_should_retry(): a BO finds no room in VRAM when
  * the BOs there are locked by others (EXECs and faults validating their
- * own); they are done soon.  Sleeps 20 ms and says yes, for a second.
+ * own); they are done soon.  For -ENOMEM and -ENOSPC, sleeps 20 ms and
+ * says yes, for a second.
  *
  * Context: process context, no lock held that the others need.
  * Return: true to retry.
  */
-bool vxe_vm_validate_should_retry(ktime_t *end)
+bool vxe_vm_validate_should_retry(int err, ktime_t *end)
 {
 	ktime_t now = ktime_get();
+
+	if (err != -ENOMEM && err != -ENOSPC)
+		return false;
 
 	if (!*end)
 		*end = ktime_add_ms(now, VXE_VALIDATE_RETRY_MS);
@@ -287,8 +292,7 @@ int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
 
 	do {
 		err = __vxe_vm_handle_fault(vm, addr, &bo);
-	} while (bo && (err == -ENOMEM || err == -ENOSPC) &&
-		 vxe_vm_validate_should_retry(&end));
+	} while (bo && vxe_vm_validate_should_retry(err, &end));
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_handle_fault);

@@ -363,7 +363,7 @@ int vxe_vma_bind(struct vxe_vm *vm, struct vxe_vma *vma);
 int vxe_vm_exec_lock(struct vxe_vm *vm, struct drm_exec *exec);
 void vxe_vm_exec_add_fence(struct drm_exec *exec, struct dma_fence *fence);
 void vxe_vm_exec_unlock(struct vxe_vm *vm, struct drm_exec *exec);
-bool vxe_vm_validate_should_retry(ktime_t *end);
+bool vxe_vm_validate_should_retry(int err, ktime_t *end);
 void vxe_vma_zap_range(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 		       u64 end);
 int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,

@@ -245,14 +245,15 @@ void vxe_vm_bo_invalidate(struct vxe_bo *bo)
 /*
  * Lock the reservation objects an EXEC of a dma-fence VM puts its fence
  * into: the VM's (shared by its private BOs) and that of every BO bound
- * in the VM from outside, with room for one fence each.
+ * in the VM from outside (room for the fence is made after validation,
+ * vxe_vm_exec_reserve()).
  */
 static int vxe_vm_exec_prepare(struct vxe_vm *vm, struct drm_exec *exec)
 {
 	struct drm_gpuva *va;
 	int err;
 
-	err = drm_exec_prepare_obj(exec, vm->gpuvm.r_obj, 1);
+	err = drm_exec_lock_obj(exec, vm->gpuvm.r_obj);
 	if (err)
 		return err;
 	drm_gpuvm_for_each_va(va, &vm->gpuvm) {
@@ -260,7 +261,7 @@ static int vxe_vm_exec_prepare(struct vxe_vm *vm, struct drm_exec *exec)
 
 		if (!obj || obj->resv == vxe_vm_resv(vm))
 			continue;
-		err = drm_exec_prepare_obj(exec, obj, 1);
+		err = drm_exec_lock_obj(exec, obj);
 		if (err)
 			return err;
 	}
@@ -354,7 +355,6 @@ int vxe_vm_exec_lock(struct vxe_vm *vm, struct drm_exec *exec)
 				err = -ECANCELED;
 			if (!err)
 				err = vxe_vm_exec_rebind(vm);
-			/* Validation may have used the room: again. */
 			if (!err)
 				err = vxe_vm_exec_reserve(exec);
 		}
@@ -362,8 +362,7 @@ int vxe_vm_exec_lock(struct vxe_vm *vm, struct drm_exec *exec)
 		if (!err && vxe_userptr_exec_check(vm))
 			return 0;
 		drm_exec_fini(exec);
-		if ((err == -ENOMEM || err == -ENOSPC) &&
-		    vxe_vm_validate_should_retry(&end))
+		if (vxe_vm_validate_should_retry(err, &end))
 			continue;
 		if (err == -ENOSPC)
 			err = -ENOMEM;
