@@ -6,7 +6,8 @@
 # Builds it the kernel's way (make O=build/x86_64 TARGETS=gpusvm
 # kselftest-all, which also installs the uAPI headers the tests include),
 # then runs its programs as root in the guest through ci/vm-run, as the
-# "selftests" coverage layer.  Then vxe as a module: build/vxe-ko/vxe_ko.ko
+# "selftests" coverage layer (vxe with a second copy engine, for parallel
+# exec queues).  Then vxe as a module: build/vxe-ko/vxe_ko.ko
 # (ci/vxe-ko/Kbuild) is built against the same kernel, which boots a
 # second time with its built-in vxe idle (initcall_blacklist=vxe_init),
 # loads the module and runs xe_lifecycle_test, whose module cases unload
@@ -51,7 +52,10 @@ done
 exit \$rc"
 echo "  RUN     ${#progs[@]} program(s) in the x86_64 kernel (console: ${LOGS#"$TOP"/}/selftests.log)"
 ci_rc=0
-"$TOP/ci/vm-run" --gcov selftests -c "$cmd" >"$LOGS/selftests.out" 2>&1 || ci_rc=$?
+# A second copy engine: parallel exec queues (width 2) need two engines of
+# a class (uapi.parallel_queue).
+VM_APPEND="${VM_APPEND:-} vxe.engines=rcs,bcs,bcs" \
+	"$TOP/ci/vm-run" --gcov selftests -c "$cmd" >"$LOGS/selftests.out" 2>&1 || ci_rc=$?
 cp "$BUILD/logs/vm-run.log" "$LOGS/selftests.log"
 "$KTAP" parse --fail-strays --stats "$LOGS/selftests-builtin.stats" "$LOGS/selftests.log"
 [ $ci_rc -eq 0 ] || tail -5 "$LOGS/selftests.out" >&2

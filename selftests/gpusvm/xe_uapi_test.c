@@ -1301,4 +1301,129 @@ TEST_F(uapi, null_binding_reads_zero)
 	free(batch);
 }
 
+/* Two engines of one class, instances 0 and 1, into @eng; 0 if none */
+static int two_of_a_class(int fd, struct drm_xe_engine_class_instance *eng)
+{
+	struct drm_xe_engine_class_instance all[8];
+	int n = query_engines(fd, all, 8), i;
+
+	for (i = 0; i < n; i++) {
+		if (all[i].engine_instance != 1)
+			continue;
+		eng[0] = all[i];
+		eng[0].engine_instance = 0;
+		eng[1] = all[i];
+		return 1;
+	}
+	return 0;
+}
+
+/* A parallel queue of width 2 on @vm, placements @eci (2 * @np): id or -errno */
+static int parallel_queue(int fd, uint32_t vm,
+			  const struct drm_xe_engine_class_instance *eci,
+			  uint16_t np)
+{
+	struct drm_xe_exec_queue_create c = {
+		.width = 2,
+		.num_placements = np,
+		.vm_id = vm,
+		.instances = (uintptr_t)eci,
+	};
+	int err = xe_ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c);
+
+	return err ? err : (int)c.exec_queue_id;
+}
+
+/*
+ * Parallel submission (width 2): Xe's placement rules, EXEC's batch
+ * count and address array, both batches running at once (each waits for
+ * the other: run one after the other, they never end), and a batch that
+ * faults stopping the other and banning the queue.
+ */
+TEST_F(uapi, parallel_queue)
+{
+	struct drm_xe_engine_class_instance eng[2], eci[4];
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *mem = calloc(4, 4096), *b;
+	uint64_t batches[2];
+	struct drm_xe_sync sync = {
+		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+		.flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		.addr = (uintptr_t)ufence,
+		.timeline_value = XE_UFENCE_VALUE,
+	};
+	struct drm_xe_exec e = {
+		.num_syncs = 1,
+		.syncs = (uintptr_t)&sync,
+		.address = (uintptr_t)batches,
+		.num_batch_buffer = 2,
+	};
+	uint32_t *flags;
+	int pq;
+
+	if (!two_of_a_class(self->fd, eng))
+		SKIP(return, "no engine class with two instances (vxe.engines=rcs,bcs,bcs)");
+	ASSERT_NE(MAP_FAILED, ufence);
+	ASSERT_NE(NULL, mem);
+	flags = mem + 2 * 1024;		/* page 2: flags, page 3: results */
+
+	/* Batch i on engine i: instances 0 then 1, else -EINVAL */
+	eci[0] = eng[1];
+	eci[1] = eng[0];
+	EXPECT_EQ(-EINVAL, parallel_queue(self->fd, self->vm, eci, 1));
+	eci[0] = eng[0];
+	eci[1] = eng[0];
+	EXPECT_EQ(-EINVAL, parallel_queue(self->fd, self->vm, eci, 1));
+	eci[1] = eng[1];
+	eci[1].engine_class = eng[0].engine_class ? 0 : 1;
+	EXPECT_EQ(-EINVAL, parallel_queue(self->fd, self->vm, eci, 1));
+	/* Two placements of the same two engines (rows of width 2) */
+	eci[1] = eng[1];
+	eci[2] = eng[0];
+	eci[3] = eng[1];
+	pq = parallel_queue(self->fd, self->vm, eci, 2);
+	ASSERT_LT(0, pq);
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, pq));
+	pq = parallel_queue(self->fd, self->vm, eci, 1);
+	ASSERT_LT(0, pq);
+	e.exec_queue_id = pq;
+
+	/* Batch 0 raises flag 0 and waits for flag 1; batch 1 the other way */
+	b = xe_emit_store(mem, (uintptr_t)&flags[0], 1);
+	b = xe_emit_wait_eq(b, (uintptr_t)&flags[1], 1);
+	xe_emit_end(xe_emit_store(b, (uintptr_t)&mem[3 * 1024], 0xa0));
+	b = xe_emit_wait_eq(mem + 1024, (uintptr_t)&flags[0], 1);
+	b = xe_emit_store(b, (uintptr_t)&flags[1], 1);
+	xe_emit_end(xe_emit_store(b, (uintptr_t)&mem[3 * 1024 + 1], 0xa1));
+	batches[0] = (uintptr_t)mem;
+	batches[1] = (uintptr_t)(mem + 1024);
+
+	e.num_batch_buffer = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	e.num_batch_buffer = 2;
+	e.address = 8;
+	EXPECT_EQ(-EFAULT, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	e.address = (uintptr_t)batches;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	EXPECT_EQ(0, xe_wait_ufence(self->fd, pq, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0xa0u, mem[3 * 1024]);
+	EXPECT_EQ(0xa1u, mem[3 * 1024 + 1]);
+
+	/* Batch 1 at no memory: batch 0, waiting, is stopped; queue banned */
+	*ufence = 0;
+	flags[1] = 0;
+	mem[3 * 1024] = 0;
+	batches[1] = 0x1000;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	EXPECT_EQ(-EIO, xe_wait_ufence(self->fd, pq, ufence, XE_WAIT_NS));
+	EXPECT_EQ(0u, *ufence);
+	EXPECT_EQ(0u, mem[3 * 1024]);
+	EXPECT_EQ(-ECANCELED, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, pq));
+	munmap(ufence, 4096);
+	free(mem);
+}
+
 TEST_HARNESS_MAIN

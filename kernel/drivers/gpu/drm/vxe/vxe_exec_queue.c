@@ -61,23 +61,26 @@
  * @lock: the fence's lock
  * @link: in &vxe_exec_queue.jobs
  * @q: the queue (a reference, dropped when the job completes)
- * @batch_addr: GPU address of the batch
  * @syncs: the EXEC's syncs (in-fences to wait for, the user fence)
  * @num_syncs: entries of @syncs
  * @start: when the engine started it
  * @group: (a dma-fence job) the engine group counting it in
  *	&vxe_engine_group.dma_fence_jobs until it is done
+ * @failed: a batch of a parallel job failed: the others stop (the whole
+ *	context is reset, as on Xe)
+ * @batch_addr: GPU addresses of the batches, &vxe_exec_queue.width of them
  */
 struct vxe_job {
 	struct dma_fence fence;
 	spinlock_t lock; /* the fence's */
 	struct list_head link;
 	struct vxe_exec_queue *q;
-	u64 batch_addr;
 	struct vxe_sync *syncs;
 	u32 num_syncs;
 	unsigned long start;
 	struct vxe_engine_group *group;
+	bool failed;
+	u64 batch_addr[];
 };
 
 static const char *vxe_job_driver_name(struct dma_fence *fence)
@@ -109,6 +112,7 @@ static void vxe_exec_queue_free_work(struct work_struct *work)
 
 	/* The last reference may have gone inside the engine's work. */
 	cancel_work_sync(&q->work);
+	kfree(q->lanes);
 	dma_fence_put(q->last_fence);
 	if (q->vm)
 		vxe_vm_put(q->vm);
@@ -248,7 +252,7 @@ static bool vxe_job_should_stop(void *priv)
 	/* Suspended while its group runs dma-fence jobs */
 	if (!vxe_job_wait_lr_mode(job))
 		return true;
-	if (READ_ONCE(q->killed))
+	if (READ_ONCE(q->killed) || READ_ONCE(job->failed))
 		return true;
 	/* Long-running VMs have no job time-out, others Xe's. */
 	return !(q->vm->flags & VXE_VM_LR_MODE) &&
@@ -256,17 +260,87 @@ static bool vxe_job_should_stop(void *priv)
 			  msecs_to_jiffies(VXE_JOB_TIMEOUT_MS));
 }
 
-static int vxe_job_run(struct vxe_job *job)
+/*
+ * Batch @idx of a job, on engine instance @idx after the queue's first,
+ * whose context has run *@ctx_ticks so far.  A failure (logged here) makes
+ * the job's other batches stop.
+ */
+static int vxe_job_run_batch(struct vxe_job *job, u16 idx, u64 *ctx_ticks)
 {
 	struct vxe_exec_queue *q = job->q;
+	struct drm_xe_engine_class_instance eci = q->eci;
 	struct vxe_mi_ctx ctx = {
 		.vm = q->vm,
 		.should_stop = vxe_job_should_stop,
 		.priv = job,
-		.mmio_base = vxe_engine_mmio_base(&q->eci),
 		.engine_class = q->eci.engine_class,
-		.ctx_ticks = q->ctx_ticks,
+		.ctx_ticks = *ctx_ticks,
 	};
+	int err;
+
+	eci.engine_instance += idx;
+	ctx.mmio_base = vxe_engine_mmio_base(&eci);
+	err = vxe_mi_run(&ctx, job->batch_addr[idx]);
+	*ctx_ticks = ctx.ctx_ticks;
+	if (!err)
+		return 0;
+
+	/* Stopped by another batch's failure: that one tells. */
+	if (err == -ECANCELED && READ_ONCE(job->failed))
+		return err;
+	WRITE_ONCE(job->failed, true);
+	if (err == -ECANCELED)
+		drm_info(&q->vxe->drm,
+			 "vxe: exec queue %u: job stopped (destroyed or timed out)\n",
+			 q->id);
+	else if (ctx.err_is_fault)
+		drm_info(&q->vxe->drm,
+			 "vxe: exec queue %u: GPU page fault at %#llx (%d), queue banned\n",
+			 q->id, ctx.err_addr, err);
+	else
+		drm_info(&q->vxe->drm,
+			 "vxe: exec queue %u: bad command %#010x at %#llx (%d), queue banned\n",
+			 q->id, ctx.err_header, ctx.err_addr, err);
+	return err;
+}
+
+static void vxe_exec_lane_work(struct work_struct *work)
+{
+	struct vxe_exec_lane *lane = container_of(work, struct vxe_exec_lane,
+						  work);
+
+	lane->err = vxe_job_run_batch(lane->job, lane->idx, &lane->ctx_ticks);
+}
+
+/*
+ * The batches of a job: the first on the queue's work, the others of a
+ * parallel queue at the same time on its lanes; all have ended when this
+ * returns.  The error is the one that failed the job, not the -ECANCELED
+ * of the batches it stopped.
+ */
+static int vxe_job_run_batches(struct vxe_job *job)
+{
+	struct vxe_exec_queue *q = job->q;
+	int err, i;
+
+	for (i = 1; i < q->width; i++) {
+		q->lanes[i - 1].job = job;
+		queue_work(vxe_wq, &q->lanes[i - 1].work);
+	}
+	err = vxe_job_run_batch(job, 0, &q->ctx_ticks);
+	for (i = 1; i < q->width; i++) {
+		struct vxe_exec_lane *lane = &q->lanes[i - 1];
+
+		flush_work(&lane->work);
+		if (lane->err && (!err || err == -ECANCELED))
+			err = lane->err;
+	}
+	return err;
+}
+
+static int vxe_job_run(struct vxe_job *job)
+{
+	struct vxe_exec_queue *q = job->q;
 	u32 i;
 	int err;
 
@@ -279,23 +353,9 @@ static int vxe_job_run(struct vxe_job *job)
 		return -ECANCELED;
 
 	job->start = jiffies;
-	err = vxe_mi_run(&ctx, job->batch_addr);
-	q->ctx_ticks = ctx.ctx_ticks;
-	if (err) {
-		if (err == -ECANCELED)
-			drm_info(&q->vxe->drm,
-				 "vxe: exec queue %u: job stopped (destroyed or timed out)\n",
-				 q->id);
-		else if (ctx.err_is_fault)
-			drm_info(&q->vxe->drm,
-				 "vxe: exec queue %u: GPU page fault at %#llx (%d), queue banned\n",
-				 q->id, ctx.err_addr, err);
-		else
-			drm_info(&q->vxe->drm,
-				 "vxe: exec queue %u: bad command %#010x at %#llx (%d), queue banned\n",
-				 q->id, ctx.err_header, ctx.err_addr, err);
+	err = vxe_job_run_batches(job);
+	if (err)
 		return err;
-	}
 
 	/* The engine writes the user fence through the VM, last. */
 	for (i = 0; i < job->num_syncs; i++) {
@@ -428,26 +488,38 @@ static int vxe_exec_queue_user_extensions(struct vxe_device *vxe,
 
 /*
  * The placements of a queue, as Xe's calc_validate_logical_mask() checks
- * them: each an engine of the device, all of one class on one GT.  Several
- * placements make a virtual engine, which may run on any of them: vxe runs
- * it on the first (its engines are independent workers, so no placement is
- * busier than another).  Parallel submission (width > 1: one batch per
- * engine at once) is not modeled.
+ * them: @num_placements rows of @width engines (engine i of placement j at
+ * index j * @width + i), each an engine of the device, all of one class on
+ * one GT.  Several placements make a virtual engine, which may run on any
+ * of them: vxe runs it on the first (its engines are independent workers,
+ * so no placement is busier than another).  A parallel queue (@width > 1)
+ * runs each job's @width batches at once on engines that must be logically
+ * contiguous: the instances of column i are those of column 0 plus i.
  */
 static bool vxe_placements_valid(struct vxe_device *vxe,
 				 const struct drm_xe_engine_class_instance *eci,
 				 u16 width, u16 num_placements)
 {
-	int j;
+	u32 prev_mask = 0;
+	int i, j;
 
-	if (VXE_IOCTL_DBG(vxe, width != 1))
-		return false;
-	for (j = 0; j < num_placements; j++) {
-		if (VXE_IOCTL_DBG(vxe, !vxe_device_has_engine(vxe, &eci[j])))
+	for (i = 0; i < width; i++) {
+		u32 mask = 0;
+
+		for (j = 0; j < num_placements; j++) {
+			const struct drm_xe_engine_class_instance *e =
+				&eci[j * width + i];
+
+			if (VXE_IOCTL_DBG(vxe, !vxe_device_has_engine(vxe, e)))
+				return false;
+			if (VXE_IOCTL_DBG(vxe, e->engine_class != eci[0].engine_class) ||
+			    VXE_IOCTL_DBG(vxe, e->gt_id != eci[0].gt_id))
+				return false;
+			mask |= BIT(e->engine_instance);
+		}
+		if (i && VXE_IOCTL_DBG(vxe, mask != prev_mask << 1))
 			return false;
-		if (VXE_IOCTL_DBG(vxe, eci[j].engine_class != eci[0].engine_class) ||
-		    VXE_IOCTL_DBG(vxe, eci[j].gt_id != eci[0].gt_id))
-			return false;
+		prev_mask = mask;
 	}
 	return true;
 }
@@ -463,8 +535,9 @@ static bool vxe_placements_valid(struct vxe_device *vxe,
  * reserved fields, 1 to 9 instances that can be read, on an existing GT;
  * a VM_BIND queue is one instance 0 of width 1; other queues name engines
  * the device has, all of one class (a virtual engine when there are
- * several; width 1: parallel submission is not modeled) and a VM of the
- * file that is not closed; extensions set the priority (HIGH needs
+ * several placements; a parallel one, with a batch per engine in each job,
+ * when the width is more than 1, on logically contiguous engines) and a VM
+ * of the file that is not closed; extensions set the priority (HIGH needs
  * CAP_SYS_NICE) and the timeslice.
  *
  * Return: 0; -EINVAL, -EFAULT, -ENOENT (VM), -EPERM, -E2BIG, -ENOMEM.
@@ -475,10 +548,10 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 	struct vxe_device *vxe = to_vxe_device(dev);
 	struct vxe_file *vf = file->driver_priv;
 	struct drm_xe_exec_queue_create *args = data;
-	struct drm_xe_engine_class_instance eci[9];
+	struct drm_xe_engine_class_instance eci[VXE_MAX_PLACEMENTS];
 	u32 len = args->width * args->num_placements, id;
 	struct vxe_exec_queue *q;
-	int err;
+	int err, i;
 
 	if (VXE_IOCTL_DBG(vxe, args->flags & ~DRM_XE_EXEC_QUEUE_LOW_LATENCY_HINT) ||
 	    VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]))
@@ -500,6 +573,7 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 	/* Freed from a worker, maybe after the last close: keep the device. */
 	drm_dev_get(&vxe->drm);
 	q->eci = eci[0];
+	q->width = 1;
 	q->priority = VXE_PRIORITY_NORMAL;
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->jobs);
@@ -520,6 +594,19 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 					  args->num_placements)) {
 			err = -EINVAL;
 			goto err_put;
+		}
+		if (args->width > 1) {
+			q->lanes = kcalloc(args->width - 1, sizeof(*q->lanes),
+					   GFP_KERNEL);
+			if (!q->lanes) {
+				err = -ENOMEM;
+				goto err_put;
+			}
+			for (i = 1; i < args->width; i++) {
+				q->lanes[i - 1].idx = i;
+				INIT_WORK(&q->lanes[i - 1].work, vxe_exec_lane_work);
+			}
+			q->width = args->width;
 		}
 		q->vm = vxe_file_vm_get(vf, args->vm_id);
 		if (VXE_IOCTL_DBG(vxe, !q->vm)) {
@@ -622,7 +709,9 @@ int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
  * @data: the &struct drm_xe_exec
  * @file: the DRM file owning the queue and the syncobjs
  *
- * Queues one batch on the queue's engine.  Out-syncobjs get the job's
+ * Queues one batch on the queue's engine (a parallel queue: a batch for
+ * each of its engines, @address pointing to their addresses; they run at
+ * once and the job is done when all are).  Out-syncobjs get the job's
  * fence (not allowed in LR mode: user fences only); the user fence is
  * written by the engine when the batch is done.  With no batch, the
  * out-syncs get the queue's last fence.  In a VM with dma-fence jobs (not
@@ -631,11 +720,12 @@ int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
  * reservation objects of the VM and of the BOs bound in it from outside,
  * as in Xe.
  *
- * Return: 0 (also when the batch will fault); -EINVAL for a bad argument
- * or a VM_BIND queue; -ENOENT for an unknown queue; -ECANCELED for a
- * banned queue or a closed VM; an error of the syncs; -ENOMEM (also: no
- * room in VRAM for the VM's BOs); -EINTR or -ERESTARTSYS on a signal while
- * binding.
+ * Return: 0 (also when the batch will fault); -EINVAL for a bad argument,
+ * a VM_BIND queue or a number of batches that is neither 0 nor the queue's
+ * width; -EFAULT for unreadable batch addresses (parallel queue); -ENOENT
+ * for an unknown queue; -ECANCELED for a banned queue or a closed VM; an
+ * error of the syncs; -ENOMEM (also: no room in VRAM for the VM's BOs);
+ * -EINTR or -ERESTARTSYS on a signal while binding.
  */
 int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {
@@ -659,7 +749,8 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 	if (VXE_IOCTL_DBG(vxe, !q))
 		return -ENOENT;
 	if (VXE_IOCTL_DBG(vxe, vxe_exec_queue_is_vm_bind(q)) ||
-	    VXE_IOCTL_DBG(vxe, args->num_batch_buffer > 1)) {
+	    VXE_IOCTL_DBG(vxe, args->num_batch_buffer &&
+			  args->num_batch_buffer != q->width)) {
 		err = -EINVAL;
 		goto put_queue;
 	}
@@ -693,9 +784,19 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 		goto free_syncs;
 	}
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = kzalloc(struct_size(job, batch_addr, q->width), GFP_KERNEL);
 	if (!job) {
 		err = -ENOMEM;
+		goto free_syncs;
+	}
+	/* A parallel queue: @address points to the batches' addresses. */
+	if (q->width == 1) {
+		job->batch_addr[0] = args->address;
+	} else if (copy_from_user(job->batch_addr,
+				  u64_to_user_ptr(args->address),
+				  sizeof(u64) * q->width)) {
+		kfree(job);
+		err = -EFAULT;
 		goto free_syncs;
 	}
 	/*
@@ -720,7 +821,6 @@ int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 		job->group = group;
 	}
 	spin_lock_init(&job->lock);
-	job->batch_addr = args->address;
 	job->syncs = syncs;
 	job->num_syncs = args->num_syncs;
 	job->q = vxe_exec_queue_get(q);

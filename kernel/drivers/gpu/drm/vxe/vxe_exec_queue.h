@@ -17,20 +17,48 @@ struct drm_device;
 struct drm_file;
 struct vxe_device;
 struct vxe_file;
+struct vxe_job;
 struct vxe_vm;
+
+/* Xe's XE_HW_ENGINE_MAX_INSTANCE: placements times width, at most */
+#define VXE_MAX_PLACEMENTS	9
+
+/**
+ * struct vxe_exec_lane - one more engine of a parallel exec queue
+ * @work: runs batch @idx of @job on engine instance @idx after the
+ *	queue's first; queued by the queue's @work, which waits for it
+ * @job: the job it runs a batch of (set before @work is queued)
+ * @idx: the batch and engine it runs, 1 to width - 1
+ * @ctx_ticks: the time its batches have run (its context's CTX_TIMESTAMP)
+ * @err: how its batch ended (0, or the error that fails the job)
+ */
+struct vxe_exec_lane {
+	struct work_struct work;
+	struct vxe_job *job;
+	u16 idx;
+	u64 ctx_ticks;
+	int err;
+};
 
 /**
  * struct vxe_exec_queue - an exec queue: jobs run in order on one engine
+ * (a parallel queue: on @width engines at once)
  * @refcount: the file's table, each job, and lookups hold references
  * @vxe: the device (a reference: the queue is freed from a worker)
  * @vm: the VM its batches run in (a reference), NULL for a VM_BIND queue
- * @eci: the engine
+ * @eci: the engine (of a parallel queue: the first; batch i runs on
+ *	instance @eci.engine_instance + i, as Xe's logical mask places them)
+ * @width: batches of each job, run at once on as many engines (1, or up to
+ *	%VXE_MAX_PLACEMENTS for a parallel queue)
+ * @lanes: the engines after the first of a parallel queue (@width - 1
+ *	of them), NULL when @width is 1
  * @id: its id in the file (0 before it is published)
  * @lock: protects @jobs, @last_fence
  * @jobs: jobs not started yet, in submission order
  * @last_fence: fence of the last job submitted (a reference), or NULL
  * @work: runs the jobs, one at a time (a work item never runs twice at
- *	once, so jobs complete in submission order)
+ *	once, so jobs complete in submission order); the first batch of a
+ *	parallel job itself, the others on @lanes
  * @free_work: frees the queue once @work is idle
  * @fence_context: dma_fence context of the jobs' fences
  * @seqno: last job sequence number
@@ -46,6 +74,8 @@ struct vxe_exec_queue {
 	struct vxe_device *vxe;
 	struct vxe_vm *vm;
 	struct drm_xe_engine_class_instance eci;
+	u16 width;
+	struct vxe_exec_lane *lanes;
 	u32 id;
 	spinlock_t lock; /* protects jobs, last_fence */
 	struct list_head jobs;
