@@ -363,6 +363,30 @@ TEST_F(uapi, vm_bind_checks)
 		 b.bind.obj_offset = 0x1008);	/* misaligned */
 	BIND_ERR(-EFAULT, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR;
 		 b.bind.obj_offset = 0x1000);	/* nothing mapped there */
+	/*
+	 * PAT index 3 (uncached, not coherent with the CPU's caches): not for
+	 * a userptr (refused before its address is looked at) or a WB BO; a
+	 * WC BO may use it.
+	 */
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP_USERPTR;
+		 b.bind.obj_offset = 0x1000; b.bind.pat_index = 3);
+	BIND_ERR(-EINVAL, b.bind.op = DRM_XE_VM_BIND_OP_MAP; b.bind.obj = h;
+		 b.bind.pat_index = 3);
+	{
+		struct drm_gem_close cl = { 0 };
+		struct drm_xe_gem_create wc = {
+			.size = 4096,
+			.placement = 1,		/* system memory */
+			.cpu_caching = DRM_XE_GEM_CPU_CACHING_WC,
+		};
+
+		ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_GEM_CREATE, &wc));
+		BIND_ERR(0, b.bind.op = DRM_XE_VM_BIND_OP_MAP;
+			 b.bind.obj = wc.handle; b.bind.pat_index = 3);
+		BIND_ERR(0, (void)0);	/* unbound again */
+		cl.handle = wc.handle;
+		EXPECT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_GEM_CLOSE, &cl));
+	}
 	/* A user fence on a bind without binds, two user fences, bad ones */
 	BIND_ERR(-EOPNOTSUPP, b.num_binds = 0; b.num_syncs = 1;
 		 b.syncs = (uintptr_t)&s);

@@ -56,9 +56,22 @@
 /* PAT indices of Battlemage: 28 (CLOS3 disabled), 16-19 reserved. */
 #define VXE_PAT_ENTRIES		28
 
+/* Those of Xe2's PAT table with 1-way or 2-way coherency (snooped) */
+#define VXE_PAT_COHERENT	(BIT(1) | BIT(2) | BIT(4) | BIT(5) | BIT(7) | \
+				 BIT(22) | BIT(23) | BIT(26) | BIT(27))
+
 static bool vxe_pat_reserved(u16 pat_index)
 {
 	return pat_index >= 16 && pat_index <= 19;
+}
+
+/*
+ * A PAT index without coherency with the CPU's caches (Xe's XE_COH_NONE):
+ * refused for memory the CPU may have cached (userptrs, WB BOs).
+ */
+static bool vxe_pat_coh_none(u16 pat_index)
+{
+	return !(VXE_PAT_COHERENT & BIT(pat_index));
 }
 
 /* Write a BO VMA's page-table entries, in chunks of this many pages. */
@@ -1054,6 +1067,8 @@ static int vxe_vm_bind_op_check(struct vxe_vm *vm,
 	    VXE_IOCTL_DBG(vxe, b->addr && b->op == DRM_XE_VM_BIND_OP_UNMAP_ALL) ||
 	    VXE_IOCTL_DBG(vxe, b->range && b->op == DRM_XE_VM_BIND_OP_UNMAP_ALL) ||
 	    VXE_IOCTL_DBG(vxe, b->obj && b->op == DRM_XE_VM_BIND_OP_MAP_USERPTR) ||
+	    VXE_IOCTL_DBG(vxe, vxe_pat_coh_none(b->pat_index) &&
+			  b->op == DRM_XE_VM_BIND_OP_MAP_USERPTR) ||
 	    VXE_IOCTL_DBG(vxe, b->obj && b->op == DRM_XE_VM_BIND_OP_PREFETCH) ||
 	    VXE_IOCTL_DBG(vxe, region && b->op != DRM_XE_VM_BIND_OP_PREFETCH) ||
 	    VXE_IOCTL_DBG(vxe, region != (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC &&
@@ -1305,6 +1320,16 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		    VXE_IOCTL_DBG(vxe, binds[i].obj_offset >
 				  bo->ttm.base.size - binds[i].range) ||
 		    VXE_IOCTL_DBG(vxe, bo->vm && bo->vm != vm)) {
+			err = -EINVAL;
+			goto unlock;
+		}
+		/*
+		 * A WB BO may be in the CPU's caches, as may an object of
+		 * another device (no caching known): both need a coherent
+		 * PAT index, as in Xe.
+		 */
+		if (VXE_IOCTL_DBG(vxe, vxe_pat_coh_none(binds[i].pat_index) &&
+				  bo->cpu_caching != DRM_XE_GEM_CPU_CACHING_WC)) {
 			err = -EINVAL;
 			goto unlock;
 		}
