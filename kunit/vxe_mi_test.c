@@ -2023,7 +2023,9 @@ static void vxe_mi_blt_bad(struct kunit *test)
 			VXE_MI_NUM_DW(10),
 		VXE_MEM_SET | VXE_MI_NUM_DW(6),
 		VXE_MEM_SET | FIELD_PREP_CONST(VXE_BLT_TYPE, 2) | VXE_MI_NUM_DW(7),
-		VXE_BLT_INSTR(0x42) | VXE_MI_NUM_DW(10),  /* XY_FAST_COPY_BLT */
+		VXE_XY_FAST_COPY | VXE_MI_NUM_DW(9),
+		VXE_XY_FAST_COPY | VXE_MI_NUM_DW(11),
+		VXE_BLT_INSTR(0x53) | VXE_MI_NUM_DW(8),  /* XY_SRC_COPY_BLT: not modeled */
 	};
 	struct stop_after stop = { .limit = 2 };
 	u8 *src, *dst;
@@ -2071,6 +2073,229 @@ static void vxe_mi_blt_bad(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rd32(mt, BLT_BIG + SZ_128K), 0);
 }
 
+/* XY_FAST_COPY_BLT's color depth field for @cpp bytes a pixel */
+static u32 fast_depth(unsigned int cpp)
+{
+	return FIELD_PREP(VXE_FAST_COLOR_DEPTH, cpp == 1 ? 0 : cpp == 2 ? 1 :
+			  cpp == 4 ? 3 : cpp == 8 ? 4 : 5);
+}
+
+/*
+ * XY_FAST_COPY_BLT of a @w x @h rectangle of @cpp-byte pixels: from
+ * (@sx, @sy) of @src (tiling @st, pitch @sp bytes) to (@dx, @dy) of @dst.
+ */
+static void emit_fast_copy(struct mi_bb *bb, unsigned int cpp, u32 w, u32 h,
+			   u32 st, u32 sp, u64 src, u32 sx, u32 sy,
+			   u32 dt, u32 dp, u64 dst, u32 dx, u32 dy)
+{
+	emit(bb, VXE_XY_FAST_COPY | FIELD_PREP(VXE_FAST_SRC_TILING, st) |
+	     FIELD_PREP(VXE_FAST_DST_TILING, dt) | VXE_MI_NUM_DW(10));
+	emit(bb, fast_depth(cpp) | (dt ? dp / 4 : dp));
+	emit(bb, FIELD_PREP(VXE_FAST_Y, dy) | dx);
+	emit(bb, FIELD_PREP(VXE_FAST_Y, dy + h) | (dx + w));
+	emit_addr(bb, dst);
+	emit(bb, FIELD_PREP(VXE_FAST_Y, sy) | sx);
+	emit(bb, st ? sp / 4 : sp);
+	emit_addr(bb, src);
+}
+
+/* Linear to linear: a rectangle between two pitches, nothing around it. */
+static void vxe_mi_fast_copy_linear(struct kunit *test)
+{
+	u8 *src, *dst;
+	struct mi_test *mt = blt_create(test, &src, &dst);
+	struct mi_bb *bb = bb_at(mt, BATCH);
+	unsigned int x, y;
+
+	/* 7 x 5 pixels of 4 bytes: (3, 2) at pitch 100 to (1, 4) at pitch 64 */
+	emit_fast_copy(bb, 4, 7, 5, VXE_TILING_LINEAR, 100, BLT_SRC, 3, 2,
+		       VXE_TILING_LINEAR, 64, BLT_DST, 1, 4);
+	emit_bbe(bb);
+	KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+	blt_read(mt, dst);
+	for (y = 0; y < 12; y++) {
+		for (x = 0; x < 64; x++) {
+			bool in = y >= 4 && y < 9 && x >= 4 && x < 32;
+			u8 want = in ? src[(y - 4 + 2) * 100 + 12 + x - 4] : 0;
+
+			KUNIT_EXPECT_EQ_MSG(test, dst[y * 64 + x], want,
+					    "row %u byte %u", y, x);
+		}
+	}
+
+	/* A reserved color depth is a bad command. */
+	bb = bb_at(mt, BATCH);
+	emit_fast_copy(bb, 4, 1, 1, 0, 64, BLT_SRC, 0, 0, 0, 64, BLT_DST, 0, 0);
+	bb->dw[1] = (bb->dw[1] & ~VXE_FAST_COLOR_DEPTH) |
+		    FIELD_PREP(VXE_FAST_COLOR_DEPTH, 2);
+	emit_bbe(bb);
+	expect_bad_cmd(mt, bb_run(mt, bb), -ENOEXEC, BATCH, bb->dw[0]);
+}
+
+/**
+ * struct tile_case - where a pixel of a tiled surface lives
+ * @tiling: the surface's tiling
+ * @cpp: bytes a pixel
+ * @pitch: bytes a row of tiles (two tiles wide)
+ * @x: the pixel's column
+ * @y: the pixel's row
+ * @offset: its bytes' offset in the surface
+ */
+struct tile_case {
+	u32 tiling;
+	unsigned int cpp;
+	u32 pitch;
+	u32 x, y;
+	u32 offset;
+};
+
+/*
+ * The tile layouts, worked out by hand from their definitions: X-major
+ * 512 bytes x 8 rows; Tile4 128 x 32 with offset bits x x x x y y x x y x
+ * y y; Tile64 64K, four more bits: 8 bits a pixel x y y y (256 x 256),
+ * 16 and 32 x x y y (512 x 128), 64 and 128 x x x y (1024 x 64).
+ */
+static const struct tile_case tile_cases[] = {
+	{ VXE_TILING_X, 4, 1024, 0, 1, 512 },
+	{ VXE_TILING_X, 4, 1024, 128, 0, SZ_4K },
+	{ VXE_TILING_X, 4, 1024, 0, 8, SZ_8K },
+	{ VXE_TILING_X, 4, 1024, 129, 9, 3 * SZ_4K + 512 + 4 },
+	{ VXE_TILING_4, 4, 256, 4, 0, 64 },
+	{ VXE_TILING_4, 4, 256, 0, 1, 16 },
+	{ VXE_TILING_4, 4, 256, 0, 4, 256 },
+	{ VXE_TILING_4, 4, 256, 16, 0, 512 },
+	{ VXE_TILING_4, 4, 256, 0, 8, 1024 },
+	{ VXE_TILING_4, 4, 256, 32, 0, SZ_4K },
+	{ VXE_TILING_4, 4, 256, 0, 32, SZ_8K },
+	{ VXE_TILING_4, 4, 256, 5, 5, 4 + 64 + 16 + 256 },
+	{ VXE_TILING_4, 2, 256, 1, 2, 2 + 32 },
+	{ VXE_TILING_64, 4, 1024, 32, 0, SZ_4K },
+	{ VXE_TILING_64, 4, 1024, 64, 0, SZ_8K },
+	{ VXE_TILING_64, 4, 1024, 0, 32, SZ_16K },
+	{ VXE_TILING_64, 4, 1024, 0, 64, SZ_32K },
+	{ VXE_TILING_64, 4, 1024, 128, 0, SZ_64K },
+	{ VXE_TILING_64, 4, 1024, 0, 128, SZ_128K },
+	{ VXE_TILING_64, 2, 1024, 64, 0, SZ_4K },
+	{ VXE_TILING_64, 1, 512, 128, 0, SZ_4K },
+	{ VXE_TILING_64, 1, 512, 0, 32, SZ_8K },
+	{ VXE_TILING_64, 1, 512, 0, 128, SZ_32K },
+	{ VXE_TILING_64, 1, 512, 256, 0, SZ_64K },
+	{ VXE_TILING_64, 1, 512, 0, 256, SZ_128K },
+	{ VXE_TILING_64, 8, 2048, 16, 0, SZ_4K },
+	{ VXE_TILING_64, 8, 2048, 64, 0, SZ_16K },
+	{ VXE_TILING_64, 8, 2048, 0, 32, SZ_32K },
+	{ VXE_TILING_64, 8, 2048, 128, 0, SZ_64K },
+	{ VXE_TILING_64, 8, 2048, 0, 64, SZ_128K },
+	{ VXE_TILING_64, 16, 2048, 32, 0, SZ_16K },
+};
+
+#define TILED		(BLT_BIG + SZ_512K)	/* 256K for a tiled surface */
+#define TILED_LEN	SZ_256K
+
+/* One pixel copied into a tiled surface lands where its layout says. */
+static void vxe_mi_fast_copy_tile_layouts(struct kunit *test)
+{
+	static const u8 marker[16] = {
+		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+		0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xf1, 0xf2,
+	};
+	u8 *src, *dst, *surf;
+	struct mi_test *mt = blt_create(test, &src, &dst);
+	unsigned int i, j;
+
+	surf = kunit_kzalloc(test, TILED_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, surf);
+	gk_mmap(mt->gk, BLT_BIG, SZ_2M, RW);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)BLT_BIG, marker,
+					   sizeof(marker)), 0);
+	for (i = 0; i < ARRAY_SIZE(tile_cases); i++) {
+		const struct tile_case *c = &tile_cases[i];
+		struct mi_bb *bb = bb_at(mt, BATCH);
+		unsigned int nonzero = 0;
+
+		memset(surf, 0, TILED_LEN);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)TILED, surf,
+						   TILED_LEN), 0);
+		emit_fast_copy(bb, c->cpp, 1, 1, VXE_TILING_LINEAR, 64, BLT_BIG,
+			       0, 0, c->tiling, c->pitch, TILED, c->x, c->y);
+		emit_bbe(bb);
+		KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+		KUNIT_ASSERT_EQ(test, copy_from_user(surf, (void __user *)TILED,
+						     TILED_LEN), 0);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(surf + c->offset, marker, c->cpp),
+				    0, "tiling %u cpp %u (%u, %u) at %#x",
+				    c->tiling, c->cpp, c->x, c->y, c->offset);
+		for (j = 0; j < TILED_LEN; j++)
+			nonzero += surf[j] != 0;
+		KUNIT_EXPECT_EQ_MSG(test, nonzero, c->cpp,
+				    "tiling %u cpp %u (%u, %u)", c->tiling,
+				    c->cpp, c->x, c->y);
+	}
+}
+
+/*
+ * A rectangle of 4-byte pixels from a linear surface into each tiling and
+ * back into another linear surface comes back whole, and nothing else of
+ * the last surface is written.
+ */
+static void vxe_mi_fast_copy_round_trip(struct kunit *test)
+{
+	static const u32 tilings[] = {
+		VXE_TILING_LINEAR, VXE_TILING_X, VXE_TILING_4, VXE_TILING_64,
+	};
+	const u32 w = 200, h = 70, pitch = 1024, tpitch = 2048;
+	const u64 lin = BLT_BIG, back = BLT_BIG + SZ_1M;
+	u8 *src, *dst, *in, *out;
+	struct mi_test *mt = blt_create(test, &src, &dst);
+	unsigned int i, y;
+
+	in = kunit_kmalloc(test, SZ_128K, GFP_KERNEL);
+	out = kunit_kmalloc(test, SZ_128K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	for (i = 0; i < SZ_128K; i++)
+		in[i] = i * 13 + (i >> 9) + 1;
+	gk_mmap(mt->gk, BLT_BIG, SZ_2M, RW);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)lin, in, SZ_128K), 0);
+
+	for (i = 0; i < ARRAY_SIZE(tilings); i++) {
+		struct mi_bb *bb = bb_at(mt, BATCH);
+
+		memset(out, 0, SZ_128K);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)back, out,
+						   SZ_128K), 0);
+		/* (5, 3) of the source to (13, 7) of the tiled surface, then
+		 * to (2, 1) of the last one
+		 */
+		emit_fast_copy(bb, 4, w, h, VXE_TILING_LINEAR, pitch, lin, 5, 3,
+			       tilings[i], tpitch, TILED, 13, 7);
+		emit_fast_copy(bb, 4, w, h, tilings[i], tpitch, TILED, 13, 7,
+			       VXE_TILING_LINEAR, pitch, back, 2, 1);
+		emit_bbe(bb);
+		KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
+		KUNIT_ASSERT_EQ(test, copy_from_user(out, (void __user *)back,
+						     SZ_128K), 0);
+		for (y = 0; y < h + 2; y++) {
+			u32 o = y * pitch;
+			bool row = y >= 1 && y < 1 + h;
+
+			KUNIT_EXPECT_EQ_MSG(test, row ?
+					    memcmp(out + o + 8,
+						   in + (y - 1 + 3) * pitch + 20,
+						   4 * w) : 0, 0,
+					    "tiling %u row %u", tilings[i], y);
+			KUNIT_EXPECT_EQ_MSG(test, out[o + 7], 0, "tiling %u row %u",
+					    tilings[i], y);
+			KUNIT_EXPECT_EQ_MSG(test, out[o + 8 + 4 * w], 0,
+					    "tiling %u row %u", tilings[i], y);
+			if (!row)
+				KUNIT_EXPECT_EQ_MSG(test, out[o + 8], 0,
+						    "tiling %u row %u",
+						    tilings[i], y);
+		}
+	}
+}
+
 static struct kunit_case vxe_mi_cases[] = {
 	KUNIT_CASE(vxe_mi_noops_and_end),
 	KUNIT_CASE(vxe_mi_store_dword),
@@ -2087,6 +2312,9 @@ static struct kunit_case vxe_mi_cases[] = {
 	KUNIT_CASE(vxe_mi_mem_copy),
 	KUNIT_CASE(vxe_mi_mem_set),
 	KUNIT_CASE(vxe_mi_blt_bad),
+	KUNIT_CASE(vxe_mi_fast_copy_linear),
+	KUNIT_CASE(vxe_mi_fast_copy_tile_layouts),
+	KUNIT_CASE(vxe_mi_fast_copy_round_trip),
 	KUNIT_CASE(vxe_mi_flush_dw),
 	KUNIT_CASE(vxe_mi_load_register_imm),
 	KUNIT_CASE(vxe_mi_load_register_imm_full),

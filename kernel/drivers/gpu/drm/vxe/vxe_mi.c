@@ -1018,7 +1018,168 @@ static int mi_mem_set(struct mi_run *r)
 	return 0;
 }
 
-/* A blitter command: the copy engines' MEM_COPY and MEM_SET. */
+/**
+ * struct mi_surface - a surface of XY_FAST_COPY_BLT
+ * @base: its GPU address
+ * @pitch: bytes from a row of pixels (linear) or of tiles to the next
+ * @ymask: a tiled surface: bit i set when bit i of an offset in a tile is
+ *	the next bit of the row in the tile, clear when it is the next bit
+ *	of the byte in the tile's row (the tile's swizzle)
+ * @tile_bits: a tiled surface: log2 of the tile size (0: linear)
+ * @run_bits: a tiled surface: the low offset bits that are all x bits
+ *	(bytes of a row that follow each other in memory)
+ */
+struct mi_surface {
+	u64 base;
+	u32 pitch;
+	u16 ymask;
+	u8 tile_bits;
+	u8 run_bits;
+};
+
+/*
+ * The tile swizzles, offset bit 0 first: X-major, row after row of 512
+ * bytes; Tile4, 16-byte pieces of 4 rows in 64-byte blocks, as
+ * x x x x y y x x y x y y; Tile64, four more bits that depend on the
+ * pixel size (8: x y y y; 16 and 32: x x y y; 64 and 128: x x x y).
+ */
+#define MI_YMASK_X		0x0e00
+#define MI_YMASK_4		0x0d30
+#define MI_YMASK_64_8		0xed30
+#define MI_YMASK_64_32		0xcd30
+#define MI_YMASK_64_128		0x8d30
+
+static void mi_surface_init(struct mi_surface *s, u32 tiling, u32 pitch,
+			    u64 base, unsigned int cpp)
+{
+	s->base = base;
+	s->pitch = tiling == VXE_TILING_LINEAR ? pitch : pitch * 4;
+	switch (tiling) {
+	case VXE_TILING_LINEAR:
+		s->tile_bits = 0;
+		return;
+	case VXE_TILING_X:
+		s->ymask = MI_YMASK_X;
+		s->tile_bits = 12;
+		break;
+	case VXE_TILING_4:
+		s->ymask = MI_YMASK_4;
+		s->tile_bits = 12;
+		break;
+	default:
+		s->ymask = cpp == 1 ? MI_YMASK_64_8 :
+			   cpp <= 4 ? MI_YMASK_64_32 : MI_YMASK_64_128;
+		s->tile_bits = 16;
+		break;
+	}
+	s->run_bits = __ffs(s->ymask);
+}
+
+/* Where byte @xb of row @y of @s is, and how many bytes follow it there */
+static u64 mi_surface_addr(const struct mi_surface *s, u32 xb, u32 y,
+			   u32 *run)
+{
+	unsigned int xbits, ybits, i;
+	u32 tx, ty, off = 0;
+	u64 tile;
+
+	if (!s->tile_bits) {
+		*run = U32_MAX;
+		return s->base + (u64)y * s->pitch + xb;
+	}
+	ybits = hweight16(s->ymask);
+	xbits = s->tile_bits - ybits;
+	*run = BIT(s->run_bits) - (xb & (BIT(s->run_bits) - 1));
+	tile = (u64)(y >> ybits) * (s->pitch >> xbits) + (xb >> xbits);
+	tx = xb & (BIT(xbits) - 1);
+	ty = y & (BIT(ybits) - 1);
+	for (i = 0; i < s->tile_bits; i++) {
+		if (s->ymask & BIT(i)) {
+			off |= (ty & 1) << i;
+			ty >>= 1;
+		} else {
+			off |= (tx & 1) << i;
+			tx >>= 1;
+		}
+	}
+	return s->base + (tile << s->tile_bits) + off;
+}
+
+/* Bytes a pixel of XY_FAST_COPY_BLT's color depths (0: reserved) */
+static const u8 mi_fast_copy_cpp[8] = { 1, 2, 0, 4, 8, 16, 0, 0 };
+
+/*
+ * XY_FAST_COPY_BLT: the rectangle row by row, each row in the longest
+ * pieces both surfaces keep together (a whole row between two linear
+ * surfaces, 16 bytes with Tile4), through the page tables like every
+ * access.
+ */
+static int mi_fast_copy(struct mi_run *r)
+{
+	struct mi_surface src, dst;
+	unsigned int cpp;
+	u32 dw[10], w, h, row, dx, dy, sx, sy;
+	u64 since_check = 0;
+	u8 buf[MI_BLT_PIECE];
+	int err;
+
+	if (mi_len(r->hdr) != 10)
+		return -ENOEXEC;
+	err = mi_fetch_cmd(r, dw, 10);
+	if (err)
+		return err;
+	cpp = mi_fast_copy_cpp[FIELD_GET(VXE_FAST_COLOR_DEPTH, dw[1])];
+	if (!cpp)
+		return -ENOEXEC;
+	mi_surface_init(&dst, FIELD_GET(VXE_FAST_DST_TILING, r->hdr),
+			FIELD_GET(VXE_FAST_PITCH, dw[1]), mi_addr(dw[4], dw[5]),
+			cpp);
+	mi_surface_init(&src, FIELD_GET(VXE_FAST_SRC_TILING, r->hdr),
+			FIELD_GET(VXE_FAST_PITCH, dw[7]), mi_addr(dw[8], dw[9]),
+			cpp);
+	dx = FIELD_GET(VXE_FAST_X, dw[2]);
+	dy = FIELD_GET(VXE_FAST_Y, dw[2]);
+	w = FIELD_GET(VXE_FAST_X, dw[3]);
+	h = FIELD_GET(VXE_FAST_Y, dw[3]);
+	sx = FIELD_GET(VXE_FAST_X, dw[6]);
+	sy = FIELD_GET(VXE_FAST_Y, dw[6]);
+	/* An empty rectangle copies nothing. */
+	w = w > dx ? (w - dx) * cpp : 0;
+	h = h > dy ? h - dy : 0;
+
+	for (row = 0; row < h; row++) {
+		u32 off = 0;
+
+		while (off < w) {
+			u32 srun, drun, n;
+			u64 from = mi_surface_addr(&src, sx * cpp + off, sy + row,
+						   &srun);
+			u64 to = mi_surface_addr(&dst, dx * cpp + off, dy + row,
+						 &drun);
+
+			n = min3(w - off, srun, drun);
+			n = min_t(u32, n, sizeof(buf));
+			err = mi_access(r, from & VXE_MI_ADDR_MASK, buf, n, false);
+			if (err)
+				return err;
+			err = mi_access(r, to & VXE_MI_ADDR_MASK, buf, n, true);
+			if (err)
+				return err;
+			off += n;
+			since_check += n;
+			if (since_check >= MI_BLT_CHECK) {
+				since_check = 0;
+				cond_resched();
+				if (mi_should_stop(r))
+					return -ECANCELED;
+			}
+		}
+	}
+	r->ip = r->cmd + 4 * 10;
+	return 0;
+}
+
+/* A blitter command: the copy engines' MEM_COPY, MEM_SET, XY_FAST_COPY_BLT */
 static int mi_blitter(struct mi_run *r)
 {
 	if (r->ctx->engine_class != DRM_XE_ENGINE_CLASS_COPY)
@@ -1028,6 +1189,8 @@ static int mi_blitter(struct mi_run *r)
 		return mi_mem_copy(r);
 	case VXE_MEM_SET & VXE_BLT_OPCODE:
 		return mi_mem_set(r);
+	case VXE_XY_FAST_COPY & VXE_BLT_OPCODE:
+		return mi_fast_copy(r);
 	default:
 		return -ENOEXEC;
 	}
@@ -1104,7 +1267,8 @@ static int mi_exec(struct mi_run *r)
  * MI_ATOMIC (every dword and qword operation, true read-modify-writes of
  * memory); MI_SEMAPHORE_WAIT (polls memory until the compare is true).
  * On copy engines also the blitter's MEM_COPY (linear in bytes or in
- * 256-byte pages, or a matrix) and MEM_SET (linear or matrix).
+ * 256-byte pages, or a matrix), MEM_SET (linear or matrix) and
+ * XY_FAST_COPY_BLT (linear, X-major, Tile4 and Tile64 surfaces).
  *
  * @ctx->should_stop is polled every few commands and at every poll of a
  * semaphore; a batch that loops for ever (MI_BATCH_BUFFER_START to

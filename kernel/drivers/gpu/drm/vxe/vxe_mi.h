@@ -194,8 +194,8 @@ struct vxe_vm;
 #define VXE_MI_CBBE_PREDICATE	BIT(15)
 
 /*
- * Blitter (client 2) commands, run by the copy engines only: MEM_COPY and
- * MEM_SET with Xe2's encodings (Xe's instructions/xe_gpu_commands.h,
+ * Blitter (client 2) commands, run by the copy engines only: MEM_COPY,
+ * MEM_SET and XY_FAST_COPY_BLT with Xe2's encodings (Xe's instructions/xe_gpu_commands.h,
  * IGT's intel_blt.c).  The opcode is in bits 28:22, the length (dwords
  * minus two) in bits 7:0; bits 18:17 give the type: linear (one row) or
  * matrix (rows of a width, a pitch apart).
@@ -228,6 +228,30 @@ struct vxe_vm;
 #define VXE_MEM_SET_WIDTH	GENMASK(23, 0)
 #define VXE_MEM_SET_DATA	GENMASK(31, 24)
 
+/*
+ * XY_FAST_COPY_BLT: 10 dwords: a rectangle of pixels from one surface to
+ * another, each linear or tiled (source tiling in bits 21:20 of the
+ * header, destination in 14:13): destination pitch and color depth,
+ * destination x1/y1 and x2/y2 (exclusive), destination address, source
+ * x1/y1, source pitch, source address.  A pitch is in bytes for a linear
+ * surface, in dwords for a tiled one; coordinates are in pixels.
+ */
+#define VXE_XY_FAST_COPY	VXE_BLT_INSTR(0x42)
+#define VXE_FAST_SRC_TILING	GENMASK(21, 20)
+#define VXE_FAST_DST_TILING	GENMASK(14, 13)
+#define VXE_FAST_PITCH		GENMASK(15, 0)
+#define VXE_FAST_COLOR_DEPTH	GENMASK(26, 24)
+#define VXE_FAST_X		GENMASK(15, 0)
+#define VXE_FAST_Y		GENMASK(31, 16)
+
+/* Surface tilings of XY_FAST_COPY_BLT */
+enum vxe_tiling {
+	VXE_TILING_LINEAR = 0,
+	VXE_TILING_X = 1,	/* 512 bytes x 8 rows, rows linear */
+	VXE_TILING_4 = 2,	/* 128 bytes x 32 rows, in 16-byte pieces */
+	VXE_TILING_64 = 3,	/* 64 KiB, its shape set by the pixel size */
+};
+
 /* GPU virtual addresses in commands: bits 63:48 are ignored */
 #define VXE_MI_ADDR_MASK	GENMASK_ULL(47, 0)
 
@@ -243,7 +267,8 @@ struct vxe_vm;
  *	commands with a CS_MMIO flag; the CS_GPR registers of MI_ATOMIC and
  *	MI_MATH and the timestamp registers are at this base
  * @engine_class: in: the engine's class (%DRM_XE_ENGINE_CLASS_RENDER...):
- *	copy engines also run the blitter's MEM_COPY and MEM_SET
+ *	copy engines also run the blitter's MEM_COPY, MEM_SET and
+ *	XY_FAST_COPY_BLT
  * @ctx_ticks: in: the context's run time before this run, in reference
  *	clock ticks (CTX_TIMESTAMP); out: with this run's time added
  * @run_start: the engine timestamp when this run started
