@@ -6,8 +6,9 @@
 #
 #   build  IGT into build/igt (lib, igt_runner, the upstream Xe tests our
 #          lists name) and our tests (igt-tests/) into build/igt/gpusvm
-#   run    build, then igt-tests/upstream.testlist, igt-tests/xe.testlist
-#          and every subtest of our tests, with igt_runner (default)
+#   run    build, then igt-tests/upstream.testlist, igt-tests/xe.testlist,
+#          every subtest of our tests, and igt-tests/xe-engines.testlist
+#          (in a guest with two copy engines), with igt_runner (default)
 #   full   build, then all subtests of xe_exec_system_allocator
 #
 # IGT comes from IGT_DIR (a checkout, never written) or the pinned snapshot
@@ -95,7 +96,7 @@ fi
 "$TOP/ci/deps.sh" igt || die "IGT's build dependencies are missing"
 
 # The upstream tests the lists name, and our tests.
-read -r -a lists <<<"${IGT_LISTS:-$TOP/igt-tests/upstream.testlist $TOP/igt-tests/xe.testlist}"
+read -r -a lists <<<"${IGT_LISTS:-$TOP/igt-tests/upstream.testlist $TOP/igt-tests/xe.testlist $TOP/igt-tests/xe-engines.testlist}"
 mapfile -t upstream < <({ echo xe_exec_system_allocator
 	sed -n 's/^igt@\([a-z0-9_]*\).*/\1/p' "${lists[@]}" 2>/dev/null; } | sort -u)
 mapfile -t ours < <(cd "$TOP/igt-tests" && ls -1 *.c | sed "s/\.c$//")
@@ -144,8 +145,25 @@ R=$IGTB/results/${mode}
 rm -rf "$R"
 mkdir -p "$R"
 LIST=$IGTB/results/$mode.testlist
+# A list with a "# guest-params: PARAMS" line needs a device set up another
+# way (vxe.engines=...): in a guest, its entries run after the others in
+# a guest of their own booted with PARAMS added (results merged); on a
+# host, with the others.
+extra_lists=()
+extra_params=()
 if [ "$mode" = run ]; then
-	grep -h '^igt@' "${lists[@]}" | sed 's/[[:space:]].*//' >"$LIST"
+	: >"$LIST"
+	for l in "${lists[@]}"; do
+		p=$(sed -n 's/^# guest-params:[[:space:]]*//p' "$l" | head -1)
+		if [ -n "$p" ] && [ "$TARGET" = vm ]; then
+			x=$LIST.x${#extra_lists[@]}
+			grep '^igt@' "$l" | sed 's/[[:space:]].*//' >"$x"
+			extra_lists+=("$x")
+			extra_params+=("$p")
+		else
+			grep '^igt@' "$l" | sed 's/[[:space:]].*//' >>"$LIST"
+		fi
+	done
 	for t in "${ours[@]}"; do echo "igt@$t"; done >>"$LIST"
 	timeout=${IGT_TIMEOUT:-2700}
 	test_timeout=${IGT_TEST_TIMEOUT:-300}
@@ -159,6 +177,8 @@ else
 	# TCG, but the subtests' memory then adds up to an OOM kill.
 fi
 n=$(grep -c . "$LIST")
+n_extra=0
+for x in "${extra_lists[@]}"; do n_extra=$((n_extra + $(grep -c . "$x"))); done
 runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout "$test_timeout")
 # Under TCG the kernel prints warning-level noise no test causes
 # ("clocksource: Long readout interval"): in the test kernel only DRM's
@@ -178,36 +198,66 @@ runner_cmd() {
 	echo "$c"
 }
 
-# One guest running list $1 into $2; console $3, output $4.  Guests
-# sharing the cores with each other (shards) get a longer RCU stall
-# timeout: under TCG a vCPU the host does not run for 21 s is no kernel bug.
+# One guest running list $1 into $2; console $3, output $4; $5: more
+# kernel parameters.  Guests sharing the cores with each other (shards) get
+# a longer RCU stall timeout: under TCG a vCPU the host does not run for
+# 21 s is no kernel bug.
 guest() {
-	local append="vxe.num_devices=2"
+	local append="vxe.num_devices=2${5:+ $5}"
 
 	[ "$shards" -eq 1 ] || append+=" rcupdate.rcu_cpu_stall_timeout=60"
 	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-$append}" \
 		VM_LOG="$3" "$TOP/ci/vm-run" --timeout "$timeout" -c "$(runner_cmd "$1" "$2")" >"$4" 2>&1
 }
 
-# Shards' results directories into $R, as one run of the whole list: the
-# joblists one after the other, the per-test directories renumbered, and
-# igt_results to make results.json of it (from each test's comms and
-# dmesg, so a shard whose guest died counts what it ran).
-merge_shards() {
-	local k i n_k off=0
+# The extra lists, one guest each, results in $R.x0, $R.x1...
+run_extras() {
+	local i rc=0
+
+	for i in "${!extra_lists[@]}"; do
+		rm -rf "$R.x$i"
+		guest "${extra_lists[$i]}" "$R.x$i" "$LOGS/$name.console.x$i" \
+			"$LOGS/$name.out.x$i" "${extra_params[$i]}" || rc=$?
+	done
+	return $rc
+}
+
+# The results directories of the guests ($R.0... then $R.x0...) into $R,
+# as one run of the whole list: the joblists one after the other, the
+# per-test directories renumbered, and igt_results to make results.json of
+# it (from each test's comms and dmesg, so a guest that died counts what
+# it ran).  The guests' consoles and outputs too, into one of each.
+merge_guests() {
+	local d i n_k off=0 dirs=() k
+
+	for ((k = 0; k < shards; k++)); do dirs+=("$k"); done
+	for k in "${!extra_lists[@]}"; do dirs+=("x$k"); done
+	for k in "${dirs[@]}"; do
+		cat "$LOGS/$name.out.$k"
+	done >"$LOGS/$name.out" 2>/dev/null
+	for k in "${dirs[@]}"; do
+		if [ "${k#x}" = "$k" ]; then
+			echo "=== guest $k of $shards: entries $((k + 1)), $((k + 1 + shards)), ..."
+		else
+			echo "=== extra guest ${extra_params[${k#x}]}: ${extra_lists[${k#x}]##*/}"
+		fi
+		cat "$LOGS/$name.console.$k"
+	done >"$LOGS/$name.console" 2>/dev/null
+	rm -f "$LOGS/$name".{out,console}.{[0-9],x[0-9]}
 
 	mkdir -p "$R"
 	cp "$R.0/metadata.txt" "$R.0/starttime.txt" "$R.0/uname.txt" "$R/" 2>/dev/null
 	: >"$R/joblist.txt"
-	for ((k = 0; k < shards; k++)); do
-		[ -f "$R.$k/joblist.txt" ] || continue
-		n_k=$(grep -c . "$R.$k/joblist.txt")
-		cat "$R.$k/joblist.txt" >>"$R/joblist.txt"
+	for k in "${dirs[@]}"; do
+		d=$R.$k
+		[ -f "$d/joblist.txt" ] || continue
+		n_k=$(grep -c . "$d/joblist.txt")
+		cat "$d/joblist.txt" >>"$R/joblist.txt"
 		for ((i = 0; i < n_k; i++)); do
-			[ ! -d "$R.$k/$i" ] || mv "$R.$k/$i" "$R/$((off + i))"
+			[ ! -d "$d/$i" ] || mv "$d/$i" "$R/$((off + i))"
 		done
 		off=$((off + n_k))
-		rm -rf "$R.$k"
+		rm -rf "$d"
 	done
 	"$IGTB/runner/igt_results" "$R" >/dev/null 2>&1
 }
@@ -219,34 +269,39 @@ shards=${IGT_SHARDS:-1}
 
 where=$TARGET
 [ "$shards" -eq 1 ] || where="$TARGET, $shards guests at once"
+[ ${#extra_lists[@]} -eq 0 ] || where+=", then $n_extra in ${#extra_lists[@]} more"
 echo "  RUN     $n test entries on $where (console: ${LOGS#"$TOP"/}/$name.console)"
 t0=$(date +%s)
-if [ "$TARGET" = vm ] && [ "$shards" -gt 1 ]; then
+if [ "$TARGET" = vm ] && { [ "$shards" -gt 1 ] || [ ${#extra_lists[@]} -gt 0 ]; }; then
 	# Each guest keeps one core busy (TCG): N guests at once, guest k
 	# running entries k, k + N, k + 2N... (a family of subtests, of like
-	# cost, is spread over all of them); then one result as if one guest
-	# ran it all.
+	# cost, is spread over all of them), the last one then the extra
+	# lists; then one result as if one guest ran it all.
 	pids=()
 	for ((k = 0; k < shards; k++)); do
 		rm -rf "$R.$k"
 		awk -v k="$k" -v s="$shards" '(NR - 1) % s == k' "$LIST" >"$LIST.$k"
-		[ -s "$LIST.$k" ] || continue
-		guest "$LIST.$k" "$R.$k" "$LOGS/$name.console.$k" "$LOGS/$name.out.$k" &
+		if [ $k -eq $((shards - 1)) ]; then
+			{
+				rc=0
+				[ ! -s "$LIST.$k" ] || guest "$LIST.$k" "$R.$k" \
+					"$LOGS/$name.console.$k" "$LOGS/$name.out.$k" || rc=$?
+				run_extras || rc=$?
+				exit $rc
+			} &
+		elif [ -s "$LIST.$k" ]; then
+			guest "$LIST.$k" "$R.$k" "$LOGS/$name.console.$k" "$LOGS/$name.out.$k" &
+		else
+			continue
+		fi
 		pids+=($!)
 	done
 	run_rc=0
 	for k in "${!pids[@]}"; do
 		wait "${pids[$k]}" || run_rc=$?
 	done
-	for ((k = 0; k < shards; k++)); do
-		cat "$LOGS/$name.out.$k"
-	done >"$LOGS/$name.out"
-	for ((k = 0; k < shards; k++)); do
-		echo "=== guest $k of $shards: entries $((k + 1)), $((k + 1 + shards)), ..."
-		cat "$LOGS/$name.console.$k"
-	done >"$LOGS/$name.console"
-	rm -f "$LOGS/$name".{out,console}.[0-9] "$LIST".[0-9]
-	merge_shards
+	rm -f "$LIST".[0-9] "$LIST".x[0-9]
+	merge_guests
 elif [ "$TARGET" = vm ]; then
 	guest "$LIST" "$R" "$LOGS/$name.console" "$LOGS/$name.out"
 	run_rc=$?
@@ -268,7 +323,7 @@ wall=$(($(date +%s) - t0))
 "$KTAP" igt --color=never --stats "$STATS" --junit "$LOGS/$name.xml" \
 	--junit-name "$name" "$R/results.json" | tee "$LOGS/$name.log"
 ktap_rc=${PIPESTATUS[0]}
-echo "igt: wall time ${wall}s for $n test entries on $TARGET; results: ${R#"$TOP"/}/results.json"
+echo "igt: wall time ${wall}s for $((n + n_extra)) test entries on $TARGET; results: ${R#"$TOP"/}/results.json"
 if [ $run_rc -ne 0 ]; then
 	echo "ci/igt.sh: the $TARGET run exited $run_rc (console: ${LOGS#"$TOP"/}/$name.console):" >&2
 	grep -E 'vm-run:|^  ' "$LOGS/$name.out" | tail -40 >&2
