@@ -1450,4 +1450,174 @@ TEST_F(uapi, parallel_queue)
 	free(mem);
 }
 
+/* /proc/self/fdinfo/@fd into @buf (NUL-terminated) */
+static void fdinfo_read(int fd, char *buf, size_t size)
+{
+	char path[64];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, size - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+}
+
+/*
+ * The value of key @key ("drm-cycles-rcs"...) in fdinfo text @buf, in
+ * bytes for a size (KiB and MiB units read), or -1 when it is not there.
+ */
+static int64_t fdinfo_get(const char *buf, const char *key)
+{
+	size_t n = strlen(key);
+	const char *l;
+
+	for (l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		char *end;
+		int64_t val;
+
+		if (strncmp(l, key, n) || l[n] != ':')
+			continue;
+		val = strtoll(l + n + 1, &end, 10);
+		if (!strncmp(end, " KiB", 4))
+			val <<= 10;
+		else if (!strncmp(end, " MiB", 4))
+			val <<= 20;
+		return val;
+	}
+	return -1;
+}
+
+static int64_t fdinfo_value(int fd, const char *key)
+{
+	char buf[4096];
+
+	fdinfo_read(fd, buf, sizeof(buf));
+	return fdinfo_get(buf, key);
+}
+
+/* drm-cycles-rcs and drm-total-cycles-rcs of @fd, from one read */
+static void fdinfo_rcs(int fd, int64_t *cycles, int64_t *total)
+{
+	char buf[4096];
+
+	fdinfo_read(fd, buf, sizeof(buf));
+	*cycles = fdinfo_get(buf, "drm-cycles-rcs");
+	*total = fdinfo_get(buf, "drm-total-cycles-rcs");
+}
+
+/*
+ * fdinfo, the keys and meaning Xe gives them: drm-cycles-<class> is the
+ * time the file's queues ran (a running job counts while it runs; a
+ * destroyed queue's time stays), drm-total-cycles-<class> the engines'
+ * clock in the same ticks; another file shows none of it.  Memory keys
+ * per region: a bound system BO is resident in "gtt".
+ */
+TEST_F(uapi, fdinfo)
+{
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = calloc(1, 4096), *flag = calloc(1, 4096), *b, h;
+	int64_t c0, t0, c1, t1, c2, other;
+	int fd2 = xe_open_card(), rq, i;
+
+	ASSERT_NE(MAP_FAILED, ufence);
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(NULL, flag);
+	ASSERT_LE(0, fd2);
+	/* Keys for the classes the device has; a capacity when more than one */
+	{
+		static const char *const names[] = {
+			[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
+			[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
+			[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
+			[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
+			[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
+		};
+		struct drm_xe_engine_class_instance all[64];
+		int n = query_engines(self->fd, all, 64), count[5] = { 0 };
+		char key[64];
+
+		for (i = 0; i < n; i++)
+			count[all[i].engine_class]++;
+		for (i = 0; i < 5; i++) {
+			snprintf(key, sizeof(key), "drm-cycles-%s", names[i]);
+			EXPECT_EQ(count[i] ? 0 : -1, fdinfo_value(self->fd, key))
+				TH_LOG("%s", key);
+			snprintf(key, sizeof(key), "drm-total-cycles-%s", names[i]);
+			EXPECT_EQ(!!count[i], fdinfo_value(self->fd, key) > 0)
+				TH_LOG("%s", key);
+			snprintf(key, sizeof(key), "drm-engine-capacity-%s", names[i]);
+			EXPECT_EQ(count[i] > 1 ? count[i] : -1,
+				  fdinfo_value(self->fd, key))
+				TH_LOG("%s", key);
+		}
+	}
+
+	/* A render job spinning until *flag: its time counts while it runs */
+	rq = xe_queue_create(self->fd, self->vm, DRM_XE_ENGINE_CLASS_RENDER, 0);
+	ASSERT_LT(0, rq);
+	b = xe_emit_wait_eq(batch, (uintptr_t)flag, 1);
+	xe_emit_end(b);
+	ASSERT_EQ(0, xe_exec(self->fd, rq, batch, ufence));
+	for (i = 0; i < 1000; i++) {	/* until it runs (or 10 s) */
+		fdinfo_rcs(self->fd, &c0, &t0);
+		if (c0)
+			break;
+		usleep(10 * 1000);
+	}
+	usleep(500 * 1000);
+	fdinfo_rcs(self->fd, &c1, &t1);
+	other = fdinfo_value(fd2, "drm-cycles-rcs");
+	*flag = 1;
+	EXPECT_EQ(0, xe_wait_ufence(self->fd, rq, ufence, XE_WAIT_NS));
+	TH_LOG("busy: %lld of %lld cycles", (long long)(c1 - c0),
+	       (long long)(t1 - t0));
+	EXPECT_LT(0, c0);
+	/*
+	 * Busy all along: the same clock, up to the reads' own delays (each
+	 * read takes the run time a little before the engines' clock).
+	 */
+	EXPECT_LE(c1 - c0, (t1 - t0) * 101 / 100);
+	EXPECT_GE(c1 - c0, (t1 - t0) * 9 / 10);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(0, fdinfo_value(self->fd, "drm-cycles-bcs"));
+	/* Done: the count stops, and stays when the queue goes */
+	c1 = fdinfo_value(self->fd, "drm-cycles-rcs");
+	usleep(100 * 1000);
+	c2 = fdinfo_value(self->fd, "drm-cycles-rcs");
+	EXPECT_EQ(c1, c2);
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, rq));
+	EXPECT_EQ(c1, fdinfo_value(self->fd, "drm-cycles-rcs"));
+
+	/*
+	 * A 64K system BO: in "system" (vxe: not populated yet) or "gtt"
+	 * (Xe: populated at once), then bound: resident in "gtt".  VRAM is
+	 * "vram0", there when the device has some.
+	 */
+	c0 = fdinfo_value(self->fd, "drm-total-gtt");
+	c1 = fdinfo_value(self->fd, "drm-total-system");
+	ASSERT_EQ(0, bo_create(self->fd, 0, 65536, &h));
+	EXPECT_EQ(c0 + c1 + 65536, fdinfo_value(self->fd, "drm-total-gtt") +
+		  fdinfo_value(self->fd, "drm-total-system"));
+	ASSERT_EQ(0, bind_bo(self->fd, self->vm, DRM_XE_VM_BIND_OP_MAP, h, 0,
+			     BO_ADDR, 65536));
+	EXPECT_EQ(c0 + 65536, fdinfo_value(self->fd, "drm-total-gtt"));
+	EXPECT_LE(65536, fdinfo_value(self->fd, "drm-resident-gtt"));
+	EXPECT_EQ(has_vram(self->fd) ? 0 : -1,
+		  fdinfo_value(self->fd, "drm-total-vram0") < 0 ? -1 : 0);
+	EXPECT_EQ(0, bind_bo(self->fd, self->vm, DRM_XE_VM_BIND_OP_UNMAP, 0, 0,
+			     BO_ADDR, 65536));
+	gem_close(self->fd, h);
+	EXPECT_EQ(c0, fdinfo_value(self->fd, "drm-total-gtt"));
+
+	close(fd2);
+	munmap(ufence, 4096);
+	free(batch);
+	free(flag);
+}
+
 TEST_HARNESS_MAIN

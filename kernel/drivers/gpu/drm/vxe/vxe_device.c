@@ -17,6 +17,8 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+#include <drm/ttm/ttm_tt.h>
 #include <kunit/visibility.h>
 
 #include "vxe_bo.h"
@@ -200,7 +202,12 @@ u64 vxe_engine_timestamp(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_engine_timestamp);
 
-DEFINE_DRM_GEM_FOPS(vxe_fops);
+/* DRM's GEM file operations, and fdinfo (drm_show_fdinfo(), vxe_show_fdinfo()) */
+static const struct file_operations vxe_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 static const struct drm_ioctl_desc vxe_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XE_DEVICE_QUERY, vxe_query_ioctl, DRM_RENDER_ALLOW),
@@ -258,6 +265,145 @@ static void vxe_postclose(struct drm_device *drm, struct drm_file *file)
 	kfree(vf);
 }
 
+/* TTM's memory types as fdinfo names them, Xe's names */
+static const char *const vxe_mem_type_names[] = {
+	[TTM_PL_SYSTEM] = "system",
+	[TTM_PL_TT] = "gtt",
+	[TTM_PL_VRAM] = "vram0",
+};
+
+/* One BO in the memory stats of its memory type, as Xe counts it */
+static void vxe_bo_meminfo(struct vxe_bo *bo, struct drm_memory_stats *stats)
+{
+	struct ttm_resource *res = bo->ttm.resource;
+	u32 mem_type = res ? res->mem_type : TTM_PL_SYSTEM;
+	u64 size = bo->ttm.base.size;
+	struct drm_memory_stats *s;
+
+	dma_resv_assert_held(bo->ttm.base.resv);
+	if (mem_type >= ARRAY_SIZE(vxe_mem_type_names))
+		return;
+	s = &stats[mem_type];
+	if (drm_gem_object_is_shared_for_memory_stats(&bo->ttm.base))
+		s->shared += size;
+	else
+		s->private += size;
+	if (mem_type == TTM_PL_VRAM ||
+	    (bo->ttm.ttm && ttm_tt_is_populated(bo->ttm.ttm))) {
+		s->resident += size;
+		if (!dma_resv_test_signaled(bo->ttm.base.resv,
+					    DMA_RESV_USAGE_BOOKKEEP))
+			s->active += size;
+		else if (mem_type == TTM_PL_SYSTEM)
+			s->purgeable += size;
+	}
+}
+
+/*
+ * fdinfo's memory keys (drm-total-, -shared-, -active-, -resident-,
+ * -purgeable-<region>) for the file's GEM objects, per memory type: system
+ * (not populated, or swapped out), gtt (system memory the GPU maps), vram0.
+ * Each BO is looked at under its reservation lock: taken without
+ * sleeping under the handle table's lock, else with a reference once that
+ * lock is dropped (the walk goes on from the next handle).
+ */
+static void vxe_show_meminfo(struct drm_printer *p, struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(file->minor->dev);
+	struct drm_memory_stats stats[ARRAY_SIZE(vxe_mem_type_names)] = {};
+	struct drm_gem_object *obj;
+	int id, t;
+
+	spin_lock(&file->table_lock);
+	idr_for_each_entry(&file->object_idr, obj, id) {
+		struct vxe_bo *bo = gem_to_vxe_bo(obj);
+
+		if (dma_resv_trylock(obj->resv)) {
+			vxe_bo_meminfo(bo, stats);
+			dma_resv_unlock(obj->resv);
+			continue;
+		}
+		drm_gem_object_get(obj);
+		spin_unlock(&file->table_lock);
+		dma_resv_lock(obj->resv, NULL);
+		vxe_bo_meminfo(bo, stats);
+		dma_resv_unlock(obj->resv);
+		drm_gem_object_put(obj);
+		spin_lock(&file->table_lock);
+	}
+	spin_unlock(&file->table_lock);
+
+	for (t = 0; t < ARRAY_SIZE(vxe_mem_type_names); t++) {
+		if (t == TTM_PL_VRAM && !vxe->vram)
+			continue;
+		drm_print_memory_stats(p, &stats[t], DRM_GEM_OBJECT_RESIDENT |
+				       (t == TTM_PL_SYSTEM ?
+					DRM_GEM_OBJECT_PURGEABLE : 0),
+				       vxe_mem_type_names[t]);
+	}
+}
+
+/* Engine classes as fdinfo names them, in Xe's order */
+static const struct {
+	u16 class;
+	const char *name;
+} vxe_engine_class_names[] = {
+	{ DRM_XE_ENGINE_CLASS_RENDER, "rcs" },
+	{ DRM_XE_ENGINE_CLASS_VIDEO_DECODE, "vcs" },
+	{ DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE, "vecs" },
+	{ DRM_XE_ENGINE_CLASS_COPY, "bcs" },
+	{ DRM_XE_ENGINE_CLASS_COMPUTE, "ccs" },
+};
+
+/*
+ * fdinfo's engine utilization, as Xe gives it: for each class the device
+ * has, drm-cycles-<class> (the time the file's exec queues have run, in
+ * reference clock ticks, the running jobs' time so far included),
+ * drm-total-cycles-<class> (the engines' timestamp, in the same ticks:
+ * the busy share is the ratio of two samples' differences) and, with more
+ * than one engine of the class, drm-engine-capacity-<class>.
+ */
+static void vxe_show_run_ticks(struct drm_printer *p, struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(file->minor->dev);
+	unsigned int capacity[VXE_NR_ENGINE_CLASSES] = {};
+	struct vxe_file *vf = file->driver_priv;
+	struct vxe_exec_queue *q;
+	unsigned long id;
+	u64 timestamp;
+	int i;
+
+	for (i = 0; i < vxe->info.num_engines; i++)
+		capacity[vxe->info.engines[i].engine_class]++;
+
+	mutex_lock(&vf->lock);
+	xa_for_each(&vf->queues, id, q)
+		vxe_exec_queue_update_run_ticks(vf, q);
+	mutex_unlock(&vf->lock);
+	timestamp = vxe_engine_timestamp();
+
+	for (i = 0; i < ARRAY_SIZE(vxe_engine_class_names); i++) {
+		u16 class = vxe_engine_class_names[i].class;
+		const char *name = vxe_engine_class_names[i].name;
+
+		if (!capacity[class])
+			continue;
+		drm_printf(p, "drm-cycles-%s:\t%llu\n", name,
+			   (u64)atomic64_read(&vf->run_ticks[class]));
+		drm_printf(p, "drm-total-cycles-%s:\t%llu\n", name, timestamp);
+		if (capacity[class] > 1)
+			drm_printf(p, "drm-engine-capacity-%s:\t%u\n", name,
+				   capacity[class]);
+	}
+}
+
+/* /proc/<pid>/fdinfo/<fd> of a vxe file, after DRM's drm-driver and client id */
+static void vxe_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	vxe_show_meminfo(p, file);
+	vxe_show_run_ticks(p, file);
+}
+
 static const struct drm_driver vxe_drm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
 			   DRIVER_SYNCOBJ_TIMELINE,
@@ -266,6 +412,7 @@ static const struct drm_driver vxe_drm_driver = {
 	.open = vxe_open,
 	.postclose = vxe_postclose,
 	.debugfs_init = vxe_debugfs_init,
+	.show_fdinfo = vxe_show_fdinfo,
 	.fops = &vxe_fops,
 	.name = "xe",
 	.desc = "Virtual Xe: a mock Xe GPU for GPU SVM testing",

@@ -122,6 +122,9 @@ struct vxe_engine_group {
 	wait_queue_head_t wq;
 };
 
+/* Engine classes of the uAPI: render, copy, video decode and enhance, compute */
+#define VXE_NR_ENGINE_CLASSES	(DRM_XE_ENGINE_CLASS_COMPUTE + 1)
+
 /**
  * struct vxe_device - one virtual Xe GPU
  * @drm: the DRM device
@@ -183,11 +186,15 @@ struct vxe_device {
  *	ioctls and the close
  * @vms: its VMs by id (from 1)
  * @queues: its exec queues by id (from 1)
+ * @run_ticks: per engine class, the time its exec queues have run, in
+ *	reference clock ticks (their contexts' CTX_TIMESTAMP; a parallel
+ *	queue counts its width times): fdinfo's drm-cycles-<class>
  */
 struct vxe_file {
 	struct mutex lock; /* protects @vms, @queues: see above */
 	struct xarray vms;
 	struct xarray queues;
+	atomic64_t run_ticks[VXE_NR_ENGINE_CLASSES];
 };
 
 /* Memory region instances, as Xe numbers them on a one-tile discrete GPU */

@@ -321,13 +321,20 @@ static void vxe_exec_lane_work(struct work_struct *work)
 static int vxe_job_run_batches(struct vxe_job *job)
 {
 	struct vxe_exec_queue *q = job->q;
+	u64 ticks = q->ctx_ticks;
 	int err, i;
+
+	/* fdinfo counts the running job's time from here. */
+	spin_lock(&q->lock);
+	q->run_start = vxe_engine_timestamp();
+	q->running = true;
+	spin_unlock(&q->lock);
 
 	for (i = 1; i < q->width; i++) {
 		q->lanes[i - 1].job = job;
 		queue_work(vxe_wq, &q->lanes[i - 1].work);
 	}
-	err = vxe_job_run_batch(job, 0, &q->ctx_ticks);
+	err = vxe_job_run_batch(job, 0, &ticks);
 	for (i = 1; i < q->width; i++) {
 		struct vxe_exec_lane *lane = &q->lanes[i - 1];
 
@@ -335,7 +342,48 @@ static int vxe_job_run_batches(struct vxe_job *job)
 		if (lane->err && (!err || err == -ECANCELED))
 			err = lane->err;
 	}
+
+	spin_lock(&q->lock);
+	q->ctx_ticks = ticks;
+	q->running = false;
+	spin_unlock(&q->lock);
 	return err;
+}
+
+/**
+ * vxe_exec_queue_update_run_ticks() - add a queue's new run time to its file's
+ * @vf: the file that owns @q
+ * @q: the queue
+ *
+ * Adds the time @q's jobs have run since the last call, the running job's
+ * so far included, to @vf's run ticks of @q's engine class: its context's
+ * CTX_TIMESTAMP, as Xe samples it (the first engine of a parallel queue,
+ * counted width times).  Called when fdinfo is read and when the queue is
+ * destroyed.
+ */
+void vxe_exec_queue_update_run_ticks(struct vxe_file *vf,
+				     struct vxe_exec_queue *q)
+{
+	u64 now, delta = 0;
+
+	if (vxe_exec_queue_is_vm_bind(q))
+		return;
+	spin_lock(&q->lock);
+	now = q->ctx_ticks;
+	if (q->running)
+		now += vxe_engine_timestamp() - q->run_start;
+	/*
+	 * The engine's own count of a job that just ended may be a little
+	 * below what was seen of it while it ran: never count back.
+	 */
+	if (now > q->ticks_reported) {
+		delta = now - q->ticks_reported;
+		q->ticks_reported = now;
+	}
+	spin_unlock(&q->lock);
+	if (delta)
+		atomic64_add(delta * q->width,
+			     &vf->run_ticks[q->eci.engine_class]);
 }
 
 static int vxe_job_run(struct vxe_job *job)
@@ -667,6 +715,8 @@ int vxe_exec_queue_destroy_ioctl(struct drm_device *dev, void *data,
 	if (VXE_IOCTL_DBG(vxe, !q))
 		return -ENOENT;
 	vxe_exec_queue_kill(q);
+	/* Its run time stays in the file's fdinfo. */
+	vxe_exec_queue_update_run_ticks(vf, q);
 	vxe_exec_queue_put(q);
 	return 0;
 }

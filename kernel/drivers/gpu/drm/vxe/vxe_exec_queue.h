@@ -53,7 +53,8 @@ struct vxe_exec_lane {
  * @lanes: the engines after the first of a parallel queue (@width - 1
  *	of them), NULL when @width is 1
  * @id: its id in the file (0 before it is published)
- * @lock: protects @jobs, @last_fence
+ * @lock: protects @jobs, @last_fence, and the run time (@ctx_ticks,
+ *	@run_start, @running, @ticks_reported)
  * @jobs: jobs not started yet, in submission order
  * @last_fence: fence of the last job submitted (a reference), or NULL
  * @work: runs the jobs, one at a time (a work item never runs twice at
@@ -65,7 +66,13 @@ struct vxe_exec_lane {
  * @priority: 0 (low), 1 (normal) or 2 (high), as Xe numbers them (recorded)
  * @timeslice_us: timeslice in microseconds (recorded)
  * @ctx_ticks: the time its jobs have run, in reference clock ticks (its
- *	CTX_TIMESTAMP); only @work uses it
+ *	CTX_TIMESTAMP, of the first engine of a parallel queue), up to the
+ *	end of the last job; written by @work under @lock
+ * @run_start: the engine timestamp when the running job started (valid
+ *	while @running); under @lock
+ * @running: a job is running on @work; under @lock
+ * @ticks_reported: the part of @ctx_ticks already added to the file's
+ *	&vxe_file.run_ticks; under @lock
  * @banned: a job failed: later jobs are cancelled, waits fail with -EIO
  * @killed: destroyed by userspace: pending jobs are cancelled
  */
@@ -77,7 +84,7 @@ struct vxe_exec_queue {
 	u16 width;
 	struct vxe_exec_lane *lanes;
 	u32 id;
-	spinlock_t lock; /* protects jobs, last_fence */
+	spinlock_t lock; /* protects jobs, last_fence, the run time */
 	struct list_head jobs;
 	struct dma_fence *last_fence;
 	struct work_struct work;
@@ -87,6 +94,9 @@ struct vxe_exec_queue {
 	u32 priority;
 	u32 timeslice_us;
 	u64 ctx_ticks;
+	u64 run_start;
+	bool running;
+	u64 ticks_reported;
 	bool banned;
 	bool killed;
 };
@@ -95,6 +105,8 @@ struct vxe_exec_queue *vxe_exec_queue_lookup(struct vxe_file *vf, u32 id);
 void vxe_exec_queue_put(struct vxe_exec_queue *q);
 bool vxe_exec_queue_is_vm_bind(const struct vxe_exec_queue *q);
 void vxe_exec_queue_file_close(struct vxe_file *vf);
+void vxe_exec_queue_update_run_ticks(struct vxe_file *vf,
+				     struct vxe_exec_queue *q);
 int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 				struct drm_file *file);
 int vxe_exec_queue_destroy_ioctl(struct drm_device *dev, void *data,
