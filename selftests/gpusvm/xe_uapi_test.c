@@ -8,11 +8,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1618,6 +1621,146 @@ TEST_F(uapi, fdinfo)
 	munmap(ufence, 4096);
 	free(batch);
 	free(flag);
+}
+
+/* Path of file @name of engine class @class's sysfs directory of @fd */
+static void eclass_path(int fd, const char *class, const char *name,
+			char *path, size_t size)
+{
+	struct stat st = { 0 };
+
+	fstat(fd, &st);
+	snprintf(path, size, "/sys/dev/char/%u:%u/device/tile0/gt0/engines/%s/%s",
+		 major(st.st_rdev), minor(st.st_rdev), class, name);
+}
+
+/* Read a number from sysfs file @name of class @class: it, or -errno */
+static long eclass_read(int fd, const char *class, const char *name)
+{
+	char path[256];
+	long val = -1;
+	FILE *f;
+
+	eclass_path(fd, class, name, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -EIO;
+	fclose(f);
+	return val;
+}
+
+/* Write @text to sysfs file @name of class @class: 0 or -errno */
+static int eclass_write(int fd, const char *class, const char *name,
+			const char *text)
+{
+	char path[256];
+	int sfd, err = 0;
+
+	eclass_path(fd, class, name, path, sizeof(path));
+	sfd = open(path, O_WRONLY);
+	if (sfd < 0)
+		return -errno;
+	if (write(sfd, text, strlen(text)) < 0)
+		err = -errno;
+	close(sfd);
+	return err;
+}
+
+/*
+ * Xe's engine class sysfs: the directories of the classes the device has,
+ * defaults, the range rules of every write, the timeslice an exec queue
+ * may ask for, and the job time-out taken by the next queue created.
+ */
+TEST_F(uapi, engine_class_sysfs)
+{
+	struct drm_xe_engine_class_instance all[64];
+	uint32_t *mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct drm_xe_ext_set_property ts = {
+		.base.name = DRM_XE_EXEC_QUEUE_EXTENSION_SET_PROPERTY,
+		.property = DRM_XE_EXEC_QUEUE_SET_PROPERTY_TIMESLICE,
+	};
+	struct drm_xe_engine_class_instance eci = {
+		.engine_class = DRM_XE_ENGINE_CLASS_COPY,
+	};
+	struct drm_xe_exec_queue_create c = {
+		.width = 1, .num_placements = 1, .vm_id = self->plain_vm,
+		.instances = (uintptr_t)&eci, .extensions = (uintptr_t)&ts,
+	};
+	struct drm_xe_exec_queue_get_property gp = {
+		.property = DRM_XE_EXEC_QUEUE_GET_PROPERTY_BAN,
+	};
+	int n = query_engines(self->fd, all, 64), i, cq;
+	uint32_t sobj, *b;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	if (eclass_read(self->fd, "bcs", "job_timeout_ms") == -ENOENT)
+		SKIP(return, "no engine class sysfs (tile0/gt0/engines)");
+	/* A directory for each class the device has, none for others */
+	for (i = 0; i < n; i++) {
+		static const char *const names[] = { "rcs", "bcs", "vcs", "vecs", "ccs" };
+
+		EXPECT_LT(0, eclass_read(self->fd, names[all[i].engine_class],
+					 "job_timeout_ms"));
+	}
+
+	/* Xe's defaults, in the class and in .defaults */
+	EXPECT_EQ(5000, eclass_read(self->fd, "bcs", "job_timeout_ms"));
+	EXPECT_EQ(5000, eclass_read(self->fd, "bcs", ".defaults/job_timeout_ms"));
+	EXPECT_EQ(10000, eclass_read(self->fd, "bcs", "job_timeout_max"));
+	EXPECT_EQ(1, eclass_read(self->fd, "bcs", "job_timeout_min"));
+	EXPECT_EQ(1000, eclass_read(self->fd, "rcs", "timeslice_duration_us"));
+	EXPECT_EQ(10000000, eclass_read(self->fd, "rcs", "timeslice_duration_max"));
+	EXPECT_EQ(640000, eclass_read(self->fd, "rcs", "preempt_timeout_us"));
+	EXPECT_EQ(-EACCES, eclass_write(self->fd, "bcs", ".defaults/job_timeout_ms", "7"));
+
+	/* The rules: values in range, ranges in Xe's limits, numbers only */
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_ms", "10001"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_ms", "0"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_ms", "999abc"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_max", "10001"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_min", "-1"));
+	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_max", "6000"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_ms", "6001"));
+	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_min", "100"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_max", "99"));
+	EXPECT_EQ(-EINVAL, eclass_write(self->fd, "bcs", "job_timeout_min", "6001"));
+	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_ms", "100"));
+	EXPECT_EQ(100, eclass_read(self->fd, "bcs", "job_timeout_ms"));
+	EXPECT_EQ(5000, eclass_read(self->fd, "bcs", ".defaults/job_timeout_ms"));
+
+	/* A timeslice in Xe's limits (root: CAP_SYS_NICE) */
+	ts.value = 10000001;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+	ts.value = 0;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+
+	/* A queue created now stops a dma-fence job after 100 ms */
+	ts.value = 10000000;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+	cq = c.exec_queue_id;
+	memset(mem, 0, 2 * 4096);
+	ASSERT_EQ(0, bind_userptr(self->fd, self->plain_vm, mem, UP_ADDR,
+				  2 * 4096, 0));
+	b = xe_emit_wait_eq(mem, UP_ADDR + 4096, 1);	/* never true */
+	xe_emit_end(b);
+	ASSERT_EQ(0, dma_fence_exec(self->fd, cq, UP_ADDR, &sobj));
+	gp.exec_queue_id = cq;
+	for (i = 0; i < 300 && !gp.value; i++) {	/* 3 s, not the default 5 */
+		usleep(10 * 1000);
+		ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	}
+	EXPECT_EQ(1, gp.value);
+	EXPECT_EQ(0, syncobj_wait(self->fd, sobj, 0));
+
+	/* Back to the defaults */
+	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_ms", "5000"));
+	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_min", "1"));
+	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_max", "10000"));
+	EXPECT_EQ(0, xe_queue_destroy(self->fd, cq));
+	munmap(mem, 2 * 4096);
 }
 
 TEST_HARNESS_MAIN

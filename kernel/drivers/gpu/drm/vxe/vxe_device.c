@@ -470,6 +470,13 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 	err = drmm_mutex_init(&vxe->drm, &vxe->vms_lock);
 	if (err)
 		return ERR_PTR(err);
+	err = drmm_mutex_init(&vxe->drm, &vxe->sched_lock);
+	if (err)
+		return ERR_PTR(err);
+	vxe_sched_props_init(vxe);
+	err = vxe_sysfs_init(vxe);
+	if (err)
+		return ERR_PTR(err);
 	err = vxe_vram_init(vxe, vram_size);
 	if (err)
 		return ERR_PTR(err);

@@ -19,6 +19,7 @@
 #include <drm/ttm/ttm_device.h>
 
 #include "vxe_inject.h"
+#include "vxe_sysfs.h"
 #include "vxe_ttm_vram_mgr.h"
 
 struct device;
@@ -152,6 +153,10 @@ struct vxe_engine_group {
  * @bo_puts: released SVM allocations whose BO reference @bo_put_work drops
  * @bo_put_work: drops them
  * @groups: its engine groups, by &enum vxe_group_id
+ * @sched_lock: serialises writes of @sched (vxe_sysfs.c)
+ * @sched: the scheduling properties of each engine class (sysfs
+ *	tile0/gt0/engines/<class>/): job time-out, timeslice, preemption
+ *	time-out, each with its range
  */
 struct vxe_device {
 	struct drm_device drm;
@@ -178,6 +183,8 @@ struct vxe_device {
 	struct llist_head bo_puts;
 	struct work_struct bo_put_work;
 	struct vxe_engine_group groups[VXE_NR_GROUPS];
+	struct mutex sched_lock; /* serialises writes of sched */
+	struct vxe_sched_value sched[VXE_NR_ENGINE_CLASSES][VXE_NR_SCHED_PROPS];
 };
 
 /**

@@ -51,9 +51,6 @@
 /* Xe's limit on chained user extensions */
 #define VXE_MAX_USER_EXTENSIONS	16
 
-/* A job of a VM not in LR mode is stopped after this long (Xe's TDR). */
-#define VXE_JOB_TIMEOUT_MS	5000
-
 /**
  * struct vxe_job - one EXEC: a batch on a queue
  * @fence: signalled when the job is done (with an error when it failed);
@@ -254,10 +251,13 @@ static bool vxe_job_should_stop(void *priv)
 		return true;
 	if (READ_ONCE(q->killed) || READ_ONCE(job->failed))
 		return true;
-	/* Long-running VMs have no job time-out, others Xe's. */
+	/*
+	 * Long-running VMs have no job time-out, others their class's (Xe's
+	 * TDR; sysfs job_timeout_ms when the queue was created).
+	 */
 	return !(q->vm->flags & VXE_VM_LR_MODE) &&
 	       time_after(jiffies, job->start +
-			  msecs_to_jiffies(VXE_JOB_TIMEOUT_MS));
+			  msecs_to_jiffies(q->job_timeout_ms));
 }
 
 /*
@@ -502,6 +502,10 @@ static int vxe_exec_queue_set_property(struct vxe_device *vxe,
 		q->priority = ext->value;
 		return 0;
 	case DRM_XE_EXEC_QUEUE_SET_PROPERTY_TIMESLICE:
+		/* In the class's range (sysfs), or Xe's limits with CAP_SYS_NICE */
+		if (!vxe_sched_value_allowed(vxe, q->eci.engine_class,
+					     VXE_SCHED_TIMESLICE, ext->value))
+			return -EINVAL;
 		q->timeslice_us = ext->value;
 		return 0;
 	}
@@ -586,7 +590,7 @@ static bool vxe_placements_valid(struct vxe_device *vxe,
  * several placements; a parallel one, with a batch per engine in each job,
  * when the width is more than 1, on logically contiguous engines) and a VM
  * of the file that is not closed; extensions set the priority (HIGH needs
- * CAP_SYS_NICE) and the timeslice.
+ * CAP_SYS_NICE) and the timeslice (in its class's range, see vxe_sysfs.c).
  *
  * Return: 0; -EINVAL, -EFAULT, -ENOENT (VM), -EPERM, -E2BIG, -ENOMEM.
  */
@@ -623,6 +627,10 @@ int vxe_exec_queue_create_ioctl(struct drm_device *dev, void *data,
 	q->eci = eci[0];
 	q->width = 1;
 	q->priority = VXE_PRIORITY_NORMAL;
+	q->job_timeout_ms = vxe_sched_get(vxe, eci[0].engine_class,
+					  VXE_SCHED_JOB_TIMEOUT);
+	q->timeslice_us = vxe_sched_get(vxe, eci[0].engine_class,
+					VXE_SCHED_TIMESLICE);
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->jobs);
 	INIT_WORK(&q->work, vxe_exec_queue_work);

@@ -64,7 +64,10 @@ struct vxe_exec_lane {
  * @fence_context: dma_fence context of the jobs' fences
  * @seqno: last job sequence number
  * @priority: 0 (low), 1 (normal) or 2 (high), as Xe numbers them (recorded)
- * @timeslice_us: timeslice in microseconds (recorded)
+ * @timeslice_us: timeslice in microseconds (recorded): its class's
+ *	(sysfs), or what the queue asked for
+ * @job_timeout_ms: a job of a VM not in LR mode running longer is stopped:
+ *	its class's job time-out (sysfs) when the queue was created
  * @ctx_ticks: the time its jobs have run, in reference clock ticks (its
  *	CTX_TIMESTAMP, of the first engine of a parallel queue), up to the
  *	end of the last job; written by @work under @lock
@@ -93,6 +96,7 @@ struct vxe_exec_queue {
 	u64 seqno;
 	u32 priority;
 	u32 timeslice_us;
+	u32 job_timeout_ms;
 	u64 ctx_ticks;
 	u64 run_start;
 	bool running;
