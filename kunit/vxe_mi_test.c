@@ -2236,7 +2236,8 @@ static void vxe_mi_fast_copy_tile_layouts(struct kunit *test)
 /*
  * A rectangle of 4-byte pixels from a linear surface into each tiling and
  * back into another linear surface comes back whole, and nothing else of
- * the last surface is written.
+ * the last surface is written; in the tiled surface, no byte outside the
+ * rectangle is written either (its other rows lie between a row's pieces).
  */
 static void vxe_mi_fast_copy_round_trip(struct kunit *test)
 {
@@ -2245,14 +2246,16 @@ static void vxe_mi_fast_copy_round_trip(struct kunit *test)
 	};
 	const u32 w = 200, h = 70, pitch = 1024, tpitch = 2048;
 	const u64 lin = BLT_BIG, back = BLT_BIG + SZ_1M;
-	u8 *src, *dst, *in, *out;
+	u8 *src, *dst, *in, *out, *tiled;
 	struct mi_test *mt = blt_create(test, &src, &dst);
-	unsigned int i, y;
+	unsigned int i, y, j, changed;
 
 	in = kunit_kmalloc(test, SZ_128K, GFP_KERNEL);
 	out = kunit_kmalloc(test, SZ_128K, GFP_KERNEL);
+	tiled = kunit_kmalloc(test, TILED_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, in);
 	KUNIT_ASSERT_NOT_NULL(test, out);
+	KUNIT_ASSERT_NOT_NULL(test, tiled);
 	for (i = 0; i < SZ_128K; i++)
 		in[i] = i * 13 + (i >> 9) + 1;
 	gk_mmap(mt->gk, BLT_BIG, SZ_2M, RW);
@@ -2264,6 +2267,9 @@ static void vxe_mi_fast_copy_round_trip(struct kunit *test)
 		memset(out, 0, SZ_128K);
 		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)back, out,
 						   SZ_128K), 0);
+		memset(tiled, 0xee, TILED_LEN);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)TILED, tiled,
+						   TILED_LEN), 0);
 		/* (5, 3) of the source to (13, 7) of the tiled surface, then
 		 * to (2, 1) of the last one
 		 */
@@ -2275,6 +2281,12 @@ static void vxe_mi_fast_copy_round_trip(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, bb_run(mt, bb), 0);
 		KUNIT_ASSERT_EQ(test, copy_from_user(out, (void __user *)back,
 						     SZ_128K), 0);
+		KUNIT_ASSERT_EQ(test, copy_from_user(tiled, (void __user *)TILED,
+						     TILED_LEN), 0);
+		for (j = 0, changed = 0; j < TILED_LEN; j++)
+			changed += tiled[j] != 0xee;
+		KUNIT_EXPECT_LE_MSG(test, changed, 4 * w * h, "tiling %u",
+				    tilings[i]);
 		for (y = 0; y < h + 2; y++) {
 			u32 o = y * pitch;
 			bool row = y >= 1 && y < 1 + h;

@@ -42,6 +42,8 @@
 /* Bytes a blitter command moves with one access, and between two checks. */
 #define MI_BLT_PIECE		256
 #define MI_BLT_CHECK		SZ_64K
+/* XY_FAST_COPY_BLT moves a row this many bytes at a time */
+#define MI_FAST_COPY_PIECE	SZ_4K
 
 /**
  * struct mi_run - the state of a command streamer running one batch
@@ -1105,14 +1107,126 @@ static u64 mi_surface_addr(const struct mi_surface *s, u32 xb, u32 y,
 	return s->base + (tile << s->tile_bits) + off;
 }
 
+/**
+ * struct mi_span - the bytes of a surface row segment that share a 4K page
+ * @vxe: the device (its memory port)
+ * @start: GPU address of the first byte
+ * @len: bytes from @start to the end of the last piece
+ * @mask: which of those bytes are the segment's (a tiled row's pieces
+ *	have the tile's other rows between them)
+ * @data: the bytes, at their offset from @start
+ */
+struct mi_span {
+	struct vxe_device *vxe;
+	u64 start;
+	u32 len;
+	DECLARE_BITMAP(mask, SZ_4K);
+	u8 data[SZ_4K];
+};
+
+/*
+ * The memory port for a span's write: only the bytes of its mask, as the
+ * blitter writes them (the other rows of a tile, between them, are left
+ * as they are even if written meanwhile).
+ */
+static int mi_span_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,
+			size_t len, bool write)
+{
+	struct mi_span *sp = priv;
+	unsigned long first = (u8 *)buf - sp->data, end = first + len, i, j;
+	u8 *vaddr;
+
+	if (!write)
+		return vxe_mem_copy(sp->vxe, x, buf, len, false);
+	vaddr = vxe_mem_kmap(sp->vxe, x);
+	if (!vaddr)
+		return -EIO;
+	for (i = find_next_bit(sp->mask, end, first); i < end;
+	     i = find_next_bit(sp->mask, end, j)) {
+		j = find_next_zero_bit(sp->mask, end, i);
+		memcpy(vaddr + (i - first), sp->data + i, j - i);
+	}
+	kunmap_local(vaddr);
+	return 0;
+}
+
+/*
+ * Move bytes [@xb, @xb + @n) of row @y of @s from (@write) or to @buf:
+ * a linear row in one access, a tiled one page by page, the pieces of the
+ * row in each page in one access (@sp: room for one page's span).
+ */
+static int mi_surface_row(struct mi_run *r, const struct mi_surface *s,
+			  u32 xb, u32 y, u8 *buf, u32 n, bool write,
+			  struct mi_span *sp)
+{
+	u32 done = 0;
+	int err;
+
+	if (!s->tile_bits) {
+		u32 run;
+		u64 addr = mi_surface_addr(s, xb, y, &run);
+
+		return mi_access(r, addr & VXE_MI_ADDR_MASK, buf, n, write);
+	}
+	while (done < n) {
+		u32 run, k = 0, m;
+		u64 addr = mi_surface_addr(s, xb + done, y, &run), page;
+
+		/* The pieces from here that lie in the same 4K page */
+		page = addr & ~(u64)(SZ_4K - 1);
+		sp->start = addr;
+		sp->len = 0;
+		bitmap_zero(sp->mask, SZ_4K);
+		do {
+			m = min(run, n - done - k);
+			if (write) {
+				memcpy(sp->data + (addr - sp->start), buf + done + k, m);
+				bitmap_set(sp->mask, addr - sp->start, m);
+			}
+			sp->len = addr - sp->start + m;
+			k += m;
+			if (done + k == n)
+				break;
+			addr = mi_surface_addr(s, xb + done + k, y, &run);
+		} while ((addr & ~(u64)(SZ_4K - 1)) == page && addr > sp->start);
+
+		if (write) {
+			err = vxe_gpu_access_fn(r->vm, sp->start & VXE_MI_ADDR_MASK,
+						sp->data, sp->len, true,
+						mi_span_copy, sp);
+			if (err)
+				return mi_fault(r, sp->start & VXE_MI_ADDR_MASK,
+						err);
+			mi_clobber(r, sp->start & VXE_MI_ADDR_MASK, sp->len);
+		} else {
+			u32 from = done, off = 0;
+
+			err = mi_access(r, sp->start & VXE_MI_ADDR_MASK,
+					sp->data, sp->len, false);
+			if (err)
+				return err;
+			/* Pick the pieces out again, in the same walk */
+			while (off < k) {
+				u64 a = mi_surface_addr(s, xb + from + off, y, &run);
+
+				m = min(run, k - off);
+				memcpy(buf + from + off, sp->data + (a - sp->start), m);
+				off += m;
+			}
+		}
+		done += k;
+	}
+	return 0;
+}
+
 /* Bytes a pixel of XY_FAST_COPY_BLT's color depths (0: reserved) */
 static const u8 mi_fast_copy_cpp[8] = { 1, 2, 0, 4, 8, 16, 0, 0 };
 
 /*
- * XY_FAST_COPY_BLT: the rectangle row by row, each row in the longest
- * pieces both surfaces keep together (a whole row between two linear
- * surfaces, 16 bytes with Tile4), through the page tables like every
- * access.
+ * XY_FAST_COPY_BLT: the rectangle row by row, MI_BLT_PIECE bytes of a row
+ * at a time: read from the source (a linear row in one access, a tiled
+ * one in one access per 4K page it touches), written to the destination
+ * the same way, through the page tables like every access.
  */
 static int mi_fast_copy(struct mi_run *r)
 {
@@ -1120,7 +1234,8 @@ static int mi_fast_copy(struct mi_run *r)
 	unsigned int cpp;
 	u32 dw[10], w, h, row, dx, dy, sx, sy;
 	u64 since_check = 0;
-	u8 buf[MI_BLT_PIECE];
+	struct mi_span *sp;
+	u8 *buf;
 	int err;
 
 	if (mi_len(r->hdr) != 10)
@@ -1147,36 +1262,44 @@ static int mi_fast_copy(struct mi_run *r)
 	w = w > dx ? (w - dx) * cpp : 0;
 	h = h > dy ? h - dy : 0;
 
+	sp = kmalloc(sizeof(*sp), GFP_KERNEL);
+	buf = kmalloc(MI_FAST_COPY_PIECE, GFP_KERNEL);
+	if (!sp || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	sp->vxe = r->vm->vxe;
 	for (row = 0; row < h; row++) {
 		u32 off = 0;
 
 		while (off < w) {
-			u32 srun, drun, n;
-			u64 from = mi_surface_addr(&src, sx * cpp + off, sy + row,
-						   &srun);
-			u64 to = mi_surface_addr(&dst, dx * cpp + off, dy + row,
-						 &drun);
+			u32 n = min_t(u32, w - off, MI_FAST_COPY_PIECE);
 
-			n = min3(w - off, srun, drun);
-			n = min_t(u32, n, sizeof(buf));
-			err = mi_access(r, from & VXE_MI_ADDR_MASK, buf, n, false);
+			err = mi_surface_row(r, &src, sx * cpp + off, sy + row,
+					     buf, n, false, sp);
+			if (!err)
+				err = mi_surface_row(r, &dst, dx * cpp + off,
+						     dy + row, buf, n, true, sp);
 			if (err)
-				return err;
-			err = mi_access(r, to & VXE_MI_ADDR_MASK, buf, n, true);
-			if (err)
-				return err;
+				goto out;
 			off += n;
 			since_check += n;
 			if (since_check >= MI_BLT_CHECK) {
 				since_check = 0;
 				cond_resched();
-				if (mi_should_stop(r))
-					return -ECANCELED;
+				if (mi_should_stop(r)) {
+					err = -ECANCELED;
+					goto out;
+				}
 			}
 		}
 	}
 	r->ip = r->cmd + 4 * 10;
-	return 0;
+	err = 0;
+out:
+	kfree(buf);
+	kfree(sp);
+	return err;
 }
 
 /* A blitter command: the copy engines' MEM_COPY, MEM_SET, XY_FAST_COPY_BLT */
