@@ -116,9 +116,13 @@ static inline int xe_queue_destroy(int fd, uint32_t q)
 	return xe_ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d);
 }
 
-/* Run the batch at @batch; the engine writes XE_UFENCE_VALUE at @ufence */
-static inline int xe_exec(int fd, uint32_t q, const void *batch,
-			  uint64_t *ufence)
+/*
+ * EXEC of @n batches (@address: the batch's address, or with a parallel
+ * queue that of the array of their addresses); the engine writes
+ * XE_UFENCE_VALUE at @ufence when they are done.  0 or -errno.
+ */
+static inline int xe_exec_batches(int fd, uint32_t q, uint64_t address,
+				  uint16_t n, uint64_t *ufence)
 {
 	struct drm_xe_sync sync = {
 		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
@@ -130,11 +134,18 @@ static inline int xe_exec(int fd, uint32_t q, const void *batch,
 		.exec_queue_id = q,
 		.num_syncs = ufence ? 1 : 0,
 		.syncs = (uintptr_t)&sync,
-		.address = (uintptr_t)batch,
-		.num_batch_buffer = 1,
+		.address = address,
+		.num_batch_buffer = n,
 	};
 
 	return xe_ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
+}
+
+/* Run the batch at @batch; the engine writes XE_UFENCE_VALUE at @ufence */
+static inline int xe_exec(int fd, uint32_t q, const void *batch,
+			  uint64_t *ufence)
+{
+	return xe_exec_batches(fd, q, (uintptr_t)batch, 1, ufence);
 }
 
 /* Wait until *@ufence == XE_UFENCE_VALUE: 0, -ETIME, -EIO (queue banned) */

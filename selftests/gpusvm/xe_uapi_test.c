@@ -1374,18 +1374,6 @@ TEST_F(uapi, parallel_queue)
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint32_t *mem = calloc(4, 4096), *b;
 	uint64_t batches[2];
-	struct drm_xe_sync sync = {
-		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
-		.flags = DRM_XE_SYNC_FLAG_SIGNAL,
-		.addr = (uintptr_t)ufence,
-		.timeline_value = XE_UFENCE_VALUE,
-	};
-	struct drm_xe_exec e = {
-		.num_syncs = 1,
-		.syncs = (uintptr_t)&sync,
-		.address = (uintptr_t)batches,
-		.num_batch_buffer = 2,
-	};
 	uint32_t *flags;
 	int pq;
 
@@ -1414,7 +1402,6 @@ TEST_F(uapi, parallel_queue)
 	EXPECT_EQ(0, xe_queue_destroy(self->fd, pq));
 	pq = parallel_queue(self->fd, self->vm, eci, 1);
 	ASSERT_LT(0, pq);
-	e.exec_queue_id = pq;
 
 	/* Batch 0 raises flag 0 and waits for flag 1; batch 1 the other way */
 	b = xe_emit_store(mem, (uintptr_t)&flags[0], 1);
@@ -1426,13 +1413,11 @@ TEST_F(uapi, parallel_queue)
 	batches[0] = (uintptr_t)mem;
 	batches[1] = (uintptr_t)(mem + 1024);
 
-	e.num_batch_buffer = 1;
-	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
-	e.num_batch_buffer = 2;
-	e.address = 8;
-	EXPECT_EQ(-EFAULT, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
-	e.address = (uintptr_t)batches;
-	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	EXPECT_EQ(-EINVAL, xe_exec_batches(self->fd, pq, (uintptr_t)batches,
+					   1, ufence));
+	EXPECT_EQ(-EFAULT, xe_exec_batches(self->fd, pq, 8, 2, ufence));
+	ASSERT_EQ(0, xe_exec_batches(self->fd, pq, (uintptr_t)batches, 2,
+				     ufence));
 	EXPECT_EQ(0, xe_wait_ufence(self->fd, pq, ufence, XE_WAIT_NS));
 	EXPECT_EQ(0xa0u, mem[3 * 1024]);
 	EXPECT_EQ(0xa1u, mem[3 * 1024 + 1]);
@@ -1442,11 +1427,13 @@ TEST_F(uapi, parallel_queue)
 	flags[1] = 0;
 	mem[3 * 1024] = 0;
 	batches[1] = 0x1000;
-	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	ASSERT_EQ(0, xe_exec_batches(self->fd, pq, (uintptr_t)batches, 2,
+				     ufence));
 	EXPECT_EQ(-EIO, xe_wait_ufence(self->fd, pq, ufence, XE_WAIT_NS));
 	EXPECT_EQ(0u, *ufence);
 	EXPECT_EQ(0u, mem[3 * 1024]);
-	EXPECT_EQ(-ECANCELED, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	EXPECT_EQ(-ECANCELED, xe_exec_batches(self->fd, pq, (uintptr_t)batches,
+					      2, ufence));
 
 	EXPECT_EQ(0, xe_queue_destroy(self->fd, pq));
 	munmap(ufence, 4096);
