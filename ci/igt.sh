@@ -146,9 +146,9 @@ rm -rf "$R"
 mkdir -p "$R"
 LIST=$IGTB/results/$mode.testlist
 # A list with a "# guest-params: PARAMS" line needs a device set up another
-# way (vxe.engines=...): in a guest, its entries run after the others in
-# a guest of their own booted with PARAMS added (results merged); on a
-# host, with the others.
+# way (vxe.engines=...): in a guest, its entries run in a guest of their
+# own booted with PARAMS added, once the first of the other guests is done
+# (results merged); on a host, with the others.
 extra_lists=()
 extra_params=()
 if [ "$mode" = run ]; then
@@ -275,30 +275,30 @@ t0=$(date +%s)
 if [ "$TARGET" = vm ] && { [ "$shards" -gt 1 ] || [ ${#extra_lists[@]} -gt 0 ]; }; then
 	# Each guest keeps one core busy (TCG): N guests at once, guest k
 	# running entries k, k + N, k + 2N... (a family of subtests, of like
-	# cost, is spread over all of them), the last one then the extra
-	# lists; then one result as if one guest ran it all.
+	# cost, is spread over all of them), then the extra lists where the
+	# first of them finished; then one result as if one guest ran it all.
 	pids=()
 	for ((k = 0; k < shards; k++)); do
 		rm -rf "$R.$k"
 		awk -v k="$k" -v s="$shards" '(NR - 1) % s == k' "$LIST" >"$LIST.$k"
-		if [ $k -eq $((shards - 1)) ]; then
-			{
-				rc=0
-				[ ! -s "$LIST.$k" ] || guest "$LIST.$k" "$R.$k" \
-					"$LOGS/$name.console.$k" "$LOGS/$name.out.$k" || rc=$?
-				run_extras || rc=$?
-				exit $rc
-			} &
-		elif [ -s "$LIST.$k" ]; then
-			guest "$LIST.$k" "$R.$k" "$LOGS/$name.console.$k" "$LOGS/$name.out.$k" &
-		else
-			continue
-		fi
+		[ -s "$LIST.$k" ] || continue
+		guest "$LIST.$k" "$R.$k" "$LOGS/$name.console.$k" "$LOGS/$name.out.$k" &
 		pids+=($!)
 	done
 	run_rc=0
-	for k in "${!pids[@]}"; do
-		wait "${pids[$k]}" || run_rc=$?
+	if [ ${#extra_lists[@]} -gt 0 ]; then
+		# The extra lists take the core of the first guest to finish.
+		if [ ${#pids[@]} -gt 0 ]; then
+			wait -n -p done_pid "${pids[@]}" || run_rc=$?
+			for k in "${!pids[@]}"; do
+				[ "${pids[$k]}" != "$done_pid" ] || unset "pids[$k]"
+			done
+		fi
+		run_extras &
+		pids+=($!)
+	fi
+	for pid in "${pids[@]}"; do
+		wait "$pid" || run_rc=$?
 	done
 	rm -f "$LIST".[0-9] "$LIST".x[0-9]
 	merge_guests
