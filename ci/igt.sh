@@ -199,14 +199,15 @@ runner_cmd() {
 }
 
 # One guest running list $1 into $2; console $3, output $4; $5: more
-# kernel parameters.  Guests sharing the cores with each other (shards) get
-# a longer RCU stall timeout: under TCG a vCPU the host does not run for
+# kernel parameters (an extra list's, also after a VM_APPEND of the
+# caller's).  Guests sharing the cores with each other (shards) get a
+# longer RCU stall timeout: under TCG a vCPU the host does not run for
 # 21 s is no kernel bug.
 guest() {
-	local append="vxe.num_devices=2${5:+ $5}"
+	local append="vxe.num_devices=2"
 
 	[ "$shards" -eq 1 ] || append+=" rcupdate.rcu_cpu_stall_timeout=60"
-	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-$append}" \
+	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-$append}${5:+ $5}" \
 		VM_LOG="$3" "$TOP/ci/vm-run" --timeout "$timeout" -c "$(runner_cmd "$1" "$2")" >"$4" 2>&1
 }
 
