@@ -100,6 +100,25 @@ u32 vxe_engine_mmio_base(const struct drm_xe_engine_class_instance *eci)
 EXPORT_SYMBOL_IF_KUNIT(vxe_engine_mmio_base);
 
 /**
+ * vxe_engine_class_name() - an engine class as Xe names it
+ * @class: %DRM_XE_ENGINE_CLASS_RENDER... (not VM_BIND)
+ *
+ * The name of vxe.engines, of fdinfo's keys and of the class's sysfs
+ * directory: rcs, bcs, vcs, vecs, ccs.
+ *
+ * Return: the name, or NULL for a class engines do not have.
+ */
+const char *vxe_engine_class_name(u16 class)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vxe_engine_names); i++)
+		if (vxe_engine_names[i].engine_class == class)
+			return vxe_engine_names[i].name;
+	return NULL;
+}
+
+/**
  * vxe_parse_engines() - the engines of a device, from the engines parameter
  * @list: comma-separated engine names (rcs, bcs, vcs, vecs, ccs); each
  *	name is one more instance of its class, on GT 0
@@ -343,16 +362,11 @@ static void vxe_show_meminfo(struct drm_printer *p, struct drm_file *file)
 	}
 }
 
-/* Engine classes as fdinfo names them, in Xe's order */
-static const struct {
-	u16 class;
-	const char *name;
-} vxe_engine_class_names[] = {
-	{ DRM_XE_ENGINE_CLASS_RENDER, "rcs" },
-	{ DRM_XE_ENGINE_CLASS_VIDEO_DECODE, "vcs" },
-	{ DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE, "vecs" },
-	{ DRM_XE_ENGINE_CLASS_COPY, "bcs" },
-	{ DRM_XE_ENGINE_CLASS_COMPUTE, "ccs" },
+/* Engine classes in the order of Xe's fdinfo */
+static const u16 vxe_fdinfo_classes[] = {
+	DRM_XE_ENGINE_CLASS_RENDER, DRM_XE_ENGINE_CLASS_VIDEO_DECODE,
+	DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE, DRM_XE_ENGINE_CLASS_COPY,
+	DRM_XE_ENGINE_CLASS_COMPUTE,
 };
 
 /*
@@ -382,9 +396,9 @@ static void vxe_show_run_ticks(struct drm_printer *p, struct drm_file *file)
 	mutex_unlock(&vf->lock);
 	timestamp = vxe_engine_timestamp();
 
-	for (i = 0; i < ARRAY_SIZE(vxe_engine_class_names); i++) {
-		u16 class = vxe_engine_class_names[i].class;
-		const char *name = vxe_engine_class_names[i].name;
+	for (i = 0; i < ARRAY_SIZE(vxe_fdinfo_classes); i++) {
+		u16 class = vxe_fdinfo_classes[i];
+		const char *name = vxe_engine_class_name(class);
 
 		if (!capacity[class])
 			continue;

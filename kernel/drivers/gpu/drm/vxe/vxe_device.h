@@ -246,6 +246,7 @@ bool vxe_device_has_engine(const struct vxe_device *vxe,
 			   const struct drm_xe_engine_class_instance *eci);
 u64 vxe_engine_timestamp(void);
 u32 vxe_engine_mmio_base(const struct drm_xe_engine_class_instance *eci);
+const char *vxe_engine_class_name(u16 class);
 void *vxe_mem_kmap(struct vxe_device *vxe, const struct vxe_pt_xlate *x);
 void vxe_debugfs_init(struct drm_minor *minor);
 int vxe_mem_copy(void *priv, const struct vxe_pt_xlate *x, void *buf,

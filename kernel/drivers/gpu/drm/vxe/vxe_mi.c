@@ -1028,6 +1028,8 @@ static int mi_mem_set(struct mi_run *r)
  *	the next bit of the row in the tile, clear when it is the next bit
  *	of the byte in the tile's row (the tile's swizzle)
  * @tile_bits: a tiled surface: log2 of the tile size (0: linear)
+ * @xbits: a tiled surface: log2 of a tile's width in bytes
+ * @ybits: a tiled surface: log2 of a tile's height in rows
  * @run_bits: a tiled surface: the low offset bits that are all x bits
  *	(bytes of a row that follow each other in memory)
  */
@@ -1036,6 +1038,8 @@ struct mi_surface {
 	u32 pitch;
 	u16 ymask;
 	u8 tile_bits;
+	u8 xbits;
+	u8 ybits;
 	u8 run_bits;
 };
 
@@ -1074,6 +1078,8 @@ static void mi_surface_init(struct mi_surface *s, u32 tiling, u32 pitch,
 		s->tile_bits = 16;
 		break;
 	}
+	s->ybits = hweight16(s->ymask);
+	s->xbits = s->tile_bits - s->ybits;
 	s->run_bits = __ffs(s->ymask);
 }
 
@@ -1081,20 +1087,19 @@ static void mi_surface_init(struct mi_surface *s, u32 tiling, u32 pitch,
 static u64 mi_surface_addr(const struct mi_surface *s, u32 xb, u32 y,
 			   u32 *run)
 {
-	unsigned int xbits, ybits, i;
 	u32 tx, ty, off = 0;
+	unsigned int i;
 	u64 tile;
 
 	if (!s->tile_bits) {
 		*run = U32_MAX;
 		return s->base + (u64)y * s->pitch + xb;
 	}
-	ybits = hweight16(s->ymask);
-	xbits = s->tile_bits - ybits;
 	*run = BIT(s->run_bits) - (xb & (BIT(s->run_bits) - 1));
-	tile = (u64)(y >> ybits) * (s->pitch >> xbits) + (xb >> xbits);
-	tx = xb & (BIT(xbits) - 1);
-	ty = y & (BIT(ybits) - 1);
+	tile = (u64)(y >> s->ybits) * (s->pitch >> s->xbits) +
+	       (xb >> s->xbits);
+	tx = xb & (BIT(s->xbits) - 1);
+	ty = y & (BIT(s->ybits) - 1);
 	for (i = 0; i < s->tile_bits; i++) {
 		if (s->ymask & BIT(i)) {
 			off |= (ty & 1) << i;
@@ -1113,7 +1118,8 @@ static u64 mi_surface_addr(const struct mi_surface *s, u32 xb, u32 y,
  * @start: GPU address of the first byte
  * @len: bytes from @start to the end of the last piece
  * @mask: which of those bytes are the segment's (a tiled row's pieces
- *	have the tile's other rows between them)
+ *	have the tile's other rows between them; they lie in the row's
+ *	order, a tiling's x bits growing with the offset)
  * @data: the bytes, at their offset from @start
  */
 struct mi_span {
@@ -1179,10 +1185,9 @@ static int mi_surface_row(struct mi_run *r, const struct mi_surface *s,
 		bitmap_zero(sp->mask, SZ_4K);
 		do {
 			m = min(run, n - done - k);
-			if (write) {
+			if (write)
 				memcpy(sp->data + (addr - sp->start), buf + done + k, m);
-				bitmap_set(sp->mask, addr - sp->start, m);
-			}
+			bitmap_set(sp->mask, addr - sp->start, m);
 			sp->len = addr - sp->start + m;
 			k += m;
 			if (done + k == n)
@@ -1199,19 +1204,18 @@ static int mi_surface_row(struct mi_run *r, const struct mi_surface *s,
 						err);
 			mi_clobber(r, sp->start & VXE_MI_ADDR_MASK, sp->len);
 		} else {
-			u32 from = done, off = 0;
+			unsigned long i, j, to = done;
 
 			err = mi_access(r, sp->start & VXE_MI_ADDR_MASK,
 					sp->data, sp->len, false);
 			if (err)
 				return err;
-			/* Pick the pieces out again, in the same walk */
-			while (off < k) {
-				u64 a = mi_surface_addr(s, xb + from + off, y, &run);
-
-				m = min(run, k - off);
-				memcpy(buf + from + off, sp->data + (a - sp->start), m);
-				off += m;
+			/* The row's bytes, in the span in the row's order */
+			for (i = find_first_bit(sp->mask, sp->len); i < sp->len;
+			     i = find_next_bit(sp->mask, sp->len, j)) {
+				j = find_next_zero_bit(sp->mask, sp->len, i);
+				memcpy(buf + to, sp->data + i, j - i);
+				to += j - i;
 			}
 		}
 		done += k;
@@ -1223,8 +1227,8 @@ static int mi_surface_row(struct mi_run *r, const struct mi_surface *s,
 static const u8 mi_fast_copy_cpp[8] = { 1, 2, 0, 4, 8, 16, 0, 0 };
 
 /*
- * XY_FAST_COPY_BLT: the rectangle row by row, MI_BLT_PIECE bytes of a row
- * at a time: read from the source (a linear row in one access, a tiled
+ * XY_FAST_COPY_BLT: the rectangle row by row, MI_FAST_COPY_PIECE bytes of
+ * a row at a time: read from the source (a linear row in one access, a tiled
  * one in one access per 4K page it touches), written to the destination
  * the same way, through the page tables like every access.
  */

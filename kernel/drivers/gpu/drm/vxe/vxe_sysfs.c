@@ -235,15 +235,6 @@ static const struct kobj_type vxe_eclass_ktype = {
 	.default_groups = vxe_eclass_groups,
 };
 
-/* Engine classes as Xe names their directories */
-static const char *const vxe_eclass_names[VXE_NR_ENGINE_CLASSES] = {
-	[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
-	[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
-	[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
-	[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
-	[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
-};
-
 /**
  * struct vxe_sysfs - the sysfs directories of a device
  * @tile: tile0, under the device
@@ -291,7 +282,8 @@ static struct vxe_eclass_kobj *vxe_eclass_add(struct vxe_device *vxe, u16 class,
 	k->class = class;
 	k->defaults = defaults;
 	err = kobject_init_and_add(&k->kobj, &vxe_eclass_ktype, parent, "%s",
-				   defaults ? ".defaults" : vxe_eclass_names[class]);
+				   defaults ? ".defaults" :
+				   vxe_engine_class_name(class));
 	if (err) {
 		kobject_put(&k->kobj);
 		return ERR_PTR(err);
