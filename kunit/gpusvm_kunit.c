@@ -27,6 +27,22 @@ static void gk_vm_release(void *data)
 }
 
 /**
+ * gk_require_vram() - skip a test that needs VRAM where vxe can have none
+ * @test: the test
+ *
+ * vxe's VRAM is ZONE_DEVICE memory: without CONFIG_DEVICE_PRIVATE (UML)
+ * the test is skipped.  Fit for a suite's .init.
+ *
+ * Return: 0.
+ */
+int gk_require_vram(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		kunit_skip(test, "VRAM needs CONFIG_DEVICE_PRIVATE (ZONE_DEVICE)");
+	return 0;
+}
+
+/**
  * gk_create_vram() - a vxe device with VRAM and a VM mirroring the test's mm
  * @test: the test
  * @cfg: the VM's SVM configuration, or NULL for vxe's default

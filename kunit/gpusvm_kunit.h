@@ -38,6 +38,7 @@ struct gpusvm_kunit {
 
 struct gpusvm_kunit *gk_create(struct kunit *test,
 			       const struct vxe_svm_config *cfg);
+int gk_require_vram(struct kunit *test);
 struct gpusvm_kunit *gk_create_vram(struct kunit *test,
 				    const struct vxe_svm_config *cfg,
 				    u64 vram_size);

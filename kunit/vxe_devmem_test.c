@@ -859,13 +859,6 @@ static void devmem_slow_copy_engine(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&gk->vxe->vram->copies), copies + 2);
 }
 
-static int devmem_init(struct kunit *test)
-{
-	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-		kunit_skip(test, "VRAM needs CONFIG_DEVICE_PRIVATE (ZONE_DEVICE)");
-	return 0;
-}
-
 static struct kunit_case vxe_devmem_cases[] = {
 	KUNIT_CASE(devmem_migrate_on_first_fault),
 	KUNIT_CASE(devmem_cpu_reads_back),
@@ -906,7 +899,7 @@ static struct kunit_case vxe_devmem_cases[] = {
 
 static struct kunit_suite vxe_devmem_suite = {
 	.name = "vxe_devmem",
-	.init = devmem_init,
+	.init = gk_require_vram,
 	.test_cases = vxe_devmem_cases,
 };
 

@@ -360,13 +360,6 @@ static void vxe_exec_fault_retries_then_gives_up(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vxe_vm_validate_should_retry(-ENOMEM, &end));
 }
 
-static int vxe_exec_init(struct kunit *test)
-{
-	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-		kunit_skip(test, "VRAM needs CONFIG_DEVICE_PRIVATE (ZONE_DEVICE)");
-	return 0;
-}
-
 static struct kunit_case vxe_exec_cases[] = {
 	KUNIT_CASE(vxe_exec_rebinds_evicted_bo),
 	KUNIT_CASE(vxe_exec_fence_in_external_bo),
@@ -378,7 +371,7 @@ static struct kunit_case vxe_exec_cases[] = {
 
 static struct kunit_suite vxe_exec_suite = {
 	.name = "vxe_exec",
-	.init = vxe_exec_init,
+	.init = gk_require_vram,
 	.test_cases = vxe_exec_cases,
 };
 

@@ -446,18 +446,6 @@ static int vxe_load(void)
 	return ret;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Unbind every vxe platform device; their names into @names: how many */
 static int unbind_all(char names[][32], int max)
 {
@@ -472,7 +460,7 @@ static int unbind_all(char names[][32], int max)
 			snprintf(names[n++], 32, "%.31s", e->d_name);
 	closedir(d);
 	for (int i = 0; i < n; i++) {
-		int err = write_str(VXE_DRIVER "/unbind", names[i]);
+		int err = sysfs_write(VXE_DRIVER "/unbind", names[i]);
 
 		if (err)
 			return err;
@@ -500,7 +488,7 @@ static void bind_again_and_check_empty(struct __test_metadata *_metadata,
 	int i;
 
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+		ASSERT_EQ(0, sysfs_write(VXE_DRIVER "/bind", names[i]));
 	expect_device_empty(_metadata);
 }
 
@@ -542,7 +530,7 @@ TEST(device_removal_with_data_in_vram)
 		ASSERT_EQ(0, vxe_load());
 	} else {
 		for (i = 0; i < n; i++)
-			ASSERT_EQ(0, write_str(VXE_DRIVER "/bind", names[i]));
+			ASSERT_EQ(0, sysfs_write(VXE_DRIVER "/bind", names[i]));
 	}
 
 	/* Back: the same flow works on the new device */

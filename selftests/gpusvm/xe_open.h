@@ -6,6 +6,7 @@
 #ifndef XE_OPEN_H
 #define XE_OPEN_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,19 @@ static inline int xe_open_node(const char *prefix, int first)
 static inline int xe_open_card(void)
 {
 	return xe_open_node("/dev/dri/card", 0);
+}
+
+/* Write @s to the (sysfs) file @path: 0 or -errno */
+static inline int sysfs_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 /* vxe's module parameter NAME, or -1 when there is none (not vxe). */

@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1440,6 +1439,15 @@ TEST_F(uapi, parallel_queue)
 	free(mem);
 }
 
+/* Engine classes as Xe names them (fdinfo keys, sysfs directories) */
+static const char *const xe_class_names[] = {
+	[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
+	[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
+	[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
+	[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
+	[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
+};
+
 /* /proc/self/fdinfo/@fd into @buf (NUL-terminated) */
 static void fdinfo_read(int fd, char *buf, size_t size)
 {
@@ -1520,13 +1528,6 @@ TEST_F(uapi, fdinfo)
 	ASSERT_LE(0, fd2);
 	/* Keys for the classes the device has; a capacity when more than one */
 	{
-		static const char *const names[] = {
-			[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
-			[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
-			[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
-			[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
-			[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
-		};
 		struct drm_xe_engine_class_instance all[64];
 		int n = query_engines(self->fd, all, 64), count[5] = { 0 };
 		char key[64];
@@ -1534,13 +1535,13 @@ TEST_F(uapi, fdinfo)
 		for (i = 0; i < n; i++)
 			count[all[i].engine_class]++;
 		for (i = 0; i < 5; i++) {
-			snprintf(key, sizeof(key), "drm-cycles-%s", names[i]);
+			snprintf(key, sizeof(key), "drm-cycles-%s", xe_class_names[i]);
 			EXPECT_EQ(count[i] ? 0 : -1, fdinfo_value(self->fd, key))
 				TH_LOG("%s", key);
-			snprintf(key, sizeof(key), "drm-total-cycles-%s", names[i]);
+			snprintf(key, sizeof(key), "drm-total-cycles-%s", xe_class_names[i]);
 			EXPECT_EQ(!!count[i], fdinfo_value(self->fd, key) > 0)
 				TH_LOG("%s", key);
-			snprintf(key, sizeof(key), "drm-engine-capacity-%s", names[i]);
+			snprintf(key, sizeof(key), "drm-engine-capacity-%s", xe_class_names[i]);
 			EXPECT_EQ(count[i] > 1 ? count[i] : -1,
 				  fdinfo_value(self->fd, key))
 				TH_LOG("%s", key);
@@ -1643,16 +1644,9 @@ static int eclass_write(int fd, const char *class, const char *name,
 			const char *text)
 {
 	char path[256];
-	int sfd, err = 0;
 
 	eclass_path(fd, class, name, path, sizeof(path));
-	sfd = open(path, O_WRONLY);
-	if (sfd < 0)
-		return -errno;
-	if (write(sfd, text, strlen(text)) < 0)
-		err = -errno;
-	close(sfd);
-	return err;
+	return sysfs_write(path, text);
 }
 
 /*
@@ -1687,9 +1681,7 @@ TEST_F(uapi, engine_class_sysfs)
 		SKIP(return, "no engine class sysfs (tile0/gt0/engines)");
 	/* A directory for each class the device has, none for others */
 	for (i = 0; i < n; i++) {
-		static const char *const names[] = { "rcs", "bcs", "vcs", "vecs", "ccs" };
-
-		EXPECT_LT(0, eclass_read(self->fd, names[all[i].engine_class],
+		EXPECT_LT(0, eclass_read(self->fd, xe_class_names[all[i].engine_class],
 					 "job_timeout_ms"));
 	}
 
