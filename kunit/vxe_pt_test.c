@@ -486,6 +486,41 @@ static void vxe_inject_counts(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, vxe_inject_site_name(VXE_INJECT_NR), "?");
 }
 
+/*
+ * The level of the highest table an update writes, as Xe works out a bind
+ * job's interval: where a table is missing, its parent's; a whole 2M block
+ * at least level 1; else the leaves.
+ */
+static void vxe_pt_update_level_cases(struct kunit *test)
+{
+	struct vxe_pt_test *t = test->priv;
+	const u64 base = SZ_1G;
+
+	/* Empty tables: the root gets a new level-2 table */
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base, base + SZ_4K), 3);
+	KUNIT_ASSERT_EQ(test, vxe_pt_prepare(&t->pt, base, base + SZ_2M), 0);
+	/* Leaves under an existing level-0 table, a whole 2M block above */
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base + SZ_4K,
+						  base + SZ_8K), 0);
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base, base + SZ_2M), 1);
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base + SZ_2M - SZ_4K,
+						  base + SZ_2M), 0);
+	/* The next 2M has no level-0 table: its level-1 entry is written */
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base + SZ_2M - SZ_4K,
+						  base + SZ_2M + SZ_4K), 1);
+	/* The next 1G has no level-1 table, the next 512G no level-2 one */
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base + SZ_1G,
+						  base + SZ_1G + SZ_4K), 2);
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, BIT_ULL(39),
+						  BIT_ULL(39) + SZ_4K), 3);
+	/* Nothing, or out of range: 0 */
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, base, base), 0);
+	KUNIT_EXPECT_EQ(test, vxe_pt_update_level(&t->pt, BIT_ULL(VA_BITS),
+						  BIT_ULL(VA_BITS) + SZ_4K), 0);
+	/* Looking allocates nothing */
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pt.nr_nodes), 4);
+}
+
 static struct kunit_case vxe_pt_cases[] = {
 	KUNIT_CASE(vxe_pt_init_bad_va_bits),
 	KUNIT_CASE(vxe_pt_prepare_bad_range),
@@ -504,6 +539,7 @@ static struct kunit_case vxe_pt_cases[] = {
 	KUNIT_CASE(vxe_pt_inject_alloc),
 	KUNIT_CASE(vxe_pt_inject_bind),
 	KUNIT_CASE(vxe_pt_inject_tlb_inval),
+	KUNIT_CASE(vxe_pt_update_level_cases),
 	KUNIT_CASE(vxe_inject_counts),
 	{}
 };

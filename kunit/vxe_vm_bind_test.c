@@ -15,6 +15,7 @@
 #include <drm/drm_gpuvm.h>
 
 #include "gpusvm_kunit.h"
+#include "vxe_bind_job.h"
 #include "vxe_bo.h"
 #include "vxe_device.h"
 #include "vxe_inject.h"
@@ -421,12 +422,61 @@ static void vxe_vm_bind_array_mirror_undone(struct kunit *test)
 	KUNIT_EXPECT_GT(test, gk_count_ranges(t->gk), ranges);
 }
 
+/* Bytes of Xe's bind-job batch writing @dwords dwords of entries */
+#define VB_BATCH(dwords)	(4 * (2 + (dwords) + 1) + SZ_1K)
+
+/*
+ * The batch Xe would build for a bind job: 2 dwords per entry and 4 per
+ * table (per 510 entries), 4K leaves where no whole 2M block is covered,
+ * 2M leaves where one is, 1G entries for NULL bindings and unmaps, none
+ * for a mirror; IGT's 1024 binds of 2M at 0x1a0000 do not fit.
+ */
+static void vxe_vm_bind_job_batch_size(struct kunit *test)
+{
+	const u32 map = DRM_XE_VM_BIND_OP_MAP, unmap = DRM_XE_VM_BIND_OP_UNMAP;
+	struct drm_xe_vm_bind_op *ops;
+	u32 i;
+
+	/* Across a 2M boundary: 96 + 416 leaves in two tables */
+	ops = kunit_kcalloc(test, 1024, sizeof(*ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	ops[0] = vb_op(map, 0, 0x1a0000, SZ_2M, 0);
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 1),
+			VB_BATCH(4 + 2 * 96 + 4 + 2 * 416));
+	/* A whole 2M block: one 2M leaf */
+	ops[0] = vb_op(map, 0, SZ_2M, SZ_2M, 0);
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 1), VB_BATCH(4 + 2));
+	/* A whole 1G: 512 2M leaves (two headers), or one 1G NULL entry */
+	ops[0] = vb_op(map, 0, SZ_1G, SZ_1G, 0);
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 1),
+			VB_BATCH(8 + 2 * 512));
+	ops[0] = vb_op(map, DRM_XE_VM_BIND_FLAG_NULL, SZ_1G, SZ_1G, 0);
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 1), VB_BATCH(4 + 2));
+	ops[0] = vb_op(unmap, 0, SZ_1G, SZ_1G + SZ_4K, 0);
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 1),
+			VB_BATCH(4 + 2 + 4 + 2));
+	/* A mirror, an UNMAP_ALL, no operation: the fixed part only */
+	ops[0] = vb_op(map, DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR, 0, SZ_1G, 0);
+	ops[1] = vb_op(DRM_XE_VM_BIND_OP_UNMAP_ALL, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 2), VB_BATCH(0));
+	KUNIT_EXPECT_EQ(test, vxe_bind_job_batch_bytes(ops, 0), VB_BATCH(0));
+
+	/* xe_vm bind-array-enobufs: 1024 do not fit, 150 do */
+	for (i = 0; i < 1024; i++)
+		ops[i] = vb_op(map, 0, 0x1a0000 + (u64)i * SZ_2M, SZ_2M, 0);
+	KUNIT_EXPECT_GT(test, vxe_bind_job_batch_bytes(ops, 1024),
+			(u64)VXE_BIND_JOB_MAX_BATCH);
+	KUNIT_EXPECT_LE(test, vxe_bind_job_batch_bytes(ops, 150),
+			(u64)VXE_BIND_JOB_MAX_BATCH);
+}
+
 static struct kunit_case vxe_vm_bind_cases[] = {
 	KUNIT_CASE(vxe_vm_bind_array_injected_error),
 	KUNIT_CASE(vxe_vm_bind_array_conflict),
 	KUNIT_CASE(vxe_vm_bind_array_real_errors),
 	KUNIT_CASE(vxe_vm_bind_array_bind_fails),
 	KUNIT_CASE(vxe_vm_bind_array_mirror_undone),
+	KUNIT_CASE(vxe_vm_bind_job_batch_size),
 	{}
 };
 

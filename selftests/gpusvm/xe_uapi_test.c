@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sync_file.h>
 
 #include "kselftest_harness.h"
 #include "xe_open.h"
@@ -1740,6 +1741,223 @@ TEST_F(uapi, engine_class_sysfs)
 	EXPECT_EQ(0, eclass_write(self->fd, "bcs", "job_timeout_max", "10000"));
 	EXPECT_EQ(0, xe_queue_destroy(self->fd, cq));
 	munmap(mem, 2 * 4096);
+}
+
+#define JOB_ADDR	0x200000000ull		/* where bind jobs bind */
+#define ENOBUFS_ADDR	0x400000000ull		/* big NULL bind arrays */
+#define NR_NULL_BINDS	300
+
+/* Status of a syncobj's fence: 1 signalled, 0 pending, -errno failed */
+static int syncobj_status(int fd, uint32_t handle)
+{
+	struct drm_syncobj_handle h = {
+		.handle = handle,
+		.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1,
+	};
+	struct sync_file_info info = { 0 };
+	int err = xe_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h);
+
+	if (err)
+		return err;
+	err = ioctl(h.fd, SYNC_IOC_FILE_INFO, &info) ? -errno : info.status;
+	close(h.fd);
+	return err;
+}
+
+/* VM_BIND of @n operations on queue @q (0: the VM's), with @syncs */
+static int bind_ops(int fd, uint32_t vm, uint32_t q,
+		    struct drm_xe_vm_bind_op *ops, uint32_t n,
+		    struct drm_xe_sync *syncs, uint32_t num_syncs)
+{
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm, .exec_queue_id = q, .num_binds = n,
+		.num_syncs = num_syncs, .syncs = (uintptr_t)syncs,
+	};
+
+	if (n == 1)
+		b.bind = ops[0];
+	else
+		b.vector_of_binds = (uintptr_t)ops;
+	return xe_ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+static struct drm_xe_sync wait_on(uint32_t handle)
+{
+	return (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				     .handle = handle };
+}
+
+static struct drm_xe_sync signal_to(uint32_t handle)
+{
+	return (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+				     .flags = DRM_XE_SYNC_FLAG_SIGNAL,
+				     .handle = handle };
+}
+
+/*
+ * A VM_BIND with an in-fence that has not signalled returns at once and
+ * runs later as a bind job, as on Xe: its out-fence waits; the VM's bind
+ * queue keeps its order; another bind queue goes ahead unless it writes a
+ * page table the pending job writes; an EXEC behind the bind's out-fence
+ * sees the binding; a bind job whose batch would not fit Xe's pool is
+ * -ENOBUFS; a job's user fence is written; a job that fails signals its
+ * fence with the error.
+ */
+TEST_F(uapi, bind_job)
+{
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct drm_xe_vm_bind_op *nulls = calloc(NR_NULL_BINDS, sizeof(*nulls));
+	struct drm_xe_vm_bind_op op = {
+		.op = DRM_XE_VM_BIND_OP_MAP, .range = 65536, .pat_index = 2,
+	};
+	struct drm_xe_sync syncs[2];
+	struct drm_xe_exec e = {
+		.exec_queue_id = self->plain_q, .num_batch_buffer = 1,
+		.address = JOB_ADDR, .num_syncs = 2, .syncs = (uintptr_t)syncs,
+	};
+	uint32_t spin, s[8], h, *p, *b, *gone;
+	int rq, bq, bq2, i;
+
+	ASSERT_NE(MAP_FAILED, ufence);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_NE(NULL, nulls);
+	memset(mem, 0, 2 * 4096);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, syncobj_create(self->fd, &s[i]));
+	ASSERT_EQ(0, bo_create(self->fd, self->plain_vm, 65536, &h));
+	p = bo_map(self->fd, h, 65536, NULL);
+	ASSERT_NE(MAP_FAILED, p);
+	xe_emit_end(xe_emit_store(p, JOB_ADDR + 0x8000, 0xb1d));
+	op.obj = h;
+	ASSERT_EQ(0, bind_userptr(self->fd, self->plain_vm, mem, UP_ADDR,
+				  2 * 4096, 0));
+	rq = xe_queue_create(self->fd, self->plain_vm,
+			     DRM_XE_ENGINE_CLASS_RENDER, 0);
+	bq = xe_queue_create(self->fd, self->plain_vm,
+			     DRM_XE_ENGINE_CLASS_VM_BIND, 0);
+	bq2 = xe_queue_create(self->fd, self->plain_vm,
+			      DRM_XE_ENGINE_CLASS_VM_BIND, 0);
+	ASSERT_LT(0, rq);
+	ASSERT_LT(0, bq);
+	ASSERT_LT(0, bq2);
+
+	/* Page tables around JOB_ADDR: bound and unbound once, at once */
+	op.addr = JOB_ADDR + 0x100000;
+	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, 0, &op, 1, NULL, 0));
+	ASSERT_EQ(0, xe_unbind(self->fd, self->plain_vm, op.addr, op.range));
+
+	/* A spinner on the render engine until mem[1024] is 1 */
+	b = xe_emit_wait_eq(mem, UP_ADDR + 4096, 1);
+	xe_emit_end(b);
+	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR, &spin));
+
+	/* 1: the BO at JOB_ADDR, behind the spinner: the ioctl returns */
+	op.addr = JOB_ADDR;
+	syncs[0] = wait_on(spin);
+	syncs[1] = signal_to(s[1]);
+	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, 0, &op, 1, syncs, 2));
+	EXPECT_EQ(0, syncobj_status(self->fd, s[1]));
+
+	/* 2: the VM's queue keeps its order, with no in-fence of its own */
+	op.addr = JOB_ADDR + 0x200000;
+	syncs[0] = signal_to(s[2]);
+	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, 0, &op, 1, syncs, 1));
+	EXPECT_EQ(0, syncobj_status(self->fd, s[2]));
+
+	/* 3: another queue, no page table in common with 1: done at once */
+	op.addr = JOB_ADDR + 0x80000;
+	syncs[0] = signal_to(s[3]);
+	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, bq, &op, 1, syncs, 1));
+	EXPECT_EQ(1, syncobj_status(self->fd, s[3]));
+
+	/* 4: that queue again, writing 1's leaves: it waits for 1 */
+	op.op = DRM_XE_VM_BIND_OP_UNMAP;
+	op.obj = 0;
+	op.addr = JOB_ADDR + 0xf000;
+	op.range = 0x1000;
+	syncs[0] = signal_to(s[4]);
+	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, bq, &op, 1, syncs, 1));
+	EXPECT_EQ(0, syncobj_status(self->fd, s[4]));
+
+	/* 5: an EXEC behind 1 runs the batch 1 binds, once 1 is done */
+	syncs[0] = wait_on(s[1]);
+	syncs[1] = signal_to(s[5]);
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
+	usleep(100 * 1000);
+	EXPECT_EQ(0, syncobj_status(self->fd, s[5]));
+	EXPECT_EQ(0u, p[0x8000 / 4]);
+
+	/*
+	 * 6: 300 NULL bindings of 2M, each across a 2M boundary (512 4K
+	 * leaves), as a job: 1.2 MiB of Xe's batch, -ENOBUFS; 150 fit
+	 */
+	for (i = 0; i < NR_NULL_BINDS; i++) {
+		nulls[i].op = DRM_XE_VM_BIND_OP_MAP;
+		nulls[i].flags = DRM_XE_VM_BIND_FLAG_NULL;
+		nulls[i].addr = ENOBUFS_ADDR + 0x1a0000 + i * 0x200000ull;
+		nulls[i].range = 0x200000;
+		nulls[i].pat_index = 2;
+	}
+	syncs[0] = wait_on(spin);
+	EXPECT_EQ(-ENOBUFS, bind_ops(self->fd, self->plain_vm, bq2, nulls,
+				     NR_NULL_BINDS, syncs, 1));
+	EXPECT_EQ(0, bind_ops(self->fd, self->plain_vm, bq2, nulls,
+			      NR_NULL_BINDS / 2, syncs, 1));
+	syncs[1] = (struct drm_xe_sync){
+		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+		.flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		.addr = (uintptr_t)ufence, .timeline_value = XE_UFENCE_VALUE,
+	};
+	EXPECT_EQ(0, bind_ops(self->fd, self->plain_vm, bq2,
+			      nulls + NR_NULL_BINDS / 2, NR_NULL_BINDS / 2,
+			      syncs, 2));
+	EXPECT_EQ(0u, *ufence);
+
+	/* The spinner ends: everything behind it completes */
+	mem[1024] = 1;
+	EXPECT_EQ(0, syncobj_wait(self->fd, spin, 0));
+	for (i = 1; i <= 5; i++) {
+		EXPECT_EQ(0, syncobj_wait(self->fd, s[i], 0));
+		EXPECT_EQ(1, syncobj_status(self->fd, s[i]));
+	}
+	EXPECT_EQ(0xb1du, p[0x8000 / 4]);
+	EXPECT_EQ(0, xe_wait_ufence(self->fd, 0, ufence, XE_WAIT_NS));
+
+	/* 7: a job that fails (no memory behind a userptr): its fence says so */
+	gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, gone);
+	munmap(gone, 4096);
+	b = xe_emit_wait_eq(mem, UP_ADDR + 4096, 2);
+	xe_emit_end(b);
+	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR, &spin));
+	op = (struct drm_xe_vm_bind_op){
+		.op = DRM_XE_VM_BIND_OP_MAP_USERPTR,
+		.obj_offset = (uintptr_t)gone,
+		.addr = JOB_ADDR + 0x400000, .range = 4096, .pat_index = 2,
+	};
+	syncs[0] = wait_on(spin);
+	syncs[1] = signal_to(s[6]);
+	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, 0, &op, 1, syncs, 2));
+	mem[1024] = 2;
+	EXPECT_EQ(0, syncobj_wait(self->fd, s[6], 0));
+	EXPECT_EQ(-EFAULT, syncobj_status(self->fd, s[6]));
+	/* Done at once, the same bind fails in the ioctl */
+	EXPECT_EQ(-EFAULT, bind_ops(self->fd, self->plain_vm, 0, &op, 1,
+				    NULL, 0));
+
+	xe_queue_destroy(self->fd, bq2);
+	xe_queue_destroy(self->fd, bq);
+	xe_queue_destroy(self->fd, rq);
+	munmap(p, 65536);
+	gem_close(self->fd, h);
+	munmap(mem, 2 * 4096);
+	munmap(ufence, 4096);
+	free(nulls);
 }
 
 TEST_HARNESS_MAIN

@@ -654,6 +654,73 @@ int vxe_pt_tlb_invalidate(struct vxe_pt *pt, u64 start, u64 end)
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_pt_tlb_invalidate);
 
+/*
+ * The highest level of @node's subtree (covering from @base) whose entries
+ * an update of [@start, @end) writes; see vxe_pt_update_level().
+ */
+static unsigned int vxe_pt_node_update_level(const struct vxe_pt_node *node,
+					     u64 base, u64 start, u64 end)
+{
+	unsigned int level = node->level, shift = vxe_pt_level_shift(level);
+	unsigned int found = 0;
+	u64 va;
+
+	if (!level)
+		return 0;
+	for (va = start; va < end && found < level;) {
+		u64 entry = round_down(va, BIT_ULL(shift));
+		u64 next = entry + BIT_ULL(shift);
+		const struct vxe_pt_node *child;
+
+		child = node->child[(entry - base) >> shift];
+		if (!child)
+			return level;
+		/* A whole 2M block: a 2M leaf (or the table under it) goes. */
+		if (level == 1 && va == entry && end >= next)
+			found = 1;
+		else
+			found = max(found, vxe_pt_node_update_level(child, entry,
+								    va,
+								    min(end, next)));
+		va = next;
+		if (!va)
+			break;
+	}
+	return found;
+}
+
+/**
+ * vxe_pt_update_level() - how high in the tables an update reaches
+ * @pt: the page tables
+ * @start: first GPU virtual address, page aligned
+ * @end: end of the range (exclusive), page aligned
+ *
+ * The level of the highest table whose entries binding or unbinding
+ * [@start, @end) writes, as Xe works it out for the interval of a bind job
+ * (xe_pt_update_ops_rfence_interval()): where a table the range needs is
+ * missing, the entry of its parent that will point to it; at least 1 where
+ * the range covers a whole 2M block (a 2M leaf is written, or the table
+ * under it dropped); else 0, the level-0 leaves.  Two updates whose
+ * ranges, each rounded out to the size an entry of its level maps,
+ * overlap, touch a table in common.
+ *
+ * Context: takes &vxe_pt.lock.  The answer holds while nothing prepares
+ * tables (the caller's VM lock).
+ * Return: 0 to %VXE_PT_LEVELS - 1; 0 for an empty or bad range.
+ */
+unsigned int vxe_pt_update_level(struct vxe_pt *pt, u64 start, u64 end)
+{
+	unsigned int level;
+
+	if (!vxe_pt_range_ok(pt, start, end))
+		return 0;
+	spin_lock(&pt->lock);
+	level = vxe_pt_node_update_level(pt->root, 0, start, end);
+	spin_unlock(&pt->lock);
+	return level;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_pt_update_level);
+
 /**
  * vxe_pt_get_stats() - read the counters
  * @pt: the page tables

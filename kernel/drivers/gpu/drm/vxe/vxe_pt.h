@@ -144,6 +144,7 @@ int vxe_pt_translate(struct vxe_pt *pt, u64 va, bool write,
 int vxe_pt_access(struct vxe_pt *pt, u64 va, void *buf, size_t len,
 		  bool write, vxe_pt_copy_fn copy, void *priv, u64 *fault_va);
 int vxe_pt_tlb_invalidate(struct vxe_pt *pt, u64 start, u64 end);
+unsigned int vxe_pt_update_level(struct vxe_pt *pt, u64 start, u64 end);
 void vxe_pt_get_stats(struct vxe_pt *pt, struct vxe_pt_stats *stats);
 
 #endif

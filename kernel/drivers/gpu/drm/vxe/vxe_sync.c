@@ -170,8 +170,8 @@ bool vxe_sync_is_ufence(const struct vxe_sync *sync)
  * @intr: a signal interrupts the wait (an ioctl); an engine waits
  *	uninterruptibly
  * @errors: return the error a fence was signalled with (a job depending
- *	on failed work fails); VM_BIND only waits, as Xe's binds go ahead
- *	after a job they wait for hung
+ *	on failed work fails); a bind job does not look at it, as Xe's binds
+ *	go ahead after a job they wait for hung
  *
  * Context: process context.
  * Return: 0, -ERESTARTSYS, or (with @errors) the error a fence was

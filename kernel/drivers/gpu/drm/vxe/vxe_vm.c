@@ -4,6 +4,7 @@
  */
 
 #include <linux/delay.h>
+#include <linux/dma-fence.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
@@ -33,6 +34,8 @@ static void vxe_vm_free(struct drm_gpuvm *gpuvm)
 	list_del(&vm->link);
 	mutex_unlock(&vm->vxe->vms_lock);
 	vxe_pt_fini(&vm->pt);
+	WARN_ON(!list_empty(&vm->bind.jobs));
+	dma_fence_put(vm->bind.last_fence);
 	atomic_dec(&vm->vxe->nr_vms);
 	mutex_destroy(&vm->userptr_lock);
 	mutex_destroy(&vm->lock);
@@ -60,6 +63,8 @@ static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 	mutex_init(&vm->lock);
 	vxe_userptr_lock_init(vm);
 	vm->svm.cfg = cfg ? *cfg : vxe_svm_default_config;
+	INIT_LIST_HEAD(&vm->bind.jobs);
+	vm->bind.fence_context = dma_fence_context_alloc(1);
 
 	err = vxe_pt_init(&vm->pt, VXE_VA_BITS, &vxe->inj);
 	if (err)

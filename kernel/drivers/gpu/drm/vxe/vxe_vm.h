@@ -103,6 +103,12 @@ struct vxe_vm_stats {
  * @stats: counters
  * @nr_ranges: live ranges (for leak checks)
  * @link: in &vxe_device.vms (its vms_lock)
+ * @bind: bind jobs (see vxe_bind_job.c); all under @lock
+ * @bind.jobs: bind jobs of the VM not done yet (&vxe_bind_job.link)
+ * @bind.last_fence: fence of the last job of the VM's default bind queue
+ *	(VM_BIND with no exec queue), or NULL; a reference
+ * @bind.fence_context: the default bind queue's dma_fence context
+ * @bind.seqno: its last job's sequence number
  */
 struct vxe_vm {
 	struct drm_gpuvm gpuvm;
@@ -126,6 +132,12 @@ struct vxe_vm {
 	struct vxe_vm_stats stats;
 	atomic_t nr_ranges;
 	struct list_head link;
+	struct {
+		struct list_head jobs;
+		struct dma_fence *last_fence;
+		u64 fence_context;
+		u64 seqno;
+	} bind;
 };
 
 /**
@@ -388,15 +400,16 @@ void vxe_svm_garbage_collector(struct vxe_vm *vm);
 int vxe_svm_nr_notifiers(void);
 void vxe_svm_config_current(struct vxe_svm_config *cfg);
 
+struct drm_xe_vm_bind_op;
+struct drm_gem_object;
+int vxe_vm_bind_ops(struct vxe_vm *vm, struct drm_xe_vm_bind_op *binds,
+		    struct drm_gem_object **objs, u32 n);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /* The always_migrate_to_vram module parameter, for KUnit tests. */
 extern bool vxe_svm_always_migrate_to_vram;
-struct drm_xe_vm_bind_op;
-struct drm_gem_object;
 int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 		   struct drm_gem_object *obj);
-int vxe_vm_bind_ops(struct vxe_vm *vm, struct drm_xe_vm_bind_op *binds,
-		    struct drm_gem_object **objs, u32 n);
 #endif
 
 #endif

@@ -14,6 +14,7 @@
 #include <drm/drm_print.h>
 #include <kunit/visibility.h>
 
+#include "vxe_bind_job.h"
 #include "vxe_bo.h"
 #include "vxe_device.h"
 #include "vxe_exec_queue.h"
@@ -40,8 +41,8 @@
  * written into the page tables at bind time (as with
  * %DRM_XE_VM_BIND_FLAG_IMMEDIATE); a binding zapped later (its BO moved)
  * is bound again by the next EXEC of a dma-fence VM (vxe_vm_exec_lock()),
- * or on the next GPU fault.  Binds complete before the ioctl
- * returns; their out-syncs are signalled then.
+ * or on the next GPU fault.  A bind with nothing to wait for completes
+ * before the ioctl returns; one that waits is a bind job (vxe_bind_job.c).
  *
  * The operations of one ioctl are applied in order, all or none, as in Xe:
  * when one fails, those before it are undone (struct vxe_bind_undo), and
@@ -1157,12 +1158,12 @@ static int vxe_vm_bind_one(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
  * operation with %VXE_VM_BIND_FORCE_OP_ERROR fails with -ENOSPC once it
  * is applied, as Xe's injected errors do.
  *
- * Context: the VM lock (KUnit tests drive it directly).
+ * Context: the VM lock; the binding process's mm is current->mm (a bind
+ * job borrows it).  KUnit tests drive it directly.
  * Return: 0 or the negative errno of the operation that failed.
  */
-VISIBLE_IF_KUNIT int vxe_vm_bind_ops(struct vxe_vm *vm,
-				     struct drm_xe_vm_bind_op *binds,
-				     struct drm_gem_object **objs, u32 n)
+int vxe_vm_bind_ops(struct vxe_vm *vm, struct drm_xe_vm_bind_op *binds,
+		    struct drm_gem_object **objs, u32 n)
 {
 	struct vxe_bind_undo undo;
 	int err = 0;
@@ -1222,14 +1223,17 @@ static void vxe_vm_bind_ufence(struct vxe_device *vxe, struct vxe_sync *s)
  *
  * MAP (a BO, NULL, or a CPU-address mirror), MAP_USERPTR, UNMAP,
  * UNMAP_ALL and PREFETCH, one or an array, with Xe's argument checks and
- * errnos.  The binds are done when the ioctl returns: in-fences are waited
- * for first, out-syncs signalled (a user fence is written) at the end.
+ * errnos.  A bind with nothing to wait for is done when the ioctl returns,
+ * its out-syncs signalled (a user fence written); one that must wait for
+ * an in-fence, its queue or another bind job becomes a bind job (see
+ * vxe_bind_job.c) and the ioctl returns at once.
  *
  * Return: 0; -EINVAL for a bad argument or VM id; -ENOENT for an unknown
  * exec queue or BO, or a closed VM; -EBUSY for removing mirror pieces the
  * GPU still maps; -EFAULT for a userptr without process memory behind it,
- * and for unreadable arrays; -ENOMEM; -ENOSPC for an injected error
- * (CONFIG_DRM_VXE_DEBUG).  On failure no operation of the array remains.
+ * and for unreadable arrays; -ENOBUFS for a bind job too big for Xe's
+ * batch; -ENOMEM; -ENOSPC for an injected error (CONFIG_DRM_VXE_DEBUG).
+ * On failure no operation of the array remains.
  */
 int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		      struct drm_file *file)
@@ -1241,6 +1245,7 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 	struct drm_gem_object **objs = NULL;
 	struct vxe_exec_queue *q = NULL;
 	struct vxe_sync *syncs = NULL;
+	bool queued = false;
 	struct vxe_vm *vm;
 	u32 i;
 	int err;
@@ -1341,14 +1346,15 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				   (!args->num_binds ?
 				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
 	if (!err)
-		err = vxe_sync_wait(syncs, args->num_syncs, true, false);
-	if (!err)
+		err = vxe_bind_job_submit(vm, q, binds, &objs, args->num_binds,
+					  &syncs, args->num_syncs, &queued);
+	if (!err && !queued)
 		err = vxe_vm_bind_ops(vm, binds, objs, args->num_binds);
 unlock:
 	mutex_unlock(&vm->lock);
 
-	/* Out-syncs once the binds are done, outside the VM lock */
-	if (!err) {
+	/* Done at once: out-syncs now, outside the VM lock */
+	if (!err && !queued) {
 		struct dma_fence *done = dma_fence_get_stub();
 
 		vxe_sync_signal(syncs, args->num_syncs, done);
