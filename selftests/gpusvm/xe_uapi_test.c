@@ -1960,4 +1960,83 @@ TEST_F(uapi, bind_job)
 	free(nulls);
 }
 
+/* Write to debugfs gt0/@name of @fd's device: 0 or -errno */
+static int gt_debugfs_write(int fd, const char *name)
+{
+	char path[96];
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/gt0/%s",
+		 minor(st.st_rdev), name);
+	return sysfs_write(path, "1");
+}
+
+/*
+ * A GT reset through Xe's debugfs gt0/force_reset_sync: the job running
+ * then fails (-ECANCELED) and its queue is banned, with the job queued
+ * behind it; a queue that was idle is not banned and runs jobs after it.
+ */
+TEST_F(uapi, gt_reset)
+{
+	struct drm_xe_exec_queue_get_property gp = {
+		.property = DRM_XE_EXEC_QUEUE_GET_PROPERTY_BAN,
+	};
+	uint32_t *mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const uint64_t flags = UP_ADDR + 4096;	/* mem[1024] on */
+	uint32_t spin, behind, *b;
+	int rq, i, err;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0, 2 * 4096);
+	ASSERT_EQ(0, bind_userptr(self->fd, self->plain_vm, mem, UP_ADDR,
+				  2 * 4096, 0));
+	rq = xe_queue_create(self->fd, self->plain_vm,
+			     DRM_XE_ENGINE_CLASS_RENDER, 0);
+	ASSERT_LT(0, rq);
+
+	/* On the render queue: a spinner that says it runs, a job behind */
+	b = xe_emit_store(mem, flags + 8, 1);
+	b = xe_emit_wait_eq(b, flags, 1);
+	xe_emit_end(b);
+	xe_emit_end(xe_emit_store(mem + 64, flags + 12, 0x5a));
+	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR, &spin));
+	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR + 256, &behind));
+	for (i = 0; i < 500 && !__atomic_load_n(&mem[1026], __ATOMIC_ACQUIRE); i++)
+		usleep(10 * 1000);
+	ASSERT_EQ(1u, mem[1026]);
+
+	err = gt_debugfs_write(self->fd, "force_reset_sync");
+	if (err == -ENOENT) {
+		mem[1024] = 1;
+		SKIP(return, "no debugfs gt0/force_reset_sync");
+	}
+	ASSERT_EQ(0, err);
+	EXPECT_EQ(0, syncobj_wait(self->fd, spin, 0));
+	EXPECT_EQ(-ECANCELED, syncobj_status(self->fd, spin));
+	EXPECT_EQ(0, syncobj_wait(self->fd, behind, 0));
+	EXPECT_EQ(-ECANCELED, syncobj_status(self->fd, behind));
+	EXPECT_EQ(0u, mem[1027]);
+	gp.exec_queue_id = rq;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	EXPECT_EQ(1, gp.value);
+	EXPECT_EQ(-ECANCELED, dma_fence_exec(self->fd, rq, UP_ADDR + 256,
+					     &behind));
+
+	/* The copy queue was idle: not banned, it runs after the reset */
+	gp.exec_queue_id = self->plain_q;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
+	EXPECT_EQ(0, gp.value);
+	EXPECT_EQ(0, plain_exec(self->fd, self->plain_q, UP_ADDR + 256));
+	EXPECT_EQ(0x5au, mem[1027]);
+	/* An idle GT: a reset stops nothing */
+	EXPECT_EQ(0, gt_debugfs_write(self->fd, "force_reset"));
+	EXPECT_EQ(0, plain_exec(self->fd, self->plain_q, UP_ADDR + 256));
+
+	xe_queue_destroy(self->fd, rq);
+	munmap(mem, 2 * 4096);
+}
+
 TEST_HARNESS_MAIN

@@ -4,12 +4,14 @@
  */
 
 #include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <drm/drm_debugfs.h>
 #include <drm/drm_file.h>
 
 #include "vxe_device.h"
+#include "vxe_exec_queue.h"
 #include "vxe_vm.h"
 
 /**
@@ -20,6 +22,9 @@
  * - ``gt0/stats``: Xe's per-GT statistics file, with the lines Xe prints
  *   (``svm_pagefault_count: N`` is what IGT reads: the GPU page faults
  *   served in CPU-address mirrors);
+ * - ``gt0/force_reset``, ``gt0/force_reset_sync``: a write resets the GT,
+ *   as on Xe: the jobs running then fail and their queues are banned; the
+ *   second returns once they have stopped (vxe_gt_reset());
  * - ``svm``: every VM of the device, its VMAs, and its SVM ranges with
  *   their state (bound, pages valid, unmapped) and where their pages live
  *   (``sysmem`` or ``vram``);
@@ -43,6 +48,40 @@ static int vxe_gt_stats_show(struct seq_file *m, void *data)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vxe_gt_stats);
+
+static ssize_t vxe_force_reset_write(struct file *file,
+				     const char __user *buf, size_t count,
+				     loff_t *ppos)
+{
+	struct vxe_device *vxe = file->private_data;
+
+	vxe_gt_reset(vxe, false);
+	return count;
+}
+
+static ssize_t vxe_force_reset_sync_write(struct file *file,
+					  const char __user *buf, size_t count,
+					  loff_t *ppos)
+{
+	struct vxe_device *vxe = file->private_data;
+	int err = vxe_gt_reset(vxe, true);
+
+	return err ?: count;
+}
+
+static const struct file_operations vxe_force_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = vxe_force_reset_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations vxe_force_reset_sync_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = vxe_force_reset_sync_write,
+	.llseek = noop_llseek,
+};
 
 static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 {
@@ -146,6 +185,10 @@ void vxe_debugfs_init(struct drm_minor *minor)
 
 	gt = debugfs_create_dir("gt0", minor->debugfs_root);
 	debugfs_create_file("stats", 0444, gt, vxe, &vxe_gt_stats_fops);
+	debugfs_create_file("force_reset", 0200, gt, vxe,
+			    &vxe_force_reset_fops);
+	debugfs_create_file("force_reset_sync", 0200, gt, vxe,
+			    &vxe_force_reset_sync_fops);
 	debugfs_create_file("svm", 0444, minor->debugfs_root, vxe,
 			    &vxe_svm_fops);
 	debugfs_create_file("objects", 0444, minor->debugfs_root, vxe,

@@ -476,6 +476,8 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 		return ERR_PTR(err);
 
 	init_waitqueue_head(&vxe->ufence_wq);
+	spin_lock_init(&vxe->reset.lock);
+	init_waitqueue_head(&vxe->reset.wq);
 	for (i = 0; i < VXE_NR_GROUPS; i++) {
 		init_rwsem(&vxe->groups[i].mode_sem);
 		init_waitqueue_head(&vxe->groups[i].wq);

@@ -123,6 +123,27 @@ struct vxe_engine_group {
 	wait_queue_head_t wq;
 };
 
+/**
+ * struct vxe_gt_reset - resets of the GT (debugfs gt0/force_reset)
+ * @lock: protects @seqno, @running and @stopping
+ * @seqno: resets so far; a job records it when it starts, and stops once
+ *	it changes (read without @lock by the engines)
+ * @running: jobs running on the GT's engines
+ * @stopping: those of them that were running at the last reset and have
+ *	not stopped yet
+ * @wq: a synchronous reset waits here for @stopping to reach zero
+ *
+ * As on Xe, a GT reset ends the jobs running at that moment: they fail,
+ * and their exec queues are banned.  Jobs not started yet run afterwards.
+ */
+struct vxe_gt_reset {
+	spinlock_t lock; /* protects seqno, running, stopping */
+	u32 seqno;
+	u32 running;
+	u32 stopping;
+	wait_queue_head_t wq;
+};
+
 /* Engine classes of the uAPI: render, copy, video decode and enhance, compute */
 #define VXE_NR_ENGINE_CLASSES	(DRM_XE_ENGINE_CLASS_COMPUTE + 1)
 
@@ -157,6 +178,7 @@ struct vxe_engine_group {
  * @sched: the scheduling properties of each engine class (sysfs
  *	tile0/gt0/engines/<class>/): job time-out, timeslice, preemption
  *	time-out, each with its range
+ * @reset: GT resets and the jobs they stop
  */
 struct vxe_device {
 	struct drm_device drm;
@@ -185,6 +207,7 @@ struct vxe_device {
 	struct vxe_engine_group groups[VXE_NR_GROUPS];
 	struct mutex sched_lock; /* serialises writes of sched */
 	struct vxe_sched_value sched[VXE_NR_ENGINE_CLASSES][VXE_NR_SCHED_PROPS];
+	struct vxe_gt_reset reset;
 };
 
 /**

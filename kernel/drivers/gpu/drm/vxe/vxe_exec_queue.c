@@ -65,6 +65,8 @@
  *	&vxe_engine_group.dma_fence_jobs until it is done
  * @failed: a batch of a parallel job failed: the others stop (the whole
  *	context is reset, as on Xe)
+ * @reset_seqno: &vxe_gt_reset.seqno when it started: a GT reset since
+ *	stops it
  * @batch_addr: GPU addresses of the batches, &vxe_exec_queue.width of them
  */
 struct vxe_job {
@@ -77,6 +79,7 @@ struct vxe_job {
 	unsigned long start;
 	struct vxe_engine_group *group;
 	bool failed;
+	u32 reset_seqno;
 	u64 batch_addr[];
 };
 
@@ -241,6 +244,56 @@ static bool vxe_job_wait_lr_mode(struct vxe_job *job)
 	return true;
 }
 
+/* A job starts on the GT: it runs until the next reset. */
+static void vxe_gt_reset_job_start(struct vxe_device *vxe, struct vxe_job *job)
+{
+	spin_lock(&vxe->reset.lock);
+	job->reset_seqno = vxe->reset.seqno;
+	vxe->reset.running++;
+	spin_unlock(&vxe->reset.lock);
+}
+
+/* A job ended; one a reset stopped may be the last a reset waits for. */
+static void vxe_gt_reset_job_end(struct vxe_device *vxe, struct vxe_job *job)
+{
+	bool wake = false;
+
+	spin_lock(&vxe->reset.lock);
+	vxe->reset.running--;
+	if (job->reset_seqno != vxe->reset.seqno)
+		wake = !--vxe->reset.stopping;
+	spin_unlock(&vxe->reset.lock);
+	if (wake)
+		wake_up_all(&vxe->reset.wq);
+}
+
+/**
+ * vxe_gt_reset() - reset the GT, as Xe's debugfs gt0/force_reset does
+ * @vxe: the device
+ * @wait: return once the jobs it stops have stopped (force_reset_sync)
+ *
+ * Every job running on the GT's engines stops and fails (its fence
+ * signals with -ECANCELED), and its exec queue is banned, as Xe bans a
+ * queue whose job had started when the GT reset; jobs not started yet run
+ * afterwards.  A long-running queue's running job counts as started; a
+ * fault-mode job its engine group suspended stops when it resumes.
+ *
+ * Context: process context.
+ * Return: 0, or -ERESTARTSYS when a signal interrupted the wait.
+ */
+int vxe_gt_reset(struct vxe_device *vxe, bool wait)
+{
+	spin_lock(&vxe->reset.lock);
+	WRITE_ONCE(vxe->reset.seqno, vxe->reset.seqno + 1);
+	vxe->reset.stopping = vxe->reset.running;
+	spin_unlock(&vxe->reset.lock);
+	drm_info(&vxe->drm, "vxe: GT0 reset (forced)\n");
+	if (!wait)
+		return 0;
+	return wait_event_interruptible(vxe->reset.wq,
+					!READ_ONCE(vxe->reset.stopping));
+}
+
 static bool vxe_job_should_stop(void *priv)
 {
 	struct vxe_job *job = priv;
@@ -250,6 +303,8 @@ static bool vxe_job_should_stop(void *priv)
 	if (!vxe_job_wait_lr_mode(job))
 		return true;
 	if (READ_ONCE(q->killed) || READ_ONCE(job->failed))
+		return true;
+	if (READ_ONCE(q->vxe->reset.seqno) != job->reset_seqno)
 		return true;
 	/*
 	 * Long-running VMs have no job time-out, others their class's (Xe's
@@ -289,7 +344,12 @@ static int vxe_job_run_batch(struct vxe_job *job, u16 idx, u64 *ctx_ticks)
 	if (err == -ECANCELED && READ_ONCE(job->failed))
 		return err;
 	WRITE_ONCE(job->failed, true);
-	if (err == -ECANCELED)
+	if (err == -ECANCELED &&
+	    READ_ONCE(q->vxe->reset.seqno) != job->reset_seqno)
+		drm_info(&q->vxe->drm,
+			 "vxe: exec queue %u: job stopped by a GT reset, queue banned\n",
+			 q->id);
+	else if (err == -ECANCELED)
 		drm_info(&q->vxe->drm,
 			 "vxe: exec queue %u: job stopped (destroyed or timed out)\n",
 			 q->id);
@@ -324,6 +384,7 @@ static int vxe_job_run_batches(struct vxe_job *job)
 	u64 ticks = q->ctx_ticks;
 	int err, i;
 
+	vxe_gt_reset_job_start(q->vxe, job);
 	/* fdinfo counts the running job's time from here. */
 	spin_lock(&q->lock);
 	q->run_start = vxe_engine_timestamp();
@@ -347,6 +408,7 @@ static int vxe_job_run_batches(struct vxe_job *job)
 	q->ctx_ticks = ticks;
 	q->running = false;
 	spin_unlock(&q->lock);
+	vxe_gt_reset_job_end(q->vxe, job);
 	return err;
 }
 

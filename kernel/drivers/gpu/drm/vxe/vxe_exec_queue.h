@@ -118,6 +118,7 @@ int vxe_exec_queue_destroy_ioctl(struct drm_device *dev, void *data,
 int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
 				      struct drm_file *file);
 int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
+int vxe_gt_reset(struct vxe_device *vxe, bool wait);
 int vxe_wait_user_fence_ioctl(struct drm_device *dev, void *data,
 			      struct drm_file *file);
 
