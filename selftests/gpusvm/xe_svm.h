@@ -268,11 +268,12 @@ static inline int svm_range_state(int fd, uint64_t addr, const char *state)
 }
 
 /* Does the device report VRAM (DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM)? */
-static inline int has_vram(int fd)
+/* Entry @idx (DRM_XE_QUERY_CONFIG_*) of the config query, or 0 */
+static inline uint64_t xe_config(int fd, unsigned int idx)
 {
 	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
 	struct drm_xe_query_config *c;
-	int yes = 0;
+	uint64_t val = 0;
 
 	if (xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
 		return 0;
@@ -280,11 +281,16 @@ static inline int has_vram(int fd)
 	if (!c)
 		return 0;
 	dq.data = (uintptr_t)c;
-	if (!xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq))
-		yes = !!(c->info[DRM_XE_QUERY_CONFIG_FLAGS] &
-			 DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM);
+	if (!xe_ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq) && idx < c->num_params)
+		val = c->info[idx];
 	free(c);
-	return yes;
+	return val;
+}
+
+static inline int has_vram(int fd)
+{
+	return !!(xe_config(fd, DRM_XE_QUERY_CONFIG_FLAGS) &
+		  DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM);
 }
 
 /* DRM_XE_MADVISE one attribute (@type) of [@start, @start + @range) */

@@ -2039,4 +2039,65 @@ TEST_F(uapi, gt_reset)
 	munmap(mem, 2 * 4096);
 }
 
+/* Does debugfs file @name of @fd's device have the line @line? */
+static int debugfs_has_line(int fd, const char *name, const char *line)
+{
+	FILE *f = debugfs_open(fd, name);
+	char buf[256];
+	int found = 0;
+
+	if (!f)
+		return -ENOENT;
+	while (!found && fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		found = !strcmp(buf, line);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * The debugfs files Xe has and IGT's xe_debugfs reads: info (device and
+ * revision ids as the config query has them, discrete when there is
+ * VRAM, one tile), forcewake_all (its holders counted in info), gtt_mm
+ * and vram0_mm (TTM's managers).
+ */
+TEST_F(uapi, debugfs_files)
+{
+	uint64_t id = xe_config(self->fd, DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID);
+	char line[64], path[96];
+	struct stat st;
+	FILE *f;
+	int fw;
+
+	snprintf(line, sizeof(line), "devid 0x%x", (unsigned int)(id & 0xffff));
+	if (debugfs_has_line(self->fd, "info", line) == -ENOENT)
+		SKIP(return, "no debugfs info");
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", line));
+	snprintf(line, sizeof(line), "revid %u", (unsigned int)(id >> 16));
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", line));
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", has_vram(self->fd) ?
+				      "is_dgfx yes" : "is_dgfx no"));
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "tile_count 1"));
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "gt0 force wake 0"));
+
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/forcewake_all",
+		 minor(st.st_rdev));
+	fw = open(path, O_WRONLY);
+	ASSERT_LE(0, fw);
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "gt0 force wake 1"));
+	close(fw);
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "gt0 force wake 0"));
+
+	f = debugfs_open(self->fd, "gtt_mm");
+	ASSERT_NE(NULL, f);
+	EXPECT_NE(NULL, fgets(line, sizeof(line), f));
+	fclose(f);
+	f = debugfs_open(self->fd, "vram0_mm");
+	EXPECT_EQ(has_vram(self->fd), !!f);
+	if (f)
+		fclose(f);
+}
+
 TEST_HARNESS_MAIN

@@ -7,8 +7,11 @@
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
+#include <linux/string_choices.h>
 #include <drm/drm_debugfs.h>
 #include <drm/drm_file.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_resource.h>
 
 #include "vxe_device.h"
 #include "vxe_exec_queue.h"
@@ -28,8 +31,13 @@
  * - ``svm``: every VM of the device, its VMAs, and its SVM ranges with
  *   their state (bound, pages valid, unmapped) and where their pages live
  *   (``sysmem`` or ``vram``);
- * - ``vram_mm`` (with VRAM): TTM's VRAM manager, its buddy allocator's
- *   free blocks.
+ * - ``vram0_mm`` (with VRAM): TTM's VRAM manager, its buddy allocator's
+ *   free blocks; ``gtt_mm``: TTM's manager of GPU-mapped system memory
+ *   (%TTM_PL_TT), as Xe names them;
+ * - ``info``: the lines of Xe's ``info`` that apply to vxe (device and
+ *   revision ids, discrete, tiles, page-table levels, page faults);
+ * - ``forcewake_all``: held open, it keeps the GT awake on Xe; vxe's GT is
+ *   always awake, and ``info`` counts the holders (``gt0 force wake``);
  * - ``objects``: what the device holds, one ``name: count`` a line: its
  *   VMs, exec queues, jobs not retired, BOs (SVM allocations included),
  *   SVM allocations, SVM ranges, the bytes of VRAM in use, and the SVM
@@ -81,6 +89,49 @@ static const struct file_operations vxe_force_reset_sync_fops = {
 	.open = simple_open,
 	.write = vxe_force_reset_sync_write,
 	.llseek = noop_llseek,
+};
+
+/* The lines of Xe's debugfs info that vxe has answers for */
+static int vxe_info_show(struct seq_file *m, void *data)
+{
+	struct vxe_device *vxe = m->private;
+
+	seq_printf(m, "graphics_verx100 %d\n",
+		   VXE_IP_VER_MAJOR * 100 + VXE_IP_VER_MINOR);
+	seq_printf(m, "is_dgfx %s\n", str_yes_no(vxe->vram));
+	seq_printf(m, "devid 0x%x\n", vxe->info.devid);
+	seq_printf(m, "revid %d\n", vxe->info.revid);
+	seq_puts(m, "tile_count 1\n");
+	/* Four levels of 512 entries: the root is level 3 */
+	seq_printf(m, "vm_max_level %d\n", VXE_PT_LEVELS - 1);
+	seq_puts(m, "has_flat_ccs no\n");
+	seq_puts(m, "has_usm yes\n");
+	seq_printf(m, "gt0 force wake %d\n", atomic_read(&vxe->forcewake));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vxe_info);
+
+static int vxe_forcewake_open(struct inode *inode, struct file *file)
+{
+	struct vxe_device *vxe = inode->i_private;
+
+	atomic_inc(&vxe->forcewake);
+	file->private_data = vxe;
+	return 0;
+}
+
+static int vxe_forcewake_release(struct inode *inode, struct file *file)
+{
+	struct vxe_device *vxe = inode->i_private;
+
+	atomic_dec(&vxe->forcewake);
+	return 0;
+}
+
+static const struct file_operations vxe_forcewake_all_fops = {
+	.owner = THIS_MODULE,
+	.open = vxe_forcewake_open,
+	.release = vxe_forcewake_release,
 };
 
 static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
@@ -193,7 +244,14 @@ void vxe_debugfs_init(struct drm_minor *minor)
 			    &vxe_svm_fops);
 	debugfs_create_file("objects", 0444, minor->debugfs_root, vxe,
 			    &vxe_objects_fops);
+	debugfs_create_file("info", 0444, minor->debugfs_root, vxe,
+			    &vxe_info_fops);
+	debugfs_create_file("forcewake_all", 0400, minor->debugfs_root, vxe,
+			    &vxe_forcewake_all_fops);
+	ttm_resource_manager_create_debugfs(ttm_manager_type(&vxe->ttm,
+							     TTM_PL_TT),
+					    minor->debugfs_root, "gtt_mm");
 	if (vxe->vram)
 		ttm_resource_manager_create_debugfs(&vxe->vram_mgr.manager,
-						    minor->debugfs_root, "vram_mm");
+						    minor->debugfs_root, "vram0_mm");
 }

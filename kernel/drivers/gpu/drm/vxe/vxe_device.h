@@ -123,6 +123,10 @@ struct vxe_engine_group {
 	wait_queue_head_t wq;
 };
 
+/* Xe2 graphics IP (Battlemage): 20.01 */
+#define VXE_IP_VER_MAJOR	20
+#define VXE_IP_VER_MINOR	1
+
 /**
  * struct vxe_gt_reset - resets of the GT (debugfs gt0/force_reset)
  * @lock: protects @seqno, @running and @stopping
@@ -179,6 +183,8 @@ struct vxe_gt_reset {
  *	tile0/gt0/engines/<class>/): job time-out, timeslice, preemption
  *	time-out, each with its range
  * @reset: GT resets and the jobs they stop
+ * @forcewake: open files of debugfs forcewake_all (Xe's forcewake
+ *	holders; vxe's GT is always awake)
  */
 struct vxe_device {
 	struct drm_device drm;
@@ -208,6 +214,7 @@ struct vxe_device {
 	struct mutex sched_lock; /* serialises writes of sched */
 	struct vxe_sched_value sched[VXE_NR_ENGINE_CLASSES][VXE_NR_SCHED_PROPS];
 	struct vxe_gt_reset reset;
+	atomic_t forcewake;
 };
 
 /**

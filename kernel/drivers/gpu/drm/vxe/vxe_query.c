@@ -25,10 +25,6 @@
  * that fails says why at debug level, as Xe's XE_IOCTL_DBG() does.
  */
 
-/* Xe2 graphics IP (Battlemage): 20.01 */
-#define VXE_IP_VER_MAJOR	20
-#define VXE_IP_VER_MINOR	1
-
 /*
  * The version of the submission interface UC_FW_VERSION reports for
  * XE_QUERY_UC_TYPE_GUC_SUBMISSION.  vxe has no GuC: its engines take exec
