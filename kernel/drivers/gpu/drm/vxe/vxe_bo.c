@@ -30,9 +30,11 @@
  * GEM objects of vxe are TTM buffer objects, as Xe's are.  The device's
  * &ttm_device has a system-memory placement: %TTM_PL_TT, pages from the
  * TTM page pool, DMA-mapped for the device (the mock GPU reaches them at
- * those DMA addresses, through its page tables).  A BO is populated when
- * it is first validated into %TTM_PL_TT (a GPU bind, a CPU fault of an
- * mmap); TTM may move it back to %TTM_PL_SYSTEM (swap-out), and then the
+ * those DMA addresses, through its page tables).  A BO is populated in
+ * %TTM_PL_TT when it is created, as in Xe, unless created with
+ * %DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING (then when it is first validated:
+ * a GPU bind, a CPU fault of an mmap); TTM may move it back to
+ * %TTM_PL_SYSTEM (swap-out), and then the
  * GPU mappings of the BO are zapped (vxe_vm_bo_invalidate()), once the
  * dma-fence jobs that may use it are done: the next EXEC of a dma-fence VM
  * binds it again before its job runs (vxe_vm_exec_lock(), as Xe's EXEC
@@ -513,10 +515,10 @@ struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
  * @regions: where it may live: a mask of memory region instances
  *	(%VXE_MEM_REGION_SYS, %VXE_MEM_REGION_VRAM), VRAM preferred
  *
- * A BO that may live in VRAM gets VRAM at once (TTM evicts other BOs to
- * make room; it falls back to TT when that placement is allowed), unless
- * created with DEFER_BACKING; the others start in %TTM_PL_SYSTEM,
- * unpopulated.  Its GEM object has an mmap offset.
+ * A BO gets its memory at once, as in Xe: VRAM if it may live there (TTM
+ * evicts other BOs to make room; it falls back to TT when that placement
+ * is allowed), else TT, populated.  With DEFER_BACKING it starts in
+ * %TTM_PL_SYSTEM, unpopulated.  Its GEM object has an mmap offset.
  *
  * Return: the BO, with one GEM reference, or an ERR_PTR().
  */
@@ -549,13 +551,11 @@ struct vxe_bo *vxe_bo_create(struct vxe_device *vxe, struct vxe_vm *vm,
 		goto err_release;
 
 	/*
-	 * From here on, TTM owns the BO: errors go through the destroy.  A
-	 * VRAM BO gets its VRAM now, as in Xe (unless DEFER_BACKING); others
-	 * are populated when first used.
+	 * From here on, TTM owns the BO: errors go through the destroy.  It
+	 * gets its memory now, as in Xe (unless DEFER_BACKING).
 	 */
 	atomic_inc(&vxe->nr_bos);
 	err = ttm_bo_init_reserved(&vxe->ttm, &bo->ttm, ttm_bo_type_device,
-				   regions & BIT(VXE_MEM_REGION_VRAM) &&
 				   !(flags & DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING) ?
 				   &bo->placement : &vxe_sys_placement,
 				   PAGE_SHIFT, &ctx, NULL, resv, vxe_ttm_bo_destroy);
