@@ -59,6 +59,11 @@
  * Unlike Xe's, a job's fence is not added to reservation objects: the job
  * takes the VM lock, and a validation under that lock that evicts a BO
  * (TTM waits for all the fences of the BO it evicts) would wait for it.
+ * One wait of that kind remains, where Xe has none (its bind jobs take no
+ * lock): an EXEC of the VM that evicts, under the VM lock, a BO whose
+ * fence is a job waiting for this VM's bind job.  That eviction is not
+ * stuck for good: TTM gives up after 15 s (ttm_bo_wait_ctx(); the EXEC
+ * fails and drops the VM lock, and the bind job runs), or on a signal.
  * User fences are written through the binding process's address space
  * (kthread_use_mm()), as Xe's user-fence worker writes them; the job also
  * binds in that address space (a userptr's pages are collected there).
