@@ -6,6 +6,7 @@
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -217,8 +218,14 @@ struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id)
 	return vm;
 }
 
-/* How long binding a BO retries when VRAM is full of BOs others hold (Xe's). */
-#define VXE_VALIDATE_RETRY_MS	1000
+/*
+ * How long binding a BO retries when VRAM is full of BOs others hold:
+ * Xe's second, or longer where moving BOs is much slower than on a GPU.
+ */
+static unsigned int vxe_validate_retry_ms = 1000;
+module_param_named(validate_retry_ms, vxe_validate_retry_ms, uint, 0600);
+MODULE_PARM_DESC(validate_retry_ms,
+		 "How long a validation that finds VRAM full of BOs others hold retries, in ms (default: Xe's 1000; an emulated machine that copies VRAM far slower than a GPU may need more)");
 
 /**
  * vxe_vm_validate_should_retry() - retry a validation that found no room?
@@ -228,7 +235,7 @@ struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id)
  * As Xe's xe_vm_validate_should_retry(): a BO finds no room in VRAM when
  * the BOs there are locked by others (EXECs and faults validating their
  * own); they are done soon.  For -ENOMEM and -ENOSPC, sleeps 20 ms and
- * says yes, for a second.
+ * says yes, for a second (module parameter validate_retry_ms).
  *
  * Context: process context, no lock held that the others need.
  * Return: true to retry.
@@ -241,7 +248,7 @@ bool vxe_vm_validate_should_retry(int err, ktime_t *end)
 		return false;
 
 	if (!*end)
-		*end = ktime_add_ms(now, VXE_VALIDATE_RETRY_MS);
+		*end = ktime_add_ms(now, READ_ONCE(vxe_validate_retry_ms));
 	if (!ktime_before(now, *end))
 		return false;
 	msleep(20);
