@@ -236,17 +236,26 @@ static inline int query_engines(int fd,
 	return n;
 }
 
+/* /sys/kernel/debug/dri/<minor of @fd>/@name into @path: 0 or -errno */
+static inline int debugfs_path(int fd, const char *name, char *path,
+			       size_t size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(path, size, "/sys/kernel/debug/dri/%u/%s", minor(st.st_rdev),
+		 name);
+	return 0;
+}
+
 /* Open /sys/kernel/debug/dri/<minor of @fd>/@name, or NULL */
 static inline FILE *debugfs_open(int fd, const char *name)
 {
 	char path[96];
-	struct stat st;
 
-	if (fstat(fd, &st))
-		return NULL;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/%s",
-		 minor(st.st_rdev), name);
-	return fopen(path, "r");
+	return debugfs_path(fd, name, path, sizeof(path)) ? NULL :
+	       fopen(path, "r");
 }
 
 /* Does vxe's debugfs (file svm) list a range covering @addr in @state? */

@@ -1963,14 +1963,12 @@ TEST_F(uapi, bind_job)
 /* Write to debugfs gt0/@name of @fd's device: 0 or -errno */
 static int gt_debugfs_write(int fd, const char *name)
 {
-	char path[96];
-	struct stat st;
+	char file[64], path[128];
+	int err;
 
-	if (fstat(fd, &st))
-		return -errno;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/gt0/%s",
-		 minor(st.st_rdev), name);
-	return sysfs_write(path, "1");
+	snprintf(file, sizeof(file), "gt0/%s", name);
+	err = debugfs_path(fd, file, path, sizeof(path));
+	return err ?: sysfs_write(path, "1");
 }
 
 /*
@@ -2066,7 +2064,6 @@ TEST_F(uapi, debugfs_files)
 {
 	uint64_t id = xe_config(self->fd, DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID);
 	char line[64], path[96];
-	struct stat st;
 	FILE *f;
 	int fw;
 
@@ -2081,9 +2078,7 @@ TEST_F(uapi, debugfs_files)
 	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "tile_count 1"));
 	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "gt0 force wake 0"));
 
-	ASSERT_EQ(0, fstat(self->fd, &st));
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/forcewake_all",
-		 minor(st.st_rdev));
+	ASSERT_EQ(0, debugfs_path(self->fd, "forcewake_all", path, sizeof(path)));
 	fw = open(path, O_WRONLY);
 	ASSERT_LE(0, fw);
 	EXPECT_EQ(1, debugfs_has_line(self->fd, "info", "gt0 force wake 1"));

@@ -10,7 +10,6 @@
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
@@ -165,7 +164,7 @@ static u64 vxe_bind_table_dwords(u64 qwords)
 static u64 vxe_bind_range_dwords(u64 start, u64 end, unsigned int level,
 				 unsigned int max_leaf)
 {
-	unsigned int shift = VXE_SHIFT_4K + level * VXE_PT_ENTRY_SHIFT;
+	unsigned int shift = vxe_pt_level_shift(level);
 	u64 size = BIT_ULL(shift), qwords = 0, dwords = 0, va = start;
 
 	while (va < end) {
@@ -254,7 +253,7 @@ static void vxe_bind_job_interval(struct vxe_vm *vm,
 		}
 		level = vxe_pt_update_level(&vm->pt, b->addr,
 					    b->addr + b->range);
-		size = BIT_ULL(VXE_SHIFT_4K + level * VXE_PT_ENTRY_SHIFT);
+		size = BIT_ULL(vxe_pt_level_shift(level));
 		*start = min(*start, round_down(b->addr, size));
 		*last = max(*last, round_up(b->addr + b->range, size) - 1);
 	}
@@ -285,23 +284,6 @@ static void vxe_bind_job_free_args(struct vxe_bind_job *job)
 		mmdrop(job->mm);
 }
 
-/* Write the job's user fences: @mm is the current address space. */
-static void vxe_bind_job_write_ufences(struct vxe_bind_job *job)
-{
-	u32 i;
-
-	for (i = 0; i < job->num_syncs; i++) {
-		struct vxe_sync *s = &job->syncs[i];
-
-		if (!vxe_sync_is_ufence(s))
-			continue;
-		if (put_user(s->value, (u64 __user *)u64_to_user_ptr(s->addr)))
-			drm_dbg(&job->vm->vxe->drm,
-				"vxe: bind user fence at %#llx not written\n",
-				s->addr);
-	}
-}
-
 static void vxe_bind_job_work(struct work_struct *work)
 {
 	struct vxe_bind_job *job = container_of(work, struct vxe_bind_job,
@@ -329,7 +311,7 @@ static void vxe_bind_job_work(struct work_struct *work)
 			 "vxe: bind job %llu:%llu failed (%d): its binds are undone\n",
 			 job->fence.context, job->fence.seqno, err);
 	else if (mm)
-		vxe_bind_job_write_ufences(job);
+		vxe_sync_write_ufences(vxe, job->syncs, job->num_syncs);
 	if (mm) {
 		kthread_unuse_mm(job->mm);
 		mmput(job->mm);
@@ -337,7 +319,6 @@ static void vxe_bind_job_work(struct work_struct *work)
 	if (err)
 		dma_fence_set_error(&job->fence, err);
 	dma_fence_signal(&job->fence);
-	wake_up_all(&vxe->ufence_wq);
 
 	vxe_bind_job_free_args(job);
 	vxe_vm_put(vm);

@@ -456,7 +456,7 @@ static int vxe_job_run(struct vxe_job *job)
 
 	if (READ_ONCE(q->banned) || READ_ONCE(q->killed))
 		return -ECANCELED;
-	err = vxe_sync_wait(job->syncs, job->num_syncs, false, true);
+	err = vxe_sync_wait(job->syncs, job->num_syncs);
 	if (err)
 		return err;
 	if (!vxe_job_wait_lr_mode(job))

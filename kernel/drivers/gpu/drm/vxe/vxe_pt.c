@@ -50,11 +50,6 @@ struct vxe_pt_node {
 	struct vxe_pt_node *child[];
 };
 
-static unsigned int vxe_pt_level_shift(unsigned int level)
-{
-	return VXE_SHIFT_4K + level * VXE_PT_ENTRY_SHIFT;
-}
-
 static unsigned int vxe_pt_index(u64 va, unsigned int level)
 {
 	return (va >> vxe_pt_level_shift(level)) & (VXE_PT_ENTRIES - 1);

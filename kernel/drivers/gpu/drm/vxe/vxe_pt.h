@@ -32,6 +32,17 @@ struct vxe_pt_node;
 #define VXE_SHIFT_64K		16
 #define VXE_SHIFT_2M		21
 
+/**
+ * vxe_pt_level_shift() - log2 of the bytes an entry of a level maps
+ * @level: 0 (4K leaves) to %VXE_PT_LEVELS - 1
+ *
+ * Return: 12 + 9 * @level.
+ */
+static inline unsigned int vxe_pt_level_shift(unsigned int level)
+{
+	return VXE_SHIFT_4K + level * VXE_PT_ENTRY_SHIFT;
+}
+
 /* vxe_pt_commit() flag: map without write permission */
 #define VXE_PT_READ_ONLY	BIT(0)
 /* vxe_pt_commit() flag: a NULL (sparse) mapping, no pages behind it */

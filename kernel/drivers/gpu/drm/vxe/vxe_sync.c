@@ -164,36 +164,64 @@ bool vxe_sync_is_ufence(const struct vxe_sync *sync)
 }
 
 /**
- * vxe_sync_wait() - wait for the in-fences of some syncs
+ * vxe_sync_wait() - an engine waits for the in-fences of a job's syncs
  * @syncs: the syncs
  * @n: their number
- * @intr: a signal interrupts the wait (an ioctl); an engine waits
- *	uninterruptibly
- * @errors: return the error a fence was signalled with (a job depending
- *	on failed work fails); a bind job does not look at it, as Xe's binds
- *	go ahead after a job they wait for hung
+ *
+ * Uninterruptibly.  A job depending on failed work fails: the error a
+ * fence was signalled with is returned.  (A bind job waits through fence
+ * callbacks instead, and goes ahead after a job it waits for failed, as
+ * Xe's binds do.)
  *
  * Context: process context.
- * Return: 0, -ERESTARTSYS, or (with @errors) the error a fence was
- * signalled with.
+ * Return: 0, or the error a fence was signalled with.
  */
-int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n, bool intr,
-		  bool errors)
+int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		long ret;
-
 		if (!syncs[i].fence)
 			continue;
-		ret = dma_fence_wait(syncs[i].fence, intr);
-		if (ret)
-			return ret;
-		if (errors && syncs[i].fence->error < 0)
+		dma_fence_wait(syncs[i].fence, false);
+		if (syncs[i].fence->error < 0)
 			return syncs[i].fence->error;
 	}
 	return 0;
+}
+
+/**
+ * vxe_sync_write_ufences() - write the user fences of a VM_BIND's syncs
+ * @vxe: the device
+ * @syncs: the syncs
+ * @n: their number
+ *
+ * Each user fence gets its value at its address in the current address
+ * space (the binding process, or the one a bind job borrowed), as Xe's
+ * user-fence worker writes it; waiters in WAIT_USER_FENCE are woken.  An
+ * address that cannot be written is skipped (said at debug level).
+ *
+ * Context: process context, in the binding process's address space.
+ */
+void vxe_sync_write_ufences(struct vxe_device *vxe, struct vxe_sync *syncs,
+			    unsigned int n)
+{
+	bool written = false;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct vxe_sync *s = &syncs[i];
+
+		if (!vxe_sync_is_ufence(s))
+			continue;
+		if (put_user(s->value, (u64 __user *)u64_to_user_ptr(s->addr)))
+			drm_dbg(&vxe->drm,
+				"vxe: bind user fence at %#llx not written\n",
+				s->addr);
+		written = true;
+	}
+	if (written)
+		wake_up_all(&vxe->ufence_wq);
 }
 
 /**

@@ -46,8 +46,9 @@ int vxe_sync_parse(struct vxe_device *vxe, struct drm_file *file,
 		   struct vxe_sync *sync, struct drm_xe_sync __user *user,
 		   unsigned int flags);
 bool vxe_sync_is_ufence(const struct vxe_sync *sync);
-int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n, bool intr,
-		  bool errors);
+int vxe_sync_wait(struct vxe_sync *syncs, unsigned int n);
+void vxe_sync_write_ufences(struct vxe_device *vxe, struct vxe_sync *syncs,
+			    unsigned int n);
 void vxe_sync_signal(struct vxe_sync *syncs, unsigned int n,
 		     struct dma_fence *fence);
 void vxe_sync_cleanup(struct vxe_sync *syncs, unsigned int n);

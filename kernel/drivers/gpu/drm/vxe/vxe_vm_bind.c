@@ -1206,15 +1206,6 @@ VISIBLE_IF_KUNIT int vxe_vm_bind_op(struct vxe_vm *vm,
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_op);
 
-/* Write the value of a bind's user fence, as Xe's user-fence worker. */
-static void vxe_vm_bind_ufence(struct vxe_device *vxe, struct vxe_sync *s)
-{
-	if (put_user(s->value, (u64 __user *)u64_to_user_ptr(s->addr)))
-		drm_dbg(&vxe->drm, "vxe: bind user fence at %#llx not written\n",
-			s->addr);
-	wake_up_all(&vxe->ufence_wq);
-}
-
 /**
  * vxe_vm_bind_ioctl() - DRM_IOCTL_XE_VM_BIND
  * @dev: the DRM device
@@ -1359,9 +1350,7 @@ unlock:
 
 		vxe_sync_signal(syncs, args->num_syncs, done);
 		dma_fence_put(done);
-		for (i = 0; i < args->num_syncs; i++)
-			if (vxe_sync_is_ufence(&syncs[i]))
-				vxe_vm_bind_ufence(vxe, &syncs[i]);
+		vxe_sync_write_ufences(vxe, syncs, args->num_syncs);
 	}
 	if (syncs) {
 		vxe_sync_cleanup(syncs, args->num_syncs);
