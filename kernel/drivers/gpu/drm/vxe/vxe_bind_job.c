@@ -53,7 +53,9 @@
  * a bind that would need a bigger one fails with -ENOBUFS, and userspace
  * splits its array (IGT's xe_vm bind-array-enobufs).  vxe sizes the batch
  * the same way (vxe_bind_job_batch_bytes()).  A bind carried out at once
- * (by the CPU, in Xe) has no such limit.
+ * (by the CPU, in Xe) has no such limit.  Where Xe decides at once, vxe
+ * first gives the fences such a bind waits for up to a second to signal
+ * (vxe_bind_job_catch_up()): vxe's engines lag behind a GPU's.
  *
  * Unlike Xe's, a job's fence is not added to reservation objects: the job
  * takes the VM lock, and a validation under that lock that evicts a BO
@@ -393,6 +395,79 @@ static void vxe_bind_job_publish(struct vxe_bind_job *job,
 	}
 	list_add_tail(&job->link, &vm->bind.jobs);
 	vxe_sync_signal(job->syncs, job->num_syncs, &job->fence);
+}
+
+/**
+ * vxe_bind_job_last_fence() - the last job of a VM_BIND queue
+ * @vm: the VM
+ * @q: the VM_BIND exec queue, or NULL for the VM's default one
+ *
+ * Context: the VM lock.
+ * Return: a reference to the fence of the queue's last job, or NULL.
+ */
+struct dma_fence *vxe_bind_job_last_fence(struct vxe_vm *vm,
+					  struct vxe_exec_queue *q)
+{
+	struct dma_fence *fence;
+
+	lockdep_assert_held(&vm->lock);
+	if (!q)
+		return dma_fence_get(vm->bind.last_fence);
+	spin_lock(&q->lock);
+	fence = dma_fence_get(q->last_fence);
+	spin_unlock(&q->lock);
+	return fence;
+}
+
+/* Wait for @fence until @deadline (jiffies): -ERESTARTSYS on a signal. */
+static int vxe_bind_job_wait_until(struct dma_fence *fence,
+				   unsigned long deadline)
+{
+	long left;
+
+	if (!fence || dma_fence_is_signaled(fence))
+		return 0;
+	if (time_after_eq(jiffies, deadline))
+		return 0;
+	left = dma_fence_wait_timeout(fence, true, deadline - jiffies);
+	return left < 0 ? left : 0;
+}
+
+/**
+ * vxe_bind_job_catch_up() - let vxe's engines catch up before a big bind
+ * @syncs: the bind's parsed syncs
+ * @num_syncs: entries of @syncs
+ * @last: the last job of its queue (vxe_bind_job_last_fence()), or NULL
+ *
+ * Xe refuses with -ENOBUFS a bind whose page-table batch does not fit its
+ * pool only when the bind must wait, and carries it out on the CPU when
+ * it need not.  A bind that waits for work just handed to the GPU (IGT's
+ * xe_vm bind-array-enobufs unmaps behind 256 one-store batches) finds it
+ * done on hardware, whose engines run beside the CPU; vxe's engines are
+ * threads on the same CPUs, slower still under emulation.  So before such
+ * a bind is decided, its in-fences and its queue's last job get
+ * %VXE_BIND_JOB_CATCH_UP_MS to signal (a job still blocked after that,
+ * by a spinner for one, keeps the bind -ENOBUFS as in Xe).
+ *
+ * Context: not under the VM lock; may sleep.
+ * Return: 0 (whether or not they signalled); -ERESTARTSYS on a signal.
+ */
+int vxe_bind_job_catch_up(const struct vxe_sync *syncs, u32 num_syncs,
+			  struct dma_fence *last)
+{
+	unsigned long deadline = jiffies +
+		msecs_to_jiffies(VXE_BIND_JOB_CATCH_UP_MS);
+	u32 i;
+	int err;
+
+	for (i = 0; i < num_syncs; i++) {
+		if (syncs[i].signal)
+			continue;
+		err = vxe_bind_job_wait_until(syncs[i].fence, deadline);
+		if (err)
+			return err;
+	}
+	return vxe_bind_job_wait_until(last, deadline);
 }
 
 /**

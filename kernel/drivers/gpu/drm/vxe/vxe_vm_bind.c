@@ -1019,6 +1019,23 @@ static int vxe_vm_lock_ioctl(struct vxe_vm *vm)
 }
 
 /*
+ * A bind too big for a bind job: drop the VM lock while what it waits for
+ * gets a moment to signal (vxe_bind_job_catch_up()), then take the lock
+ * again.  Return: 0 with the VM lock held; an error without it.
+ */
+static int vxe_vm_bind_catch_up(struct vxe_vm *vm, struct vxe_exec_queue *q,
+				const struct vxe_sync *syncs, u32 num_syncs)
+{
+	struct dma_fence *last = vxe_bind_job_last_fence(vm, q);
+	int err;
+
+	mutex_unlock(&vm->lock);
+	err = vxe_bind_job_catch_up(syncs, num_syncs, last);
+	dma_fence_put(last);
+	return err ?: vxe_vm_lock_ioctl(vm);
+}
+
+/*
  * Xe's error injection (with CONFIG_DRM_XE_DEBUG, here with
  * CONFIG_DRM_VXE_DEBUG): bit 31 of a bind operation's flags makes the bind
  * fail with -ENOSPC once that operation is applied, so that userspace sees
@@ -1223,8 +1240,9 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_op);
  * exec queue or BO, or a closed VM; -EBUSY for removing mirror pieces the
  * GPU still maps; -EFAULT for a userptr without process memory behind it,
  * and for unreadable arrays; -ENOBUFS for a bind job too big for Xe's
- * batch; -ENOMEM; -ENOSPC for an injected error (CONFIG_DRM_VXE_DEBUG).
- * On failure no operation of the array remains.
+ * batch (once what it waits for had its catch-up time); -ERESTARTSYS on a
+ * signal during that time; -ENOMEM; -ENOSPC for an injected error
+ * (CONFIG_DRM_VXE_DEBUG).  On failure no operation of the array remains.
  */
 int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		      struct drm_file *file)
@@ -1336,6 +1354,12 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				    VXE_SYNC_PARSE_LR_MODE : 0) |
 				   (!args->num_binds ?
 				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
+	if (!err && vxe_bind_job_batch_bytes(binds, args->num_binds) >
+		    VXE_BIND_JOB_MAX_BATCH) {
+		err = vxe_vm_bind_catch_up(vm, q, syncs, args->num_syncs);
+		if (err)
+			goto cleanup;
+	}
 	if (!err)
 		err = vxe_bind_job_submit(vm, q, binds, &objs, args->num_binds,
 					  &syncs, args->num_syncs, &queued);
@@ -1343,7 +1367,7 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		err = vxe_vm_bind_ops(vm, binds, objs, args->num_binds);
 unlock:
 	mutex_unlock(&vm->lock);
-
+cleanup:
 	/* Done at once: out-syncs now, outside the VM lock */
 	if (!err && !queued) {
 		struct dma_fence *done = dma_fence_get_stub();
