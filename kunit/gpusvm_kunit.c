@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/tlb.h>
+#include <drm/xe_drm.h>
 
 #include "gpusvm_kunit.h"
 
@@ -484,6 +485,34 @@ struct vxe_vma *gk_mirror(struct gpusvm_kunit *gk, unsigned long addr)
 	KUNIT_ASSERT_NOT_NULL(gk->test, va);
 	KUNIT_ASSERT_TRUE(gk->test, vxe_vma_is_mirror(to_vxe_vma(va)));
 	return to_vxe_vma(va);
+}
+
+/**
+ * gk_bind_precheck() - what a bind job checks in the ioctl, for one
+ *	operation without a BO
+ * @gk: the fixture
+ * @op: %DRM_XE_VM_BIND_OP_*
+ * @flags: %DRM_XE_VM_BIND_FLAG_*
+ * @addr: GPU address
+ * @range: size in bytes
+ * @uaddr: CPU address of a MAP_USERPTR (its obj_offset)
+ *
+ * Return: vxe_vm_bind_precheck() of the operation, under the VM lock.
+ */
+int gk_bind_precheck(struct gpusvm_kunit *gk, u32 op, u32 flags, u64 addr,
+		     u64 range, u64 uaddr)
+{
+	struct drm_xe_vm_bind_op b = {
+		.op = op, .flags = flags, .obj_offset = uaddr,
+		.addr = addr, .range = range, .pat_index = 2,
+	};
+	struct drm_gem_object *obj = NULL;
+	int err;
+
+	mutex_lock(&gk->vm->lock);
+	err = vxe_vm_bind_precheck(gk->vm, &b, &obj, 1);
+	mutex_unlock(&gk->vm->lock);
+	return err;
 }
 
 /**

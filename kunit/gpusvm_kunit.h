@@ -74,6 +74,8 @@ unsigned int gk_count_notifiers(struct gpusvm_kunit *gk);
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk);
 unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk);
 struct vxe_vma *gk_mirror(struct gpusvm_kunit *gk, unsigned long addr);
+int gk_bind_precheck(struct gpusvm_kunit *gk, u32 op, u32 flags, u64 addr,
+		     u64 range, u64 uaddr);
 struct page *gk_get_page(struct gpusvm_kunit *gk, unsigned long addr);
 void gk_forget_tlb_invalidations(struct gpusvm_kunit *gk);
 

@@ -428,6 +428,43 @@ static void vxe_svm_rebind_busy_until_unmapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 0);
 }
 
+/* What a bind job checks in the ioctl, for one UNMAP or NULL MAP */
+static int precheck(struct gpusvm_kunit *gk, u32 op, u64 start, u64 end)
+{
+	return gk_bind_precheck(gk, op, op == DRM_XE_VM_BIND_OP_MAP ?
+				DRM_XE_VM_BIND_FLAG_NULL : 0, start,
+				end - start, 0);
+}
+
+/*
+ * A bind job refuses in the ioctl, as Xe does, to unmap or map over mirror
+ * memory the GPU still maps (-EBUSY), and changes nothing doing so; next
+ * to it, or once the CPU unmapped the memory, it lets the bind through.
+ */
+static void vxe_svm_job_precheck_busy(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	int ranges;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 36);
+	expect_gpu_data(test, gk, GK_BASE, SZ_2M, 36);
+	ranges = gk_count_ranges(gk);
+	KUNIT_EXPECT_GT(test, ranges, 0);
+	KUNIT_EXPECT_EQ(test, precheck(gk, DRM_XE_VM_BIND_OP_UNMAP, GK_BASE,
+				       GK_BASE + SZ_2M), -EBUSY);
+	KUNIT_EXPECT_EQ(test, precheck(gk, DRM_XE_VM_BIND_OP_MAP,
+				       GK_BASE + SZ_64K, GK_BASE + SZ_128K),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, precheck(gk, DRM_XE_VM_BIND_OP_MAP,
+				       GK_BASE + SZ_2M, GK_BASE + SZ_4M), 0);
+	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), ranges);
+
+	gk_munmap(gk, GK_BASE, SZ_2M);
+	KUNIT_EXPECT_EQ(test, precheck(gk, DRM_XE_VM_BIND_OP_UNMAP, GK_BASE,
+				       GK_BASE + SZ_2M), 0);
+}
+
 /* The fault handler follows the VMA: no VMA, no mapping; a closed VM fails. */
 static void vxe_svm_fault_needs_vma(struct kunit *test)
 {
@@ -461,6 +498,7 @@ static struct kunit_case vxe_svm_cases[] = {
 	KUNIT_CASE(vxe_svm_zap_keeps_ranges),
 	KUNIT_CASE(vxe_svm_unmap_range_removes),
 	KUNIT_CASE(vxe_svm_rebind_busy_until_unmapped),
+	KUNIT_CASE(vxe_svm_job_precheck_busy),
 	KUNIT_CASE(vxe_svm_fault_needs_vma),
 	{}
 };

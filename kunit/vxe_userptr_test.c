@@ -131,6 +131,45 @@ static void vxe_userptr_no_memory_efault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_userptrs), 1);
 }
 
+/* What a bind job checks in the ioctl, for one MAP_USERPTR */
+static int precheck_userptr(struct gpusvm_kunit *gk, u32 flags, u64 uaddr,
+			    u64 size)
+{
+	return gk_bind_precheck(gk, DRM_XE_VM_BIND_OP_MAP_USERPTR, flags,
+				UP_GVA, size, uaddr);
+}
+
+/*
+ * A bind job refuses in the ioctl the userptrs the bind itself refuses
+ * (memory missing, or read-only under a writable binding), with the same
+ * errno, and lets the others through.
+ */
+static void vxe_userptr_precheck_agrees(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	int err;
+
+	gk_mmap(gk, GK_BASE, SZ_64K, RW);
+	gk_mmap(gk, GK_BASE + SZ_1M, SZ_4K, PROT_READ);
+	KUNIT_EXPECT_EQ(test, precheck_userptr(gk, 0, GK_BASE, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, precheck_userptr(gk, 0, GK_BASE, SZ_64K + SZ_4K),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, bind_userptr(gk, UP_GVA, GK_BASE, SZ_64K + SZ_4K),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, precheck_userptr(gk, 0, GK_BASE - SZ_4K, SZ_4K),
+			-EFAULT);
+
+	err = precheck_userptr(gk, 0, GK_BASE + SZ_1M, SZ_4K);
+	KUNIT_EXPECT_EQ(test, err, -EPERM);
+	KUNIT_EXPECT_EQ(test, bind_userptr(gk, UP_GVA, GK_BASE + SZ_1M, SZ_4K),
+			err);
+	KUNIT_EXPECT_EQ(test, precheck_userptr(gk, DRM_XE_VM_BIND_FLAG_READONLY,
+					       GK_BASE + SZ_1M, SZ_4K), 0);
+	/* Nothing was made */
+	KUNIT_EXPECT_NULL(test, gpu_vma(gk, UP_GVA));
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vxe->nr_userptrs), 0);
+}
+
 static void vxe_userptr_invalidation_zaps(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = gk_create(test, NULL);
@@ -305,6 +344,7 @@ static void vxe_userptr_inject_pt_alloc(struct kunit *test)
 static struct kunit_case vxe_userptr_cases[] = {
 	KUNIT_CASE(vxe_userptr_bind_maps_now),
 	KUNIT_CASE(vxe_userptr_no_memory_efault),
+	KUNIT_CASE(vxe_userptr_precheck_agrees),
 	KUNIT_CASE(vxe_userptr_invalidation_zaps),
 	KUNIT_CASE(vxe_userptr_missing_tlb_flush_is_caught),
 	KUNIT_CASE(vxe_userptr_partial_unbind_pieces),

@@ -1928,28 +1928,36 @@ TEST_F(uapi, bind_job)
 	EXPECT_EQ(0xb1du, p[0x8000 / 4]);
 	EXPECT_EQ(0, xe_wait_ufence(self->fd, 0, ufence, XE_WAIT_NS));
 
-	/* 7: a job that fails (no memory behind a userptr): its fence says so */
-	gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	/*
+	 * 7: a userptr without memory behind it is refused in the ioctl, job
+	 * or not, as Xe refuses it; one whose memory goes after the ioctl
+	 * fails the job, and its fence says so
+	 */
+	gone = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, gone);
-	munmap(gone, 4096);
+	munmap(gone + 1024, 4096);		/* no memory after @gone */
 	b = xe_emit_wait_eq(mem, UP_ADDR + 4096, 2);
 	xe_emit_end(b);
 	ASSERT_EQ(0, dma_fence_exec(self->fd, rq, UP_ADDR, &spin));
 	op = (struct drm_xe_vm_bind_op){
 		.op = DRM_XE_VM_BIND_OP_MAP_USERPTR,
-		.obj_offset = (uintptr_t)gone,
+		.obj_offset = (uintptr_t)(gone + 1024),
 		.addr = JOB_ADDR + 0x400000, .range = 4096, .pat_index = 2,
 	};
 	syncs[0] = wait_on(spin);
 	syncs[1] = signal_to(s[6]);
+	EXPECT_EQ(-EFAULT, bind_ops(self->fd, self->plain_vm, 0, &op, 1,
+				    syncs, 2));
+	EXPECT_EQ(-EFAULT, bind_ops(self->fd, self->plain_vm, 0, &op, 1,
+				    NULL, 0));
+	op.obj_offset = (uintptr_t)gone;
 	ASSERT_EQ(0, bind_ops(self->fd, self->plain_vm, 0, &op, 1, syncs, 2));
+	EXPECT_EQ(0, syncobj_status(self->fd, s[6]));
+	munmap(gone, 4096);
 	mem[1024] = 2;
 	EXPECT_EQ(0, syncobj_wait(self->fd, s[6], 0));
 	EXPECT_EQ(-EFAULT, syncobj_status(self->fd, s[6]));
-	/* Done at once, the same bind fails in the ioctl */
-	EXPECT_EQ(-EFAULT, bind_ops(self->fd, self->plain_vm, 0, &op, 1,
-				    NULL, 0));
 
 	/*
 	 * 8: the 300 NULL bindings unbound behind a one-store batch just

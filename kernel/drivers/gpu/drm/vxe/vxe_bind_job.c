@@ -43,11 +43,13 @@
  * page table with the job) sees the VM as it was before the job.  Errors
  * Xe returns from the ioctl because of the VM's state at that time
  * (-EBUSY for a mirror the GPU still maps, -EFAULT for a userptr without
- * memory behind it) come when the job runs: its operations are undone as a
- * whole (the VM is as before it), the failure is logged at info level, the
- * job's fence signals with the error, and no user fence is written.
- * Argument checks, handle lookups and the sync array are checked in the
- * ioctl, as before.
+ * memory behind it) are checked in the ioctl too, on the tree as it is
+ * then (vxe_vm_bind_precheck()), as are the arguments, handles and syncs.
+ * When the state changed before the job runs (the memory behind a userptr
+ * unmapped meanwhile), the error comes from the job: its operations are
+ * undone as a whole (the VM is as before it), the failure is logged at
+ * info level, the job's fence signals with the error, and no user fence
+ * is written.
  *
  * A bind job's page-table update is a batch in Xe, built in a 1 MiB pool:
  * a bind that would need a bigger one fails with -ENOBUFS, and userspace
@@ -488,7 +490,8 @@ int vxe_bind_job_catch_up(const struct vxe_sync *syncs, u32 num_syncs,
  * it waits for is done.
  *
  * Context: the VM lock, in the binding process.
- * Return: 0; -ENOBUFS when Xe's batch for the job would not fit its pool
+ * Return: 0; what vxe_vm_bind_precheck() refuses (-EBUSY, -EFAULT, ...);
+ * -ENOBUFS when Xe's batch for the job would not fit its pool
  * (vxe_bind_job_batch_bytes()); -ENOMEM.  Nothing is taken on failure.
  */
 int vxe_bind_job_submit(struct vxe_vm *vm, struct vxe_exec_queue *q,
@@ -518,11 +521,15 @@ int vxe_bind_job_submit(struct vxe_vm *vm, struct vxe_exec_queue *q,
 		return 0;
 	}
 
+	err = vxe_vm_bind_precheck(vm, binds, *objs, n);
+	if (err)
+		goto put_deps;
 	if (VXE_IOCTL_DBG(vxe, vxe_bind_job_batch_bytes(binds, n) >
 			  VXE_BIND_JOB_MAX_BATCH)) {
 		err = -ENOBUFS;
 		goto put_deps;
 	}
+	err = -ENOMEM;
 	job = kzalloc(struct_size(job, deps, num_deps), GFP_KERNEL);
 	if (!job)
 		goto put_deps;

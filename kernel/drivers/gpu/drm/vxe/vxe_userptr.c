@@ -304,6 +304,52 @@ static int vxe_userptr_commit(struct vxe_vm *vm, struct vxe_vma *vma)
 }
 
 /**
+ * vxe_userptr_check_mm() - would hmm_range_fault() find memory for a
+ *	userptr?
+ * @uaddr: first CPU address, page aligned
+ * @size: size in bytes, page aligned
+ * @write: the GPU may write (the VMA is not read-only)
+ *
+ * The refusals of hmm_range_fault() that depend on the process's mappings
+ * alone, without faulting anything in: a bind job checks its userptrs in
+ * the ioctl, as Xe collects their pages there, and collects them when it
+ * runs.
+ *
+ * Context: process context of the binding process; takes its mmap lock
+ * (after the VM lock, as hmm_range_fault() does).
+ * Return: 0; -EFAULT where no mapping, an I/O or PFN mapping, or one
+ * without read access covers the range; -EPERM for one without write
+ * access when @write; -EINTR on a fatal signal.
+ */
+int vxe_userptr_check_mm(u64 uaddr, u64 size, bool write)
+{
+	struct mm_struct *mm = current->mm;
+	u64 addr = uaddr, end = uaddr + size;
+	int err = 0;
+
+	if (!mm)
+		return -EFAULT;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (addr < end) {
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+		if (!vma || (vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & VM_READ)) {
+			err = -EFAULT;
+			break;
+		}
+		if (write && !(vma->vm_flags & VM_WRITE)) {
+			err = -EPERM;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/**
  * vxe_userptr_create() - set up the process memory of a new userptr VMA
  * @vm: the VM
  * @vma: the VMA, not in the VM's tree yet, with %VXE_VMA_USERPTR

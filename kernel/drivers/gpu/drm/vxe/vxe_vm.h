@@ -378,6 +378,7 @@ void vxe_vm_exec_unlock(struct vxe_vm *vm, struct drm_exec *exec);
 bool vxe_vm_validate_should_retry(int err, ktime_t *end);
 void vxe_vma_zap_range(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 		       u64 end);
+int vxe_userptr_check_mm(u64 uaddr, u64 size, bool write);
 int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
 		       u64 size, bool populate);
 void vxe_userptr_destroy(struct vxe_vm *vm, struct vxe_vma *vma);
@@ -404,6 +405,9 @@ struct drm_xe_vm_bind_op;
 struct drm_gem_object;
 int vxe_vm_bind_ops(struct vxe_vm *vm, struct drm_xe_vm_bind_op *binds,
 		    struct drm_gem_object **objs, u32 n);
+int vxe_vm_bind_precheck(struct vxe_vm *vm,
+			 const struct drm_xe_vm_bind_op *binds,
+			 struct drm_gem_object **objs, u32 n);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* The always_migrate_to_vram module parameter, for KUnit tests. */

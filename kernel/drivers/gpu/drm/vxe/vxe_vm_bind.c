@@ -1205,6 +1205,70 @@ int vxe_vm_bind_ops(struct vxe_vm *vm, struct drm_xe_vm_bind_op *binds,
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_ops);
 
 /**
+ * vxe_vm_bind_precheck() - refuse in the ioctl what Xe refuses there
+ * @vm: the VM
+ * @binds: the operations of a bind job, each checked by
+ *	vxe_vm_bind_op_check()
+ * @objs: their BOs, looked up and checked (NULL where none)
+ * @n: number of operations
+ *
+ * Xe turns a bind into VMA operations in the ioctl, also when it becomes
+ * a job: removing mirror pieces the GPU still maps fails there with
+ * -EBUSY, a userptr without process memory behind it with -EFAULT (its
+ * pages are collected there).  A vxe bind job changes the VMA tree when
+ * it runs; this makes the same checks on the tree as it is when the job
+ * is made, each operation on its own (an operation of the array that
+ * would meet a mirror only after an earlier one changed the tree meets
+ * it in the earlier one already).  The job checks again when it runs.
+ *
+ * Context: the VM lock, in the binding process.
+ * Return: 0; -EBUSY; -EFAULT or -EPERM (vxe_userptr_check_mm()); -EINTR;
+ * -ENOMEM.
+ */
+int vxe_vm_bind_precheck(struct vxe_vm *vm,
+			 const struct drm_xe_vm_bind_op *binds,
+			 struct drm_gem_object **objs, u32 n)
+{
+	struct drm_gpuva_ops *ops;
+	u32 i;
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	for (i = 0; i < n; i++) {
+		const struct drm_xe_vm_bind_op *b = &binds[i];
+
+		switch (b->op) {
+		case DRM_XE_VM_BIND_OP_MAP_USERPTR:
+			err = vxe_userptr_check_mm(b->obj_offset, b->range,
+						   !(b->flags &
+						     DRM_XE_VM_BIND_FLAG_READONLY));
+			if (err)
+				return err;
+			fallthrough;
+		case DRM_XE_VM_BIND_OP_MAP:
+			ops = drm_gpuvm_sm_map_ops_create(&vm->gpuvm, b->addr,
+							  b->range, objs[i],
+							  b->obj_offset);
+			break;
+		case DRM_XE_VM_BIND_OP_UNMAP:
+			ops = drm_gpuvm_sm_unmap_ops_create(&vm->gpuvm, b->addr,
+							    b->range);
+			break;
+		default:
+			continue;
+		}
+		if (IS_ERR(ops))
+			return PTR_ERR(ops);
+		err = vxe_vm_ops_check(vm, ops, false);
+		drm_gpuva_ops_free(&vm->gpuvm, ops);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vm_bind_precheck);
+
+/**
  * vxe_vm_bind_op() - carry out one checked bind operation, all or nothing
  * @vm: the VM
  * @b: the operation, checked by vxe_vm_bind_op_check()
