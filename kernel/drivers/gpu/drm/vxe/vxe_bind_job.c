@@ -344,6 +344,28 @@ static void vxe_bind_dep_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 	vxe_bind_job_dep_done(dep->job);
 }
 
+/**
+ * vxe_bind_job_last_fence() - the last job of a VM_BIND queue
+ * @vm: the VM
+ * @q: the VM_BIND exec queue, or NULL for the VM's default one
+ *
+ * Context: the VM lock.
+ * Return: a reference to the fence of the queue's last job, or NULL.
+ */
+struct dma_fence *vxe_bind_job_last_fence(struct vxe_vm *vm,
+					  struct vxe_exec_queue *q)
+{
+	struct dma_fence *fence;
+
+	lockdep_assert_held(&vm->lock);
+	if (!q)
+		return dma_fence_get(vm->bind.last_fence);
+	spin_lock(&q->lock);
+	fence = dma_fence_get(q->last_fence);
+	spin_unlock(&q->lock);
+	return fence;
+}
+
 /*
  * The fences a bind must wait for, in @deps (references): its unsignalled
  * in-fences, its queue's last job, and the pending jobs of the VM whose
@@ -355,19 +377,15 @@ static u32 vxe_bind_job_deps(struct vxe_vm *vm, struct vxe_exec_queue *q,
 			     const struct vxe_sync *syncs, u32 num_syncs,
 			     u64 *start, u64 *last, struct dma_fence **deps)
 {
+	struct dma_fence *queue_last = vxe_bind_job_last_fence(vm, q);
 	struct vxe_bind_job *job;
 	u32 i, n = 0;
 
 	for (i = 0; i < num_syncs; i++)
 		if (!syncs[i].signal)
 			vxe_bind_dep_add(deps, &n, syncs[i].fence);
-	if (q) {
-		spin_lock(&q->lock);
-		vxe_bind_dep_add(deps, &n, q->last_fence);
-		spin_unlock(&q->lock);
-	} else {
-		vxe_bind_dep_add(deps, &n, vm->bind.last_fence);
-	}
+	vxe_bind_dep_add(deps, &n, queue_last);
+	dma_fence_put(queue_last);
 	if (n || !list_empty(&vm->bind.jobs))
 		vxe_bind_job_interval(vm, binds, num_binds, start, last);
 	list_for_each_entry(job, &vm->bind.jobs, link)
@@ -399,28 +417,6 @@ static void vxe_bind_job_publish(struct vxe_bind_job *job,
 	vxe_sync_signal(job->syncs, job->num_syncs, &job->fence);
 }
 
-/**
- * vxe_bind_job_last_fence() - the last job of a VM_BIND queue
- * @vm: the VM
- * @q: the VM_BIND exec queue, or NULL for the VM's default one
- *
- * Context: the VM lock.
- * Return: a reference to the fence of the queue's last job, or NULL.
- */
-struct dma_fence *vxe_bind_job_last_fence(struct vxe_vm *vm,
-					  struct vxe_exec_queue *q)
-{
-	struct dma_fence *fence;
-
-	lockdep_assert_held(&vm->lock);
-	if (!q)
-		return dma_fence_get(vm->bind.last_fence);
-	spin_lock(&q->lock);
-	fence = dma_fence_get(q->last_fence);
-	spin_unlock(&q->lock);
-	return fence;
-}
-
 /* Wait for @fence until @deadline (jiffies): -ERESTARTSYS on a signal. */
 static int vxe_bind_job_wait_until(struct dma_fence *fence,
 				   unsigned long deadline)
@@ -447,9 +443,10 @@ static int vxe_bind_job_wait_until(struct dma_fence *fence,
  * xe_vm bind-array-enobufs unmaps behind 256 one-store batches) finds it
  * done on hardware, whose engines run beside the CPU; vxe's engines are
  * threads on the same CPUs, slower still under emulation.  So before such
- * a bind is decided, its in-fences and its queue's last job get
- * %VXE_BIND_JOB_CATCH_UP_MS to signal (a job still blocked after that,
- * by a spinner for one, keeps the bind -ENOBUFS as in Xe).
+ * a bind is refused (vxe_bind_job_submit() said -ENOBUFS), its in-fences
+ * and its queue's last job get %VXE_BIND_JOB_CATCH_UP_MS to signal, and it
+ * is submitted again (a job still blocked after that, by a spinner for
+ * one, keeps the bind -ENOBUFS as in Xe).
  *
  * Context: not under the VM lock; may sleep.
  * Return: 0 (whether or not they signalled); -ERESTARTSYS on a signal.

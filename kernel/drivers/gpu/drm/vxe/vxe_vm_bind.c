@@ -1019,8 +1019,8 @@ static int vxe_vm_lock_ioctl(struct vxe_vm *vm)
 }
 
 /*
- * A bind too big for a bind job: drop the VM lock while what it waits for
- * gets a moment to signal (vxe_bind_job_catch_up()), then take the lock
+ * A bind refused as too big for a bind job: drop the VM lock while what it
+ * waits for gets a moment to signal (vxe_bind_job_catch_up()), then take the lock
  * again.  Return: 0 with the VM lock held; an error without it.
  */
 static int vxe_vm_bind_catch_up(struct vxe_vm *vm, struct vxe_exec_queue *q,
@@ -1418,15 +1418,17 @@ int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 				    VXE_SYNC_PARSE_LR_MODE : 0) |
 				   (!args->num_binds ?
 				    VXE_SYNC_PARSE_NO_UFENCE : 0), &syncs);
-	if (!err && vxe_bind_job_batch_bytes(binds, args->num_binds) >
-		    VXE_BIND_JOB_MAX_BATCH) {
-		err = vxe_vm_bind_catch_up(vm, q, syncs, args->num_syncs);
-		if (err)
-			goto cleanup;
-	}
 	if (!err)
 		err = vxe_bind_job_submit(vm, q, binds, &objs, args->num_binds,
 					  &syncs, args->num_syncs, &queued);
+	if (err == -ENOBUFS) {
+		/* Too big for a job: once more after the catch-up time */
+		err = vxe_vm_bind_catch_up(vm, q, syncs, args->num_syncs);
+		if (err)
+			goto cleanup;
+		err = vxe_bind_job_submit(vm, q, binds, &objs, args->num_binds,
+					  &syncs, args->num_syncs, &queued);
+	}
 	if (!err && !queued)
 		err = vxe_vm_bind_ops(vm, binds, objs, args->num_binds);
 unlock:
