@@ -1,25 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * KUnit tests for drm_gpusvm: arguments, chunk selection, notifiers and
- * page collection, on a real user mm from kunit_vm_mmap().
+ * KUnit tests for drm_gpusvm: arguments, chunk selection, notifiers, page
+ * collection, the pages API of users that are not ranges, invalidation and
+ * the garbage collector's part, and what drm_gpusvm sees of device memory
+ * (scan_mm, devmem_only, allow_mixed), on a real user mm from
+ * kunit_vm_mmap().  The driver is the mock of drm_gpusvm_mock.c: no vxe.
  *
  * Copyright © 2026 The gpusvm authors
  */
 
 #include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
 #include <kunit/test.h>
 #include <linux/hmm.h>
+#include <linux/jiffies.h>
 #include <linux/prandom.h>
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 
-#include "gpusvm_kunit.h"
+#include "drm_gpusvm_mock.h"
 
 #define WIN_START	0UL
 #define WIN_END		BIT(47)
-#define RW		(PROT_READ | PROT_WRITE)
+#define RW		GM_RW
+
+/* A mock device and a GPU VM mirroring the test's mm. */
+static struct gm_svm *svm_create(struct kunit *test,
+				 const struct gm_svm_config *cfg)
+{
+	struct gm_ctx *ctx = gm_init(test);
+
+	return gm_svm_create(gm_dev_create(ctx), cfg);
+}
+
+static struct gm_ctx *svm_ctx(struct gm_svm *svm)
+{
+	return svm->gdev->ctx;
+}
+
+/* Ranges allocated and not freed yet. */
+static int live_ranges(struct gm_svm *svm)
+{
+	return atomic_read(&svm_ctx(svm)->range_allocs) -
+	       atomic_read(&svm_ctx(svm)->range_frees);
+}
+
+/* Notifiers allocated and not freed yet. */
+static int live_notifiers(struct gm_svm *svm)
+{
+	return atomic_read(&svm_ctx(svm)->notifier_allocs) -
+	       atomic_read(&svm_ctx(svm)->notifier_frees);
+}
 
 /* --- drm_gpusvm_init() arguments ---------------------------------------- */
 
@@ -43,11 +76,13 @@ struct init_case {
 	unsigned long notifier_size;
 	unsigned long mm_start;
 	unsigned long mm_range;
+	bool no_mm;
 };
 
 static const struct init_case init_cases[] = {
 	{ "no-invalidate-op", &no_invalidate_ops,
 	  { SZ_2M, SZ_4K }, 2, SZ_2M, 0, SZ_1G },
+	{ "no-ops", NULL, { SZ_2M, SZ_4K }, 2, SZ_2M, 0, SZ_1G },
 	{ "no-chunks", &noop_ops, { SZ_2M, SZ_4K }, 0, SZ_2M, 0, SZ_1G },
 	{ "chunk-not-power-of-two", &noop_ops,
 	  { SZ_2M, SZ_8K + SZ_4K, SZ_4K }, 3, SZ_2M, 0, SZ_1G },
@@ -64,6 +99,11 @@ static const struct init_case init_cases[] = {
 	{ "window-empty", &noop_ops, { SZ_2M, SZ_4K }, 2, SZ_2M, 0, 0 },
 	{ "window-wraps", &noop_ops,
 	  { SZ_2M, SZ_4K }, 2, SZ_2M, -SZ_1G, SZ_2G },
+	/* Without an mm: no window, notifier, ops or chunks. */
+	{ "no-mm-with-window", NULL, { 0 }, 0, 0, 0, SZ_1G, true },
+	{ "no-mm-with-notifier-size", NULL, { 0 }, 0, SZ_2M, 0, 0, true },
+	{ "no-mm-with-ops", &noop_ops, { 0 }, 0, 0, 0, 0, true },
+	{ "no-mm-with-chunks", NULL, { SZ_4K }, 1, 0, 0, 0, true },
 };
 
 static void init_case_desc(const struct init_case *c, char *desc)
@@ -76,14 +116,16 @@ KUNIT_ARRAY_PARAM(init, init_cases, init_case_desc);
 static void drm_gpusvm_init_rejects(struct kunit *test)
 {
 	const struct init_case *c = test->param_value;
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
 	struct drm_gpusvm gpusvm;
-	int mm_count = atomic_read(&current->mm->mm_count);
+	int mm_count;
 
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&gpusvm, "kunit", &gk->vxe->drm,
-					      current->mm, NULL, c->mm_start,
-					      c->mm_range, c->notifier_size,
-					      c->ops, c->chunks, c->num_chunks),
+	gm_init(test);
+	mm_count = atomic_read(&current->mm->mm_count);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&gpusvm, "kunit",
+					      c->no_mm ? NULL : current->mm,
+					      c->mm_start, c->mm_range,
+					      c->notifier_size, c->ops,
+					      c->chunks, c->num_chunks),
 			-EINVAL);
 	/* No reference on the mm is left behind. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
@@ -92,161 +134,97 @@ static void drm_gpusvm_init_rejects(struct kunit *test)
 static void drm_gpusvm_init_fini(struct kunit *test)
 {
 	static const unsigned long chunks[] = { SZ_4K };
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	int mm_count = atomic_read(&current->mm->mm_count);
 	struct drm_gpusvm gpusvm;
+	int mm_count;
 
+	gm_init(test);
+	mm_count = atomic_read(&current->mm->mm_count);
 	/* The whole address space, up to the last page, is a valid window. */
-	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&gpusvm, "kunit", &gk->vxe->drm,
-					      current->mm, NULL, 0,
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&gpusvm, "kunit", current->mm, 0,
 					      -PAGE_SIZE, SZ_4K, &noop_ops,
 					      chunks, 1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, gpusvm.mm, current->mm);
 	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count + 1);
 	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
 	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&gpusvm, 0, ULONG_MAX));
 	drm_gpusvm_fini(&gpusvm);
+	KUNIT_EXPECT_NULL(test, gpusvm.mm);
 	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
 }
 
-/* --- the driver's own notifier and range objects ------------------------ */
-
-/* What the counting ops did; test->priv points at it. */
-struct obj_counts {
-	int notifier_allocs, notifier_frees;
-	int range_allocs, range_frees;
-	bool fail_notifier, fail_range;
-};
-
-static struct obj_counts *obj_counts(void)
-{
-	return kunit_get_current_test()->priv;
-}
-
-/* NULL when told to fail; otherwise one more allocation, counted. */
-static void *counted_alloc(bool fail, int *allocs, size_t size)
-{
-	if (fail)
-		return NULL;
-	(*allocs)++;
-	return kzalloc(size, GFP_KERNEL);
-}
-
-static struct drm_gpusvm_notifier *counting_notifier_alloc(void)
-{
-	struct obj_counts *c = obj_counts();
-
-	return counted_alloc(c->fail_notifier, &c->notifier_allocs,
-			     sizeof(struct drm_gpusvm_notifier));
-}
-
-static void counting_notifier_free(struct drm_gpusvm_notifier *notifier)
-{
-	obj_counts()->notifier_frees++;
-	kfree(notifier);
-}
-
-static struct drm_gpusvm_range *counting_range_alloc(struct drm_gpusvm *gpusvm)
-{
-	struct obj_counts *c = obj_counts();
-
-	return counted_alloc(c->fail_range, &c->range_allocs,
-			     sizeof(struct drm_gpusvm_range));
-}
-
-static void counting_range_free(struct drm_gpusvm_range *range)
-{
-	obj_counts()->range_frees++;
-	kfree(range);
-}
-
-static const struct drm_gpusvm_ops counting_ops = {
-	.invalidate = noop_invalidate,
-	.notifier_alloc = counting_notifier_alloc,
-	.notifier_free = counting_notifier_free,
-	.range_alloc = counting_range_alloc,
-	.range_free = counting_range_free,
-};
-
-/* A drm_gpusvm of its own over the test's mm: 64K and 4K chunks, 2M notifiers. */
-static void counting_init(struct kunit *test, struct gpusvm_kunit *gk,
-			  struct drm_gpusvm *gpusvm, struct obj_counts *c)
+/* A mock VM with 64K and 4K chunks and 2M notifiers. */
+static struct gm_svm *counting_create(struct kunit *test)
 {
 	static const unsigned long chunks[] = { SZ_64K, SZ_4K };
+	const struct gm_svm_config cfg = {
+		.chunk_sizes = chunks, .num_chunks = ARRAY_SIZE(chunks),
+		.mm_start = 0, .mm_range = -PAGE_SIZE, .notifier_size = SZ_2M,
+	};
+	struct gm_svm *svm = svm_create(test, &cfg);
 
-	test->priv = c;
-	gk_mmap(gk, GK_BASE, SZ_8M, RW);
-	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(gpusvm, "kunit", &gk->vxe->drm,
-					      current->mm, NULL, 0, -PAGE_SIZE,
-					      SZ_2M, &counting_ops, chunks,
-					      ARRAY_SIZE(chunks)), 0);
+	gm_mmap(test, GM_BASE, SZ_8M, RW);
+	return svm;
 }
 
-static struct drm_gpusvm_range *counting_insert(struct drm_gpusvm *gpusvm,
+static struct drm_gpusvm_range *counting_insert(struct gm_svm *svm,
 						unsigned long addr)
 {
-	return drm_gpusvm_range_find_or_insert(gpusvm, addr, WIN_START, WIN_END,
-					       &(struct drm_gpusvm_ctx){});
+	return gm_svm_fault(svm, addr, WIN_START, WIN_END, NULL);
 }
 
 static void drm_gpusvm_init_fini_removes_ranges(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = counting_create(test);
+	struct gm_ctx *ctx = svm_ctx(svm);
 	int mm_count = atomic_read(&current->mm->mm_count);
-	struct obj_counts c = {};
-	struct drm_gpusvm gpusvm;
 
-	counting_init(test, gk, &gpusvm, &c);
 	/* Three ranges in two notifiers, left for fini to clean up. */
-	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(&gpusvm, GK_BASE)));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(&gpusvm, GK_BASE + SZ_64K)));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(&gpusvm, GK_BASE + SZ_4M)));
-	KUNIT_EXPECT_EQ(test, c.notifier_allocs, 2);
-	KUNIT_EXPECT_EQ(test, c.range_allocs, 3);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(svm, GM_BASE)));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(svm, GM_BASE + SZ_64K)));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(counting_insert(svm, GM_BASE + SZ_4M)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->notifier_allocs), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->range_allocs), 3);
 
-	drm_gpusvm_fini(&gpusvm);
+	gm_svm_destroy(svm);
 	/* Every object went back through the driver's own free op. */
-	KUNIT_EXPECT_EQ(test, c.range_frees, 3);
-	KUNIT_EXPECT_EQ(test, c.notifier_frees, 2);
-	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->range_frees), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->notifier_frees), 2);
+	/* The GPU SVM's reference on the mm went with it. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count - 1);
 }
 
 static void drm_gpusvm_init_alloc_failures(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct obj_counts c = {};
+	struct gm_svm *svm = counting_create(test);
+	struct gm_ctx *ctx = svm_ctx(svm);
 	struct drm_gpusvm_range *r;
-	struct drm_gpusvm gpusvm;
-
-	counting_init(test, gk, &gpusvm, &c);
 
 	/* No notifier: -ENOMEM, and nothing is left in the tree. */
-	c.fail_notifier = true;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(&gpusvm, GK_BASE)), -ENOMEM);
-	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
-	c.fail_notifier = false;
+	ctx->fail_notifier_alloc = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(svm, GM_BASE)), -ENOMEM);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&svm->gpusvm, 0,
+							 ULONG_MAX));
+	ctx->fail_notifier_alloc = false;
 
 	/* No range under a new notifier: the notifier goes again. */
-	c.fail_range = true;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(&gpusvm, GK_BASE)), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, c.notifier_frees, c.notifier_allocs);
-	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
-	c.fail_range = false;
+	ctx->fail_range_alloc = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(svm, GM_BASE)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, live_notifiers(svm), 0);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&svm->gpusvm, 0,
+							 ULONG_MAX));
+	ctx->fail_range_alloc = false;
 
 	/* Allocation works again: a range, then a failure next to it. */
-	r = counting_insert(&gpusvm, GK_BASE);
+	r = counting_insert(svm, GM_BASE);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
-	c.fail_range = true;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(&gpusvm, GK_BASE + SZ_64K)),
+	ctx->fail_range_alloc = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(counting_insert(svm, GM_BASE + SZ_64K)),
 			-ENOMEM);
-	c.fail_range = false;
+	ctx->fail_range_alloc = false;
 	/* The existing notifier and range are untouched. */
-	KUNIT_EXPECT_PTR_EQ(test, counting_insert(&gpusvm, GK_BASE), r);
-	KUNIT_EXPECT_EQ(test, c.notifier_allocs - c.notifier_frees, 1);
-	KUNIT_EXPECT_EQ(test, c.range_allocs, 1);
-
-	drm_gpusvm_fini(&gpusvm);
-	KUNIT_EXPECT_EQ(test, c.range_frees, c.range_allocs);
-	KUNIT_EXPECT_EQ(test, c.notifier_frees, c.notifier_allocs);
+	KUNIT_EXPECT_PTR_EQ(test, counting_insert(svm, GM_BASE), r);
+	KUNIT_EXPECT_EQ(test, live_notifiers(svm), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->range_allocs), 1);
 }
 
 static struct kunit_case drm_gpusvm_init_cases[] = {
@@ -290,20 +268,20 @@ struct expect {
 	unsigned long size[4];
 };
 
-static struct gpusvm_kunit *chunk_setup(struct kunit *test, u64 mirror_start,
-					u64 mirror_end)
+static struct gm_svm *chunk_setup(struct kunit *test, unsigned long mm_start,
+				  unsigned long mm_end)
 {
 	const struct chunk_table *t = test->param_value;
-	struct vxe_svm_config cfg = vxe_svm_default_config;
+	struct gm_svm_config cfg = gm_svm_default_config;
 
 	cfg.chunk_sizes = t->sizes;
 	cfg.num_chunks = t->num;
-	cfg.mirror_start = mirror_start;
-	cfg.mirror_end = mirror_end;
-	return gk_create(test, &cfg);
+	cfg.mm_start = mm_start;
+	cfg.mm_range = mm_end - mm_start;
+	return svm_create(test, &cfg);
 }
 
-static void expect_range(struct kunit *test, struct gpusvm_kunit *gk,
+static void expect_range(struct kunit *test, struct gm_svm *svm,
 			 unsigned long fault, unsigned long win_start,
 			 unsigned long win_end, const struct drm_gpusvm_ctx *ctx,
 			 struct expect e)
@@ -312,7 +290,7 @@ static void expect_range(struct kunit *test, struct gpusvm_kunit *gk,
 	unsigned long size = e.size[t->idx];
 	struct drm_gpusvm_range *r;
 
-	r = gk_fault_range(gk, fault, win_start, win_end, ctx);
+	r = gm_svm_fault(svm, fault, win_start, win_end, ctx);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(r), "fault at %#lx: %ld", fault,
 			       PTR_ERR(r));
 	KUNIT_EXPECT_EQ_MSG(test, drm_gpusvm_range_size(r), size,
@@ -324,183 +302,186 @@ static void expect_range(struct kunit *test, struct gpusvm_kunit *gk,
 
 static void drm_gpusvm_chunk_largest(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 
-	gk_mmap(gk, GK_BASE, SZ_4M, RW);
-	expect_range(test, gk, GK_BASE + SZ_2M + 5 * SZ_4K, WIN_START, WIN_END,
+	gm_mmap(test, GM_BASE, SZ_4M, RW);
+	expect_range(test, svm, GM_BASE + SZ_2M + 5 * SZ_4K, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_2M, SZ_2M, SZ_64K, SZ_4K } });
 	/* The last page of the VMA. */
-	expect_range(test, gk, GK_BASE + SZ_2M - SZ_4K, WIN_START, WIN_END,
+	expect_range(test, svm, GM_BASE + SZ_2M - SZ_4K, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_2M, SZ_2M, SZ_64K, SZ_4K } });
 }
 
 static void drm_gpusvm_chunk_vma_start(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 
 	/* 2M around the fault would start before the VMA. */
-	gk_mmap(gk, GK_BASE + SZ_64K, SZ_4M, RW);
-	expect_range(test, gk, GK_BASE + SZ_64K + SZ_4K, WIN_START, WIN_END,
+	gm_mmap(test, GM_BASE + SZ_64K, SZ_4M, RW);
+	expect_range(test, svm, GM_BASE + SZ_64K + SZ_4K, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
 	/* The 2M block after it is whole again. */
-	expect_range(test, gk, GK_BASE + SZ_2M + SZ_1M, WIN_START, WIN_END,
+	expect_range(test, svm, GM_BASE + SZ_2M + SZ_1M, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_2M, SZ_2M, SZ_64K, SZ_4K } });
 }
 
 static void drm_gpusvm_chunk_vma_end(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 
 	/* The VMA ends 64K before the 2M boundary. */
-	gk_mmap(gk, GK_BASE, SZ_2M - SZ_64K, RW);
-	expect_range(test, gk, GK_BASE + SZ_8K, WIN_START, WIN_END, NULL,
+	gm_mmap(test, GM_BASE, SZ_2M - SZ_64K, RW);
+	expect_range(test, svm, GM_BASE + SZ_8K, WIN_START, WIN_END, NULL,
 		     (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
-	expect_range(test, gk, GK_BASE + SZ_2M - SZ_64K - SZ_4K, WIN_START,
+	expect_range(test, svm, GM_BASE + SZ_2M - SZ_64K - SZ_4K, WIN_START,
 		     WIN_END, NULL,
 		     (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
 }
 
 static void drm_gpusvm_chunk_gpuva_window(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
-	unsigned long ws = GK_BASE + SZ_4K, we = GK_BASE + SZ_4M - SZ_64K;
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
+	unsigned long ws = GM_BASE + SZ_4K, we = GM_BASE + SZ_4M - SZ_64K;
 
-	gk_mmap(gk, GK_BASE, SZ_4M, RW);
+	gm_mmap(test, GM_BASE, SZ_4M, RW);
 	/* Every chunk but 4K starts before the GPU window. */
-	expect_range(test, gk, GK_BASE + SZ_8K, ws, we, NULL,
+	expect_range(test, svm, GM_BASE + SZ_8K, ws, we, NULL,
 		     (struct expect){ { SZ_4K, SZ_4K, SZ_4K, SZ_4K } });
 	/* 2M would end past it; 64K fits. */
-	expect_range(test, gk, GK_BASE + SZ_2M + SZ_1M, ws, we, NULL,
+	expect_range(test, svm, GM_BASE + SZ_2M + SZ_1M, ws, we, NULL,
 		     (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
 	/* Outside the window there is no range at all. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, GK_BASE, ws, we, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, GM_BASE, ws, we, NULL)),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, we, ws, we, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, we, ws, we, NULL)),
 			-EINVAL);
 }
 
 static void drm_gpusvm_chunk_mirror_window(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, GK_BASE + SZ_1M,
-					      GK_BASE + SZ_8M);
+	struct gm_svm *svm = chunk_setup(test, GM_BASE + SZ_1M,
+					 GM_BASE + SZ_8M);
 
-	gk_mmap(gk, GK_BASE, SZ_8M + SZ_2M, RW);
-	expect_range(test, gk, GK_BASE + SZ_1M + SZ_4K, WIN_START, WIN_END,
+	gm_mmap(test, GM_BASE, SZ_8M + SZ_2M, RW);
+	expect_range(test, svm, GM_BASE + SZ_1M + SZ_4K, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
-	expect_range(test, gk, GK_BASE + SZ_4M, WIN_START, WIN_END, NULL,
+	expect_range(test, svm, GM_BASE + SZ_4M, WIN_START, WIN_END, NULL,
 		     (struct expect){ { SZ_2M, SZ_2M, SZ_64K, SZ_4K } });
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, GK_BASE + SZ_4K,
-						     WIN_START, WIN_END, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, GM_BASE + SZ_4K,
+						   WIN_START, WIN_END, NULL)),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, GK_BASE + SZ_8M,
-						     WIN_START, WIN_END, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, GM_BASE + SZ_8M,
+						   WIN_START, WIN_END, NULL)),
 			-EINVAL);
 }
 
 static void drm_gpusvm_chunk_neighbours(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
-	unsigned long small = GK_BASE + SZ_64K + SZ_8K;
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
+	unsigned long small = GM_BASE + SZ_64K + SZ_8K;
 
-	gk_mmap(gk, GK_BASE, SZ_4M, RW);
+	gm_mmap(test, GM_BASE, SZ_4M, RW);
 	/* A 4K range, forced by a one-page GPU window. */
-	expect_range(test, gk, small, small, small + SZ_4K, NULL,
+	expect_range(test, svm, small, small, small + SZ_4K, NULL,
 		     (struct expect){ { SZ_4K, SZ_4K, SZ_4K, SZ_4K } });
 	/* Its 64K and 2M blocks are taken: the neighbour page gets 4K. */
-	expect_range(test, gk, small + SZ_8K, WIN_START, WIN_END, NULL,
+	expect_range(test, svm, small + SZ_8K, WIN_START, WIN_END, NULL,
 		     (struct expect){ { SZ_4K, SZ_4K, SZ_4K, SZ_4K } });
 	/* The next 64K block is free, its 2M block is not. */
-	expect_range(test, gk, GK_BASE + SZ_128K + SZ_4K, WIN_START, WIN_END,
+	expect_range(test, svm, GM_BASE + SZ_128K + SZ_4K, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
 	/* The next 2M block is free. */
-	expect_range(test, gk, GK_BASE + SZ_2M + SZ_4K, WIN_START, WIN_END,
+	expect_range(test, svm, GM_BASE + SZ_2M + SZ_4K, WIN_START, WIN_END,
 		     NULL, (struct expect){ { SZ_2M, SZ_2M, SZ_64K, SZ_4K } });
-	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 4);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_ranges(svm), 4);
 }
 
 static void drm_gpusvm_chunk_existing(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 	const struct chunk_table *t = test->param_value;
 	struct drm_gpusvm_range *r, *again;
 	unsigned long off;
 
-	gk_mmap(gk, GK_BASE, SZ_4M, RW);
-	r = gk_fault_range(gk, GK_BASE, WIN_START, WIN_END, NULL);
+	gm_mmap(test, GM_BASE, SZ_4M, RW);
+	r = gm_svm_fault(svm, GM_BASE, WIN_START, WIN_END, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	/* Every address of the range finds it, even with a tiny window. */
 	for (off = 0; off < t->sizes[0]; off += SZ_4K) {
-		again = gk_fault_range(gk, GK_BASE + off, WIN_START, WIN_END, NULL);
+		again = gm_svm_fault(svm, GM_BASE + off, GM_BASE + off,
+				     GM_BASE + off + SZ_4K, NULL);
 		KUNIT_EXPECT_PTR_EQ(test, again, r);
 	}
-	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 1);
-	KUNIT_EXPECT_PTR_EQ(test, gk_find_range(gk, GK_BASE + t->sizes[0] - 1), r);
-	KUNIT_EXPECT_NULL(test, gk_find_range(gk, GK_BASE + t->sizes[0]));
+	KUNIT_EXPECT_EQ(test, gm_svm_count_ranges(svm), 1);
+	KUNIT_EXPECT_PTR_EQ(test, gm_svm_range(svm, GM_BASE + t->sizes[0] - 1),
+			    to_gm_range(r));
+	KUNIT_EXPECT_NULL(test, gm_svm_range(svm, GM_BASE + t->sizes[0]));
 }
 
 static void drm_gpusvm_chunk_check_pages(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 	struct drm_gpusvm_ctx check = { .check_pages_threshold = SZ_64K };
 
 	/* 1M: no 2M chunk fits, so 64K is the largest candidate. */
-	gk_mmap(gk, GK_BASE, SZ_1M, RW);
-	gk_cpu_fill(gk, GK_BASE + SZ_4K, SZ_4K, 1);
+	gm_mmap(test, GM_BASE, SZ_1M, RW);
+	gm_cpu_fill(test, GM_BASE + SZ_4K, SZ_4K, 1);
 
 	/* Sparse 64K block: refused when checking, at any page of it. */
-	expect_range(test, gk, GK_BASE + SZ_4K, WIN_START, WIN_END, &check,
+	expect_range(test, svm, GM_BASE + SZ_4K, WIN_START, WIN_END, &check,
 		     (struct expect){ { SZ_4K, SZ_4K, SZ_4K, SZ_4K } });
-	expect_range(test, gk, GK_BASE + SZ_32K, WIN_START, WIN_END, &check,
+	expect_range(test, svm, GM_BASE + SZ_32K, WIN_START, WIN_END, &check,
 		     (struct expect){ { SZ_4K, SZ_4K, SZ_4K, SZ_4K } });
 	/* Fully populated 64K block: accepted. */
-	gk_cpu_fill(gk, GK_BASE + SZ_64K, SZ_64K, 2);
-	expect_range(test, gk, GK_BASE + SZ_64K + SZ_8K, WIN_START, WIN_END,
+	gm_cpu_fill(test, GM_BASE + SZ_64K, SZ_64K, 2);
+	expect_range(test, svm, GM_BASE + SZ_64K + SZ_8K, WIN_START, WIN_END,
 		     &check, (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
 	/* Without the check, a sparse block is taken whole. */
-	expect_range(test, gk, GK_BASE + SZ_256K, WIN_START, WIN_END, NULL,
+	expect_range(test, svm, GM_BASE + SZ_256K, WIN_START, WIN_END, NULL,
 		     (struct expect){ { SZ_64K, SZ_4K, SZ_64K, SZ_4K } });
 }
 
 static void drm_gpusvm_chunk_check_pages_threshold(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 	struct drm_gpusvm_ctx check = { .check_pages_threshold = SZ_64K };
 
 	/* Chunks above the threshold are not checked: a sparse 2M is fine. */
-	gk_mmap(gk, GK_BASE, SZ_4M, RW);
+	gm_mmap(test, GM_BASE, SZ_4M, RW);
 	/* Sparse for real: no huge page may back the 2M block. */
 	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-		gk_madvise(gk, GK_BASE, SZ_4M, MADV_NOHUGEPAGE);
-	gk_cpu_fill(gk, GK_BASE, SZ_4K, 3);
-	expect_range(test, gk, GK_BASE + SZ_1M, WIN_START, WIN_END, &check,
+		gm_madvise(test, GM_BASE, SZ_4M, MADV_NOHUGEPAGE);
+	gm_cpu_fill(test, GM_BASE, SZ_4K, 3);
+	expect_range(test, svm, GM_BASE + SZ_1M, WIN_START, WIN_END, &check,
 		     (struct expect){ { SZ_2M, SZ_2M, SZ_4K, SZ_4K } });
 }
 
 static void drm_gpusvm_chunk_errors(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = chunk_setup(test, WIN_START, WIN_END);
+	struct gm_svm *svm = chunk_setup(test, WIN_START, WIN_END);
 	struct drm_gpusvm_ctx ro = { .read_only = true };
 	struct drm_gpusvm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_2M, RW);
-	gk_mmap(gk, GK_BASE + SZ_4M, SZ_2M, PROT_READ);
+	gm_mmap(test, GM_BASE, SZ_2M, RW);
+	gm_mmap(test, GM_BASE + SZ_4M, SZ_2M, PROT_READ);
 
-	/* A hole, and the page after the VMA. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, GK_BASE + SZ_2M + SZ_4K,
-						     WIN_START, WIN_END, NULL)),
-			-EFAULT);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, GK_BASE + SZ_2M,
-						     WIN_START, WIN_END, NULL)),
-			-EFAULT);
+	/* A hole, and the page after the VMA: no VMA there. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, GM_BASE + SZ_2M + SZ_4K,
+						   WIN_START, WIN_END, NULL)),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, GM_BASE + SZ_2M,
+						   WIN_START, WIN_END, NULL)),
+			-ENOENT);
 	/* Read-only VMA: only for read-only access. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gk_fault_range(gk, GK_BASE + SZ_4M,
-						     WIN_START, WIN_END, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gm_svm_fault(svm, GM_BASE + SZ_4M,
+						   WIN_START, WIN_END, NULL)),
 			-EPERM);
-	r = gk_fault_range(gk, GK_BASE + SZ_4M, WIN_START, WIN_END, &ro);
+	r = gm_svm_fault(svm, GM_BASE + SZ_4M, WIN_START, WIN_END, &ro);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(r));
 	/* Failed lookups leave neither ranges nor notifiers behind. */
-	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 1);
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 1);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_ranges(svm), 1);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 1);
+	KUNIT_EXPECT_EQ(test, live_notifiers(svm), 1);
 }
 
 static struct kunit_case drm_gpusvm_chunk_cases[] = {
@@ -527,87 +508,86 @@ static struct kunit_suite drm_gpusvm_chunk_suite = {
 
 static void drm_gpusvm_notifier_on_demand(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct drm_gpusvm_notifier *notifier;
 
-	gk_mmap(gk, GK_BASE + SZ_64M, SZ_2M, RW);
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(gk_fault_range(gk, GK_BASE + SZ_64M,
-						       WIN_START, WIN_END, NULL)));
-	KUNIT_ASSERT_EQ(test, gk_count_notifiers(gk), 1);
-	KUNIT_EXPECT_EQ(test, vxe_svm_nr_notifiers(), gk->notifiers0 + 1);
+	gm_mmap(test, GM_BASE + SZ_64M, SZ_2M, RW);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(gm_svm_fault(svm, GM_BASE + SZ_64M,
+						     WIN_START, WIN_END, NULL)));
+	KUNIT_ASSERT_EQ(test, gm_svm_count_notifiers(svm), 1);
+	KUNIT_EXPECT_EQ(test, live_notifiers(svm), 1);
 
 	/* It covers the notifier-size aligned window around the range. */
-	notifier = drm_gpusvm_notifier_find(&gk->vm->svm.gpusvm, GK_BASE,
-					    GK_BASE + 1);
+	notifier = drm_gpusvm_notifier_find(&svm->gpusvm, GM_BASE, GM_BASE + 1);
 	KUNIT_ASSERT_NOT_NULL(test, notifier);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_notifier_start(notifier),
-			ALIGN_DOWN(GK_BASE + SZ_64M, SZ_512M));
+			ALIGN_DOWN(GM_BASE + SZ_64M, SZ_512M));
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_notifier_size(notifier), SZ_512M);
 	KUNIT_EXPECT_PTR_EQ(test, notifier->notifier.mm, current->mm);
 }
 
 static void drm_gpusvm_notifier_shared(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 
-	gk_mmap(gk, GK_BASE, SZ_8M, RW);
-	gk_mmap(gk, GK_BASE + SZ_512M, SZ_2M, RW);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(gk_fault_range(gk, GK_BASE, WIN_START,
-						       WIN_END, NULL)));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(gk_fault_range(gk, GK_BASE + SZ_4M,
-						       WIN_START, WIN_END, NULL)));
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(gk_fault_range(gk, GK_BASE + SZ_512M,
-						       WIN_START, WIN_END, NULL)));
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 2);
-	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 3);
+	gm_mmap(test, GM_BASE, SZ_8M, RW);
+	gm_mmap(test, GM_BASE + SZ_512M, SZ_2M, RW);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(gm_svm_fault(svm, GM_BASE, WIN_START,
+						     WIN_END, NULL)));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(gm_svm_fault(svm, GM_BASE + SZ_4M,
+						     WIN_START, WIN_END, NULL)));
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(gm_svm_fault(svm, GM_BASE + SZ_512M,
+						     WIN_START, WIN_END, NULL)));
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 2);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_ranges(svm), 3);
 }
 
 static void drm_gpusvm_notifier_removed_with_last_range(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct drm_gpusvm_range *a, *b;
 
-	gk_mmap(gk, GK_BASE, SZ_8M, RW);
-	a = gk_fault_range(gk, GK_BASE, WIN_START, WIN_END, NULL);
-	b = gk_fault_range(gk, GK_BASE + SZ_2M, WIN_START, WIN_END, NULL);
+	gm_mmap(test, GM_BASE, SZ_8M, RW);
+	a = gm_svm_fault(svm, GM_BASE, WIN_START, WIN_END, NULL);
+	b = gm_svm_fault(svm, GM_BASE + SZ_2M, WIN_START, WIN_END, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_range_remove(&gk->vm->svm.gpusvm, a);
-	mutex_unlock(&gk->vm->lock);
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 1);
+	mutex_lock(&svm->lock);
+	drm_gpusvm_range_remove(&svm->gpusvm, a);
+	mutex_unlock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 1);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 1);
 
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_range_remove(&gk->vm->svm.gpusvm, b);
-	mutex_unlock(&gk->vm->lock);
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 0);
-	KUNIT_EXPECT_EQ(test, vxe_svm_nr_notifiers(), gk->notifiers0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 0);
+	mutex_lock(&svm->lock);
+	drm_gpusvm_range_remove(&svm->gpusvm, b);
+	mutex_unlock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 0);
+	KUNIT_EXPECT_EQ(test, live_notifiers(svm), 0);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 0);
 }
 
 static void drm_gpusvm_notifier_range_ref(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct drm_gpusvm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_2M, RW);
-	r = gk_fault_range(gk, GK_BASE, WIN_START, WIN_END, NULL);
+	gm_mmap(test, GM_BASE, SZ_2M, RW);
+	r = gm_svm_fault(svm, GM_BASE, WIN_START, WIN_END, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 
 	/* A reference keeps a removed range alive, not in the tree. */
 	KUNIT_EXPECT_PTR_EQ(test, drm_gpusvm_range_get(r), r);
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_range_remove(&gk->vm->svm.gpusvm, r);
-	mutex_unlock(&gk->vm->lock);
-	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 1);
-	KUNIT_EXPECT_NULL(test, gk_find_range(gk, GK_BASE));
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk), 0);
+	mutex_lock(&svm->lock);
+	drm_gpusvm_range_remove(&svm->gpusvm, r);
+	mutex_unlock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 1);
+	KUNIT_EXPECT_NULL(test, gm_svm_range(svm, GM_BASE));
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 0);
 	drm_gpusvm_range_put(r);
-	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->nr_ranges), 0);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 0);
 }
 
 static const unsigned long notifier_sizes[] = { SZ_2M, SZ_4M, SZ_512M };
@@ -622,24 +602,24 @@ KUNIT_ARRAY_PARAM(notifier_size, notifier_sizes, notifier_size_desc);
 static void drm_gpusvm_notifier_size_variants(struct kunit *test)
 {
 	const unsigned long *size = test->param_value;
-	struct vxe_svm_config cfg = vxe_svm_default_config;
+	struct gm_svm_config cfg = gm_svm_default_config;
 	struct drm_gpusvm_notifier *notifier;
-	struct gpusvm_kunit *gk;
+	struct gm_svm *svm;
 	unsigned long a;
 
 	cfg.notifier_size = *size;
-	gk = gk_create(test, &cfg);
-	gk_mmap(gk, GK_BASE, SZ_8M, RW);
-	for (a = GK_BASE; a < GK_BASE + SZ_8M; a += SZ_2M)
-		KUNIT_ASSERT_FALSE(test, IS_ERR(gk_fault_range(gk, a, WIN_START,
-							       WIN_END, NULL)));
+	svm = svm_create(test, &cfg);
+	gm_mmap(test, GM_BASE, SZ_8M, RW);
+	for (a = GM_BASE; a < GM_BASE + SZ_8M; a += SZ_2M)
+		KUNIT_ASSERT_FALSE(test, IS_ERR(gm_svm_fault(svm, a, WIN_START,
+							     WIN_END, NULL)));
 
 	/* One notifier per window that holds ranges, each size-aligned. */
-	KUNIT_EXPECT_EQ(test, gk_count_notifiers(gk),
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm),
 			DIV_ROUND_UP(SZ_8M, *size));
-	KUNIT_EXPECT_EQ(test, gk_count_ranges(gk), 4);
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_for_each_notifier(notifier, &gk->vm->svm.gpusvm, 0, ULONG_MAX) {
+	KUNIT_EXPECT_EQ(test, gm_svm_count_ranges(svm), 4);
+	mutex_lock(&svm->lock);
+	drm_gpusvm_for_each_notifier(notifier, &svm->gpusvm, 0, ULONG_MAX) {
 		struct drm_gpusvm_range *r = NULL;
 
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(drm_gpusvm_notifier_start(notifier),
@@ -652,12 +632,12 @@ static void drm_gpusvm_notifier_size_variants(struct kunit *test)
 					drm_gpusvm_notifier_end(notifier));
 		}
 	}
-	mutex_unlock(&gk->vm->lock);
+	mutex_unlock(&svm->lock);
 }
 
 static void drm_gpusvm_notifier_iteration_order(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct drm_gpusvm_notifier *notifier;
 	struct rnd_state rnd;
 	unsigned int order[64], i, n = 0;
@@ -675,32 +655,32 @@ static void drm_gpusvm_notifier_iteration_order(struct kunit *test)
 	}
 
 	/* 64 one-page ranges, every other page, inserted in random order. */
-	gk_mmap(gk, GK_BASE, SZ_512K, RW);
+	gm_mmap(test, GM_BASE, SZ_512K, RW);
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
-		unsigned long a = GK_BASE + 2 * order[i] * SZ_4K;
+		unsigned long a = GM_BASE + 2 * order[i] * SZ_4K;
 
-		KUNIT_ASSERT_FALSE(test, IS_ERR(gk_fault_range(gk, a, a, a + SZ_4K,
-							       NULL)));
+		KUNIT_ASSERT_FALSE(test, IS_ERR(gm_svm_fault(svm, a, a, a + SZ_4K,
+							     NULL)));
 	}
 
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_for_each_notifier(notifier, &gk->vm->svm.gpusvm, 0, ULONG_MAX) {
+	mutex_lock(&svm->lock);
+	drm_gpusvm_for_each_notifier(notifier, &svm->gpusvm, 0, ULONG_MAX) {
 		struct drm_gpusvm_range *r = NULL;
 
 		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX) {
 			KUNIT_EXPECT_EQ(test, drm_gpusvm_range_start(r),
-					GK_BASE + 2 * n * SZ_4K);
+					GM_BASE + 2 * n * SZ_4K);
 			KUNIT_EXPECT_GT(test, drm_gpusvm_range_start(r), last);
 			last = drm_gpusvm_range_start(r);
 			n++;
 		}
 	}
-	KUNIT_EXPECT_TRUE(test, drm_gpusvm_has_mapping(&gk->vm->svm.gpusvm,
-						       GK_BASE, GK_BASE + 1));
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&gk->vm->svm.gpusvm,
-							GK_BASE + SZ_4K,
-							GK_BASE + SZ_8K));
-	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_TRUE(test, drm_gpusvm_has_mapping(&svm->gpusvm,
+						       GM_BASE, GM_BASE + 1));
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&svm->gpusvm,
+							GM_BASE + SZ_4K,
+							GM_BASE + SZ_8K));
+	mutex_unlock(&svm->lock);
 	KUNIT_EXPECT_EQ(test, n, ARRAY_SIZE(order));
 }
 
@@ -729,160 +709,176 @@ static struct kunit_suite drm_gpusvm_notifier_suite = {
  * at exactly that point.
  */
 struct race {
-	struct gpusvm_kunit *gk;
 	int invalidate;		/* how many calls invalidate; <0: all */
 	int calls;
 };
 
-static int race_hmm_fault(struct drm_gpusvm *gpusvm, struct hmm_range *hmm_range)
+static struct race *test_race(void)
 {
-	struct kunit *test = kunit_get_current_test();
-	struct race *race = test->priv;
+	struct gm_ctx *ctx = kunit_get_current_test()->priv;
+
+	return ctx->priv;
+}
+
+static int race_hmm_fault(struct drm_gpusvm *gpusvm, struct mm_struct *mm,
+			  struct hmm_range *hmm_range)
+{
+	struct race *race = test_race();
 	int err;
 
-	mmap_read_lock(gpusvm->mm);
+	mmap_read_lock(mm);
 	err = hmm_range_fault(hmm_range);
-	mmap_read_unlock(gpusvm->mm);
+	mmap_read_unlock(mm);
 
 	race->calls++;
 	if (race->invalidate) {
 		if (race->invalidate > 0)
 			race->invalidate--;
-		gk_zap(race->gk, hmm_range->start, PAGE_SIZE);
+		gm_zap(kunit_get_current_test(), hmm_range->start, PAGE_SIZE);
 	}
 	return err;
 }
 
-static struct drm_gpusvm_range *pages_range(struct gpusvm_kunit *gk,
-					    unsigned long addr)
+static struct gm_range *pages_range(struct gm_svm *svm, unsigned long addr)
 {
 	struct drm_gpusvm_range *r;
 
-	r = gk_fault_range(gk, addr, WIN_START, WIN_END, NULL);
-	KUNIT_ASSERT_FALSE(gk->test, IS_ERR(r));
-	return r;
+	r = gm_svm_fault(svm, addr, WIN_START, WIN_END, NULL);
+	KUNIT_ASSERT_FALSE(kunit_get_current_test(), IS_ERR(r));
+	return to_gm_range(r);
 }
 
-static int get_pages(struct gpusvm_kunit *gk, struct drm_gpusvm_range *r,
-		     bool read_only)
+static int get_pages(struct gm_svm *svm, struct gm_range *r, bool read_only)
 {
 	struct drm_gpusvm_ctx ctx = { .read_only = read_only };
-	int err;
 
-	mutex_lock(&gk->vm->lock);
-	err = drm_gpusvm_range_get_pages(&gk->vm->svm.gpusvm, r, &ctx);
-	mutex_unlock(&gk->vm->lock);
-	return err;
+	return gm_svm_get_pages(svm, r, &ctx);
+}
+
+/* The GPU reads the pattern through the range's pages: wrong words. */
+static unsigned long range_gpu_check(struct gm_svm *svm, struct gm_range *r,
+				     unsigned long addr, unsigned long len,
+				     u32 seed)
+{
+	return gm_gpu_check(&svm->gpusvm, &r->pages,
+			    drm_gpusvm_range_start(&r->base), addr, len, seed);
 }
 
 static void drm_gpusvm_pages_populated(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct drm_gpusvm_range *r;
-	unsigned long bad;
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_2M, RW);
-	gk_cpu_fill(gk, GK_BASE, SZ_2M, 11);
-	r = pages_range(gk, GK_BASE);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
-	KUNIT_EXPECT_TRUE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_EXPECT_TRUE(test, r->flags.has_dma_mapping);
-	KUNIT_EXPECT_FALSE(test, r->flags.has_devmem_pages);
-	KUNIT_EXPECT_EQ(test, (unsigned int)r->dma_addr[0].proto, DRM_INTERCONNECT_SYSTEM);
-	KUNIT_EXPECT_EQ(test, (unsigned int)r->dma_addr[0].dir, DMA_BIDIRECTIONAL);
-	KUNIT_EXPECT_NE(test, r->notifier_seq, LONG_MAX);
+	gm_mmap(test, GM_BASE, SZ_2M, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_2M, 11);
+	r = pages_range(svm, GM_BASE);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_devmem_pages);
+	KUNIT_EXPECT_NULL(test, r->pages.dpagemap);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->pages.dma_addr[0].proto,
+			DRM_INTERCONNECT_SYSTEM);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->pages.dma_addr[0].dir,
+			DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_NE(test, r->pages.notifier_seq, LONG_MAX);
 
 	/* The GPU reads the CPU's data through those DMA addresses. */
-	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_2M, 11, &bad), 0);
-	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_2M, 11), 0);
 }
 
 static void drm_gpusvm_pages_unpopulated(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct drm_gpusvm_range *r;
-	unsigned long bad;
+	struct gm_svm *svm = svm_create(test, NULL);
+	u32 *buf = kunit_kzalloc(test, SZ_64K, GFP_KERNEL);
+	struct gm_range *r;
+	unsigned long i;
 	u32 word = 1;
 
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 	/* Never touched by the CPU: get_pages() faults the pages in. */
-	gk_mmap(gk, GK_BASE, SZ_64K, RW);
-	r = pages_range(gk, GK_BASE);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
-	KUNIT_ASSERT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE + 60, &word,
-					     sizeof(word), false), 0);
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	r = pages_range(svm, GM_BASE);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	KUNIT_ASSERT_EQ(test, gm_gpu_read(&svm->gpusvm, &r->pages, GM_BASE,
+					  GM_BASE + 60, &word, sizeof(word)), 0);
 	KUNIT_EXPECT_EQ(test, word, 0);
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_SYSTEM,
+					     NULL), SZ_64K / PAGE_SIZE);
 
 	/* Faulted for writing: what the GPU writes, the CPU reads. */
-	KUNIT_ASSERT_EQ(test, gk_gpu_fill(gk, GK_BASE, SZ_64K, 12), 0);
-	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_64K, 12), 0);
-	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_64K, 12, &bad), 0);
-	KUNIT_EXPECT_EQ(test, bad, 0);
+	for (i = 0; i < SZ_64K / 4; i++)
+		buf[i] = gm_pattern(GM_BASE + 4 * i, 12);
+	KUNIT_ASSERT_EQ(test, gm_gpu_write(&svm->gpusvm, &r->pages, GM_BASE,
+					   GM_BASE, buf, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, gm_cpu_check(test, GM_BASE, SZ_64K, 12), 0);
 }
 
 static void drm_gpusvm_pages_read_only_vma(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct drm_gpusvm_ctx ro = { .read_only = true };
 	struct drm_gpusvm_range *r;
+	struct gm_range *gr;
 
-	gk_mmap(gk, GK_BASE, SZ_64K, PROT_READ);
-	r = gk_fault_range(gk, GK_BASE, WIN_START, WIN_END, &ro);
+	gm_mmap(test, GM_BASE, SZ_64K, PROT_READ);
+	r = gm_svm_fault(svm, GM_BASE, WIN_START, WIN_END, &ro);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	gr = to_gm_range(r);
 	/* Faulting a read-only VMA for writing is refused by the mm. */
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), -EPERM);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, true), 0);
-	KUNIT_EXPECT_EQ(test, (unsigned int)r->dma_addr[0].dir, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, get_pages(svm, gr, false), -EPERM);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &gr->pages));
+	KUNIT_ASSERT_EQ(test, get_pages(svm, gr, true), 0);
+	KUNIT_EXPECT_EQ(test, (unsigned int)gr->pages.dma_addr[0].dir,
+			DMA_TO_DEVICE);
 }
 
 static void drm_gpusvm_pages_thp(struct kunit *test)
 {
-	struct gpusvm_kunit *gk;
-	struct drm_gpusvm_range *r;
-	unsigned long bad;
+	struct gm_svm *svm;
+	struct gm_range *r;
 
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		kunit_skip(test, "no transparent huge pages in this kernel");
 
-	gk = gk_create(test, NULL);
-	gk_mmap(gk, GK_BASE, SZ_4M, RW);
+	svm = svm_create(test, NULL);
+	gm_mmap(test, GM_BASE, SZ_4M, RW);
 	/* The first touch of an aligned 2M block gets a huge page (THP=always). */
-	gk_cpu_fill(gk, GK_BASE, SZ_2M, 13);
-	r = pages_range(gk, GK_BASE + SZ_4K);
-	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(r), SZ_2M);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
+	gm_cpu_fill(test, GM_BASE, SZ_2M, 13);
+	r = pages_range(svm, GM_BASE + SZ_4K);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(&r->base), SZ_2M);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
 	/* One mapping for the whole folio. */
-	KUNIT_EXPECT_EQ(test, (unsigned int)r->dma_addr[0].order, HPAGE_PMD_ORDER);
-	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_2M, 13, &bad), 0);
-	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->pages.dma_addr[0].order,
+			PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_2M, 13), 0);
 }
 
 static void drm_gpusvm_pages_race_retry(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct race race = { .gk = gk, .invalidate = 1 };
-	struct drm_gpusvm_range *r;
-	unsigned long bad;
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct race race = { .invalidate = 1 };
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_64K, RW);
-	gk_cpu_fill(gk, GK_BASE, SZ_64K, 14);
-	r = pages_range(gk, GK_BASE);
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 14);
+	r = pages_range(svm, GM_BASE);
 
-	test->priv = &race;
+	svm_ctx(svm)->priv = &race;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, race_hmm_fault);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
 	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
 
 	/* The stale collection was thrown away and done again. */
 	KUNIT_EXPECT_EQ(test, race.calls, 2);
-	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.invalidations), 1);
-	KUNIT_EXPECT_TRUE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->invalidations), 1);
+	KUNIT_EXPECT_EQ(test, svm->last_event, MMU_NOTIFY_CLEAR);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
 	/* The first page was dropped (zero now); the rest is intact. */
-	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE + SZ_4K, SZ_64K - SZ_4K,
-					   14, &bad), 0);
-	KUNIT_EXPECT_EQ(test, bad, 0);
-	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_4K, 14), SZ_4K / 4);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE + SZ_4K,
+					      SZ_64K - SZ_4K, 14), 0);
+	KUNIT_EXPECT_EQ(test, gm_cpu_check(test, GM_BASE, SZ_4K, 14), SZ_4K / 4);
 }
 
 /*
@@ -891,34 +887,34 @@ static void drm_gpusvm_pages_race_retry(struct kunit *test)
  * than one attempt (*@calls), with nothing mapped.  Then the stub goes and
  * a new call succeeds.
  */
-static void expect_pages_timeout(struct kunit *test, struct gpusvm_kunit *gk,
-				 struct drm_gpusvm_range *r, const int *calls)
+static void expect_pages_timeout(struct kunit *test, struct gm_svm *svm,
+				 struct gm_range *r, const int *calls)
 {
 	unsigned long t0 = jiffies;
 
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, get_pages(svm, r, false), -EBUSY);
 	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
 
 	KUNIT_EXPECT_GT(test, *calls, 1);
 	KUNIT_EXPECT_GE(test, jiffies_to_msecs(jiffies - t0),
 			HMM_RANGE_DEFAULT_TIMEOUT);
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_EXPECT_EQ(test, get_pages(gk, r, false), 0);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_EQ(test, get_pages(svm, r, false), 0);
 }
 
 static void drm_gpusvm_pages_timeout(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct race race = { .gk = gk, .invalidate = -1 };
-	struct drm_gpusvm_range *r;
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct race race = { .invalidate = -1 };
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_4K, RW);
-	r = pages_range(gk, GK_BASE);
+	gm_mmap(test, GM_BASE, SZ_4K, RW);
+	r = pages_range(svm, GM_BASE);
 	/* Every collection is invalidated before it can be published. */
-	test->priv = &race;
+	svm_ctx(svm)->priv = &race;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, race_hmm_fault);
-	expect_pages_timeout(test, gk, r, &race.calls);
+	expect_pages_timeout(test, svm, r, &race.calls);
 }
 
 /*
@@ -931,10 +927,11 @@ struct busy {
 	int calls;
 };
 
-static int busy_hmm_fault(struct drm_gpusvm *gpusvm, struct hmm_range *hmm_range)
+static int busy_hmm_fault(struct drm_gpusvm *gpusvm, struct mm_struct *mm,
+			  struct hmm_range *hmm_range)
 {
-	struct kunit *test = kunit_get_current_test();
-	struct busy *busy = test->priv;
+	struct gm_ctx *ctx = kunit_get_current_test()->priv;
+	struct busy *busy = ctx->priv;
 	int err;
 
 	busy->calls++;
@@ -943,110 +940,116 @@ static int busy_hmm_fault(struct drm_gpusvm *gpusvm, struct hmm_range *hmm_range
 			busy->busy--;
 		return -EBUSY;
 	}
-	mmap_read_lock(gpusvm->mm);
+	mmap_read_lock(mm);
 	err = hmm_range_fault(hmm_range);
-	mmap_read_unlock(gpusvm->mm);
+	mmap_read_unlock(mm);
 	return err;
 }
 
 static void drm_gpusvm_pages_hmm_busy_retry(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct busy busy = { .busy = 2 };
-	struct drm_gpusvm_range *r;
-	unsigned long bad;
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_64K, RW);
-	gk_cpu_fill(gk, GK_BASE, SZ_64K, 15);
-	r = pages_range(gk, GK_BASE);
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 15);
+	r = pages_range(svm, GM_BASE);
 
-	test->priv = &busy;
+	svm_ctx(svm)->priv = &busy;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, busy_hmm_fault);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
 	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
 
 	/* Two -EBUSY answers, each followed by a new read_begin and walk. */
 	KUNIT_EXPECT_EQ(test, busy.calls, 3);
-	KUNIT_EXPECT_TRUE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_ASSERT_EQ(test, gk_gpu_check(gk, GK_BASE, SZ_64K, 15, &bad), 0);
-	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 15), 0);
 }
 
 static void drm_gpusvm_pages_hmm_busy_timeout(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct gm_svm *svm = svm_create(test, NULL);
 	struct busy busy = { .busy = -1 };
-	struct drm_gpusvm_range *r;
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_4K, RW);
-	r = pages_range(gk, GK_BASE);
+	gm_mmap(test, GM_BASE, SZ_4K, RW);
+	r = pages_range(svm, GM_BASE);
 	/* hmm_range_fault() says -EBUSY for ever. */
-	test->priv = &busy;
+	svm_ctx(svm)->priv = &busy;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, busy_hmm_fault);
-	expect_pages_timeout(test, gk, r, &busy.calls);
+	expect_pages_timeout(test, svm, r, &busy.calls);
 }
 
 static void drm_gpusvm_pages_already_valid(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct race race = { .gk = gk };
-	struct drm_gpusvm_range *r;
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct race race = {};
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_64K, RW);
-	r = pages_range(gk, GK_BASE);
-	test->priv = &race;
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	r = pages_range(svm, GM_BASE);
+	svm_ctx(svm)->priv = &race;
 	kunit_activate_static_stub(test, drm_gpusvm_hmm_fault, race_hmm_fault);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
 	kunit_deactivate_static_stub(test, drm_gpusvm_hmm_fault);
 	KUNIT_EXPECT_EQ(test, race.calls, 1);
 }
 
 static void drm_gpusvm_pages_unmap(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct drm_gpusvm_ctx ctx = {};
-	struct drm_gpusvm_range *r;
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct drm_pagemap_addr *dma_addr;
+	struct gm_range *r;
 	unsigned long seq;
 
-	gk_mmap(gk, GK_BASE, SZ_64K, RW);
-	r = pages_range(gk, GK_BASE);
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
-	seq = r->notifier_seq;
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	r = pages_range(svm, GM_BASE);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	seq = r->pages.notifier_seq;
+	dma_addr = r->pages.dma_addr;
 
-	mutex_lock(&gk->vm->lock);
-	drm_gpusvm_range_unmap_pages(&gk->vm->svm.gpusvm, r, &ctx);
-	mutex_unlock(&gk->vm->lock);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
-	KUNIT_EXPECT_EQ(test, r->notifier_seq, LONG_MAX);
+	gm_svm_unmap_pages(svm, r);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_EQ(test, r->pages.notifier_seq, LONG_MAX);
+	/* The address array is kept for the next collection. */
+	KUNIT_EXPECT_PTR_EQ(test, r->pages.dma_addr, dma_addr);
+	/* Unmapping again does nothing. */
+	gm_svm_unmap_pages(svm, r);
 
 	/* Collected again at the same sequence: nothing changed the mm. */
-	KUNIT_ASSERT_EQ(test, get_pages(gk, r, false), 0);
-	KUNIT_EXPECT_EQ(test, r->notifier_seq, seq);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	KUNIT_EXPECT_EQ(test, r->pages.notifier_seq, seq);
+	KUNIT_EXPECT_PTR_EQ(test, r->pages.dma_addr, dma_addr);
 }
 
 static void drm_gpusvm_pages_vma_gone(struct kunit *test)
 {
-	struct gpusvm_kunit *gk = gk_create(test, NULL);
-	struct drm_gpusvm_range *r;
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct gm_range *r;
 
-	gk_mmap(gk, GK_BASE, SZ_2M, RW);
-	r = pages_range(gk, GK_BASE);
-	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(r), SZ_2M);
+	gm_mmap(test, GM_BASE, SZ_2M, RW);
+	r = pages_range(svm, GM_BASE);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(&r->base), SZ_2M);
 	/*
 	 * Half of it goes before its pages are collected.  The VM lock keeps
 	 * the garbage collector from removing the range meanwhile.
 	 */
-	mutex_lock(&gk->vm->lock);
-	gk_munmap(gk, GK_BASE + SZ_1M, SZ_1M);
-	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
-	KUNIT_EXPECT_TRUE(test, r->flags.partial_unmap);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_get_pages(&gk->vm->svm.gpusvm, r,
-							 &(struct drm_gpusvm_ctx){}),
+	mutex_lock(&svm->lock);
+	gm_munmap(test, GM_BASE + SZ_1M, SZ_1M);
+	KUNIT_EXPECT_TRUE(test, r->base.flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->base.flags.partial_unmap);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.unmapped);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&svm->gpusvm, &r->pages,
+						   current->mm,
+						   &r->base.notifier->notifier,
+						   GM_BASE, GM_BASE + SZ_2M,
+						   &(struct drm_gpusvm_ctx){}),
 			-EFAULT);
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
-	mutex_unlock(&gk->vm->lock);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_dma_mapping);
+	mutex_unlock(&svm->lock);
 }
 
 static struct kunit_case drm_gpusvm_pages_cases[] = {
@@ -1069,5 +1072,1085 @@ static struct kunit_suite drm_gpusvm_pages_suite = {
 	.test_cases = drm_gpusvm_pages_cases,
 };
 
+/* --- the pages API without ranges: a userptr ------------------------------ */
+
+/*
+ * A user of drm_gpusvm_get_pages() that is not an SVM range, as a userptr
+ * binding is: its own MMU interval notifier over its own interval, and
+ * a GPU SVM initialized without an mm only for the notifier lock.
+ */
+struct uptr {
+	struct drm_gpusvm *gpusvm;
+	struct mm_struct *mm;
+	struct drm_gpusvm_pages pages;
+	struct mmu_interval_notifier notifier;
+	unsigned long start, end;
+	int invalidations;
+};
+
+static bool uptr_invalidate(struct mmu_interval_notifier *mni,
+			    const struct mmu_notifier_range *range,
+			    unsigned long cur_seq)
+{
+	struct uptr *u = container_of(mni, struct uptr, notifier);
+	const struct drm_gpusvm_ctx ctx = { .in_notifier = true };
+
+	if (!mmu_notifier_range_blockable(range))
+		return false;
+	down_write(&u->gpusvm->notifier_lock);
+	mmu_interval_set_seq(mni, cur_seq);
+	drm_gpusvm_unmap_pages(u->gpusvm, &u->pages,
+			       (u->end - u->start) >> PAGE_SHIFT, &ctx);
+	u->invalidations++;
+	up_write(&u->gpusvm->notifier_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops uptr_ops = {
+	.invalidate = uptr_invalidate,
+};
+
+static void gpusvm_fini_action(void *gpusvm)
+{
+	drm_gpusvm_fini(gpusvm);
+}
+
+/* A GPU SVM in the mode for users that are not ranges. */
+static struct drm_gpusvm *simple_create(struct kunit *test, struct gm_dev **gdev)
+{
+	struct gm_ctx *ctx = gm_init(test);
+	struct drm_gpusvm *gpusvm;
+
+	*gdev = gm_dev_create(ctx);
+	gpusvm = kunit_kzalloc(test, sizeof(*gpusvm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, gpusvm);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(gpusvm, "userptr", NULL, 0, 0, 0,
+					      NULL, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpusvm_fini_action,
+							gpusvm), 0);
+	return gpusvm;
+}
+
+static void uptr_release(void *arg)
+{
+	struct uptr *u = arg;
+
+	mmu_interval_notifier_remove(&u->notifier);
+	drm_gpusvm_free_pages(u->gpusvm, &u->pages,
+			      (u->end - u->start) >> PAGE_SHIFT);
+}
+
+static struct uptr *uptr_create(struct kunit *test, struct drm_gpusvm *gpusvm,
+				struct gm_dev *gdev, struct mm_struct *mm,
+				unsigned long start, unsigned long len)
+{
+	struct uptr *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	u->gpusvm = gpusvm;
+	u->mm = mm;
+	u->start = start;
+	u->end = start + len;
+	drm_gpusvm_init_pages(&u->pages, gdev->drm);
+	KUNIT_ASSERT_EQ(test, mmu_interval_notifier_insert(&u->notifier, mm,
+							   start, len,
+							   &uptr_ops), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, uptr_release, u),
+			0);
+	return u;
+}
+
+static int uptr_get_pages(struct uptr *u, bool read_only)
+{
+	const struct drm_gpusvm_ctx ctx = { .read_only = read_only };
+
+	return drm_gpusvm_get_pages(u->gpusvm, &u->pages, u->mm, &u->notifier,
+				    u->start, u->end, &ctx);
+}
+
+static bool uptr_valid(struct uptr *u)
+{
+	bool valid;
+
+	drm_gpusvm_notifier_lock(u->gpusvm);
+	valid = drm_gpusvm_pages_valid(u->gpusvm, &u->pages);
+	drm_gpusvm_notifier_unlock(u->gpusvm);
+	return valid;
+}
+
+static unsigned long uptr_gpu_check(struct uptr *u, unsigned long addr,
+				    unsigned long len, u32 seed)
+{
+	return gm_gpu_check(u->gpusvm, &u->pages, u->start, addr, len, seed);
+}
+
+/* Without an mm: no window, no ranges, no reference on any mm. */
+static void drm_gpusvm_simple_init(struct kunit *test)
+{
+	struct drm_gpusvm gpusvm;
+	int mm_count;
+
+	gm_init(test);
+	mm_count = atomic_read(&current->mm->mm_count);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&gpusvm, NULL, NULL, 0, 0, 0,
+					      NULL, NULL, 0), 0);
+	KUNIT_EXPECT_NULL(test, gpusvm.mm);
+	KUNIT_EXPECT_NULL(test, gpusvm.ops);
+	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&gpusvm, 0, ULONG_MAX));
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(&gpusvm, 0, ULONG_MAX),
+			ULONG_MAX);
+	drm_gpusvm_fini(&gpusvm);
+	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count);
+}
+
+static void drm_gpusvm_simple_get_pages(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	struct uptr *u;
+
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 21);
+	u = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE + SZ_8K,
+			SZ_32K);
+	KUNIT_EXPECT_FALSE(test, uptr_valid(u));
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, false), 0);
+	KUNIT_EXPECT_TRUE(test, uptr_valid(u));
+	KUNIT_EXPECT_TRUE(test, u->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_NE(test, u->pages.notifier_seq, LONG_MAX);
+	KUNIT_EXPECT_EQ(test, uptr_gpu_check(u, u->start, SZ_32K, 21), 0);
+	/* Collecting valid pages again is a no-op. */
+	KUNIT_EXPECT_EQ(test, uptr_get_pages(u, false), 0);
+	KUNIT_EXPECT_EQ(test, u->invalidations, 0);
+}
+
+static void drm_gpusvm_simple_invalidation(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	struct uptr *u;
+
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 22);
+	u = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE, SZ_32K);
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, false), 0);
+
+	/* Outside its interval: not its business. */
+	gm_zap(test, GM_BASE + SZ_32K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, u->invalidations, 0);
+	KUNIT_EXPECT_TRUE(test, uptr_valid(u));
+
+	/* Inside: unmapped by its callback, and collected anew. */
+	gm_zap(test, GM_BASE + SZ_4K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, u->invalidations, 1);
+	KUNIT_EXPECT_FALSE(test, uptr_valid(u));
+	KUNIT_EXPECT_FALSE(test, u->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_EQ(test, u->pages.notifier_seq, LONG_MAX);
+	gm_cpu_fill(test, GM_BASE, SZ_32K, 23);
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, false), 0);
+	KUNIT_EXPECT_EQ(test, uptr_gpu_check(u, GM_BASE, SZ_32K, 23), 0);
+}
+
+static void drm_gpusvm_simple_unmap_and_free(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	const unsigned long npages = SZ_32K >> PAGE_SHIFT;
+	struct uptr *u;
+
+	gm_mmap(test, GM_BASE, SZ_32K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_32K, 24);
+	u = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE, SZ_32K);
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, false), 0);
+
+	drm_gpusvm_unmap_pages(gpusvm, &u->pages, npages,
+			       &(struct drm_gpusvm_ctx){});
+	KUNIT_EXPECT_FALSE(test, uptr_valid(u));
+	KUNIT_EXPECT_NOT_NULL(test, u->pages.dma_addr);
+
+	drm_gpusvm_free_pages(gpusvm, &u->pages, npages);
+	KUNIT_EXPECT_NULL(test, u->pages.dma_addr);
+	/* Safe on pages freed already. */
+	drm_gpusvm_free_pages(gpusvm, &u->pages, npages);
+
+	/* Freed mapped pages are unmapped first; collected, they work again. */
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, true), 0);
+	KUNIT_EXPECT_EQ(test, (unsigned int)u->pages.dma_addr[0].dir,
+			DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, uptr_gpu_check(u, GM_BASE, SZ_32K, 24), 0);
+	drm_gpusvm_free_pages(gpusvm, &u->pages, npages);
+	KUNIT_EXPECT_FALSE(test, u->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_NULL(test, u->pages.dma_addr);
+}
+
+static void drm_gpusvm_simple_read_only(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	u8 *buf = kunit_kmalloc(test, SZ_16K, GFP_KERNEL);
+	struct uptr *u;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gm_mmap(test, GM_BASE, SZ_16K, PROT_READ);
+	u = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE, SZ_16K);
+	KUNIT_EXPECT_EQ(test, uptr_get_pages(u, false), -EPERM);
+	KUNIT_EXPECT_FALSE(test, uptr_valid(u));
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, true), 0);
+	KUNIT_EXPECT_TRUE(test, uptr_valid(u));
+	KUNIT_EXPECT_EQ(test, (unsigned int)u->pages.dma_addr[0].dir,
+			DMA_TO_DEVICE);
+	/* Never written: zero pages, read as zeroes. */
+	memset(buf, 0xa5, SZ_16K);
+	KUNIT_ASSERT_EQ(test, gm_gpu_read(gpusvm, &u->pages, GM_BASE, GM_BASE,
+					  buf, SZ_16K), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0, SZ_16K));
+}
+
+static void drm_gpusvm_simple_no_vma(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	struct uptr *u;
+
+	gm_mmap(test, GM_BASE, SZ_32K, RW);
+	u = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE, SZ_32K);
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(u, false), 0);
+	gm_munmap(test, GM_BASE + SZ_16K, SZ_16K);
+	KUNIT_EXPECT_EQ(test, u->invalidations, 1);
+	KUNIT_EXPECT_FALSE(test, uptr_valid(u));
+	/* Half of it has no VMA any more. */
+	KUNIT_EXPECT_EQ(test, uptr_get_pages(u, false), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, u->pages.flags.has_dma_mapping);
+}
+
+static void drm_gpusvm_simple_mm_gone(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	struct mm_struct *mm = mm_alloc();
+	struct uptr *u;
+
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	/* A process that registered a userptr, then exited. */
+	u = uptr_create(test, gpusvm, gdev, mm, GM_BASE, SZ_16K);
+	mmput(mm);
+	KUNIT_EXPECT_EQ(test, uptr_get_pages(u, false), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, uptr_valid(u));
+}
+
+/* Two users of one notifier lock: each its own interval and pages. */
+static void drm_gpusvm_simple_two_users(struct kunit *test)
+{
+	struct gm_dev *gdev;
+	struct drm_gpusvm *gpusvm = simple_create(test, &gdev);
+	struct uptr *a, *b;
+
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 25);
+	a = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE, SZ_32K);
+	b = uptr_create(test, gpusvm, gdev, current->mm, GM_BASE + SZ_16K,
+			SZ_32K);
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(a, false), 0);
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(b, false), 0);
+
+	/* Only b covers the last 16K. */
+	gm_zap(test, GM_BASE + SZ_32K, SZ_4K);
+	KUNIT_EXPECT_TRUE(test, uptr_valid(a));
+	KUNIT_EXPECT_FALSE(test, uptr_valid(b));
+	/* Both cover the middle. */
+	KUNIT_ASSERT_EQ(test, uptr_get_pages(b, false), 0);
+	gm_zap(test, GM_BASE + SZ_16K, SZ_4K);
+	KUNIT_EXPECT_FALSE(test, uptr_valid(a));
+	KUNIT_EXPECT_FALSE(test, uptr_valid(b));
+	KUNIT_EXPECT_EQ(test, a->invalidations, 1);
+	KUNIT_EXPECT_EQ(test, b->invalidations, 2);
+}
+
+static struct kunit_case drm_gpusvm_simple_cases[] = {
+	KUNIT_CASE(drm_gpusvm_simple_init),
+	KUNIT_CASE(drm_gpusvm_simple_get_pages),
+	KUNIT_CASE(drm_gpusvm_simple_invalidation),
+	KUNIT_CASE(drm_gpusvm_simple_unmap_and_free),
+	KUNIT_CASE(drm_gpusvm_simple_read_only),
+	KUNIT_CASE(drm_gpusvm_simple_no_vma),
+	KUNIT_CASE(drm_gpusvm_simple_mm_gone),
+	KUNIT_CASE(drm_gpusvm_simple_two_users),
+	{}
+};
+
+static struct kunit_suite drm_gpusvm_simple_suite = {
+	.name = "drm_gpusvm_simple",
+	.test_cases = drm_gpusvm_simple_cases,
+};
+
+/* --- ranges: invalidation, unmapping, removal ------------------------------ */
+
+/* A 64K range of collected pages, filled with @seed. */
+static struct gm_range *mapped_range(struct gm_svm *svm, unsigned long addr,
+				     u32 seed)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct gm_range *r;
+
+	gm_cpu_fill(test, addr, SZ_64K, seed);
+	r = pages_range(svm, addr);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(&r->base), SZ_64K);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	return r;
+}
+
+static const unsigned long small_chunks[] = { SZ_64K, SZ_4K };
+
+static const struct gm_svm_config small_config = {
+	.chunk_sizes = small_chunks,
+	.num_chunks = ARRAY_SIZE(small_chunks),
+	.mm_start = 0,
+	.mm_range = BIT(47),
+	.notifier_size = SZ_2M,
+};
+
+static void drm_gpusvm_range_set_unmapped_refuses(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct mmu_notifier_range mr = {
+		.start = GM_BASE, .end = GM_BASE + SZ_64K,
+		.event = MMU_NOTIFY_UNMAP,
+	};
+	struct gm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_128K, RW);
+	r = mapped_range(svm, GM_BASE, 31);
+	/* As the invalidation callback does, under the notifier lock. */
+	down_write(&svm->gpusvm.notifier_lock);
+	drm_gpusvm_unmap_pages(&svm->gpusvm, &r->pages, gm_range_npages(r),
+			       &(struct drm_gpusvm_ctx){ .in_notifier = true });
+	drm_gpusvm_range_set_unmapped(&r->base, &r->pages, 1, &mr);
+	up_write(&svm->gpusvm.notifier_lock);
+
+	KUNIT_EXPECT_TRUE(test, r->base.flags.unmapped);
+	KUNIT_EXPECT_FALSE(test, r->base.flags.partial_unmap);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.unmapped);
+	/* The VMA is still there, but the pages are refused from now on. */
+	KUNIT_EXPECT_EQ(test, get_pages(svm, r, false), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_dma_mapping);
+
+	/* A second range, unmapped in part. */
+	r = mapped_range(svm, GM_BASE + SZ_64K, 32);
+	mr.start = GM_BASE + SZ_64K + SZ_32K;
+	mr.end = GM_BASE + SZ_256K;
+	down_write(&svm->gpusvm.notifier_lock);
+	drm_gpusvm_range_set_unmapped(&r->base, &r->pages, 1, &mr);
+	up_write(&svm->gpusvm.notifier_lock);
+	KUNIT_EXPECT_TRUE(test, r->base.flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->base.flags.partial_unmap);
+	/* Pages that were valid stay so until invalidated. */
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+	gm_svm_unmap_pages(svm, r);
+	KUNIT_EXPECT_EQ(test, get_pages(svm, r, false), -EFAULT);
+}
+
+static void drm_gpusvm_range_munmap_collected(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct gm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	r = mapped_range(svm, GM_BASE, 33);
+	KUNIT_ASSERT_EQ(test, live_ranges(svm), 1);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+
+	/* The range goes with the collector, so it is not looked at again. */
+	gm_munmap(test, GM_BASE, SZ_64K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->events[MMU_NOTIFY_UNMAP]), 1);
+	KUNIT_EXPECT_EQ(test, svm->last_start, GM_BASE);
+	KUNIT_EXPECT_EQ(test, svm->last_end, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->unmapped_pages), 1);
+
+	/* The collector removes it, and its notifier with it. */
+	gm_svm_flush_gc(svm);
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->gc_removed), 1);
+	KUNIT_EXPECT_EQ(test, gm_svm_count_ranges(svm), 0);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 0);
+	KUNIT_EXPECT_EQ(test, live_notifiers(svm), 0);
+}
+
+static void drm_gpusvm_range_partial_munmap(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct drm_gpusvm_range *again;
+	struct gm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_2M, RW);
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		gm_madvise(test, GM_BASE, SZ_2M, MADV_NOHUGEPAGE);
+	gm_cpu_fill(test, GM_BASE, SZ_2M, 34);
+	r = pages_range(svm, GM_BASE);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_size(&r->base), SZ_2M);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+
+	mutex_lock(&svm->lock);
+	gm_munmap(test, GM_BASE + SZ_1M, SZ_1M);
+	KUNIT_EXPECT_TRUE(test, r->base.flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->base.flags.partial_unmap);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_dma_mapping);
+	mutex_unlock(&svm->lock);
+
+	/* Removed; what is still mapped gets a range of its own. */
+	gm_svm_flush_gc(svm);
+	KUNIT_EXPECT_NULL(test, gm_svm_range(svm, GM_BASE));
+	again = gm_svm_fault(svm, GM_BASE + SZ_4K, WIN_START, WIN_END, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_size(again), SZ_64K);
+	KUNIT_ASSERT_EQ(test, get_pages(svm, to_gm_range(again), false), 0);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, to_gm_range(again), GM_BASE,
+					      SZ_64K, 34), 0);
+}
+
+static void drm_gpusvm_range_invalidation_events(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct gm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_128K, RW);
+	r = mapped_range(svm, GM_BASE, 35);
+
+	/* MADV_DONTNEED of one page: the range's pages go, the range stays. */
+	gm_zap(test, GM_BASE + SZ_8K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->invalidations), 1);
+	KUNIT_EXPECT_EQ(test, svm->last_event, MMU_NOTIFY_CLEAR);
+	KUNIT_EXPECT_EQ(test, svm->last_start, GM_BASE + SZ_8K);
+	KUNIT_EXPECT_EQ(test, svm->last_end, GM_BASE + SZ_8K + SZ_4K);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_FALSE(test, r->base.flags.unmapped);
+	KUNIT_EXPECT_PTR_EQ(test, gm_svm_range(svm, GM_BASE), r);
+
+	/* Collected again: the zapped page reads as zeroes. */
+	KUNIT_ASSERT_EQ(test, get_pages(svm, r, false), 0);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_8K, 35), 0);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE + SZ_8K, SZ_4K, 35),
+			SZ_4K / 4);
+
+	/* A change next to the range, in the same notifier: no unmapping. */
+	gm_zap(test, GM_BASE + SZ_64K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->invalidations), 2);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_EQ(test, atomic_read(&svm->unmapped_pages), 1);
+}
+
+static void drm_gpusvm_range_remove_unmaps(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct gm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_128K, RW);
+	r = mapped_range(svm, GM_BASE, 36);
+	mapped_range(svm, GM_BASE + SZ_64K, 37);
+	gm_svm_remove(svm, r);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 1);
+	KUNIT_EXPECT_NULL(test, gm_svm_range(svm, GM_BASE));
+	KUNIT_EXPECT_EQ(test, gm_svm_count_notifiers(svm), 1);
+	/* The other range is untouched. */
+	r = gm_svm_range(svm, GM_BASE + SZ_64K);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE + SZ_64K, SZ_64K,
+					      37), 0);
+}
+
+static void drm_gpusvm_range_fini_with_ranges(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct gm_ctx *ctx = svm_ctx(svm);
+	int mm_count = atomic_read(&current->mm->mm_count);
+
+	gm_mmap(test, GM_BASE, SZ_256K, RW);
+	gm_mmap(test, GM_BASE + SZ_4M, SZ_64K, RW);
+	mapped_range(svm, GM_BASE, 38);
+	mapped_range(svm, GM_BASE + SZ_64K, 39);
+	pages_range(svm, GM_BASE + SZ_128K);		/* never collected */
+	mapped_range(svm, GM_BASE + SZ_4M, 40);
+	/* One more, unmapped by the CPU and waiting for the collector. */
+	mutex_lock(&svm->lock);
+	gm_munmap(test, GM_BASE + SZ_4M, SZ_64K);
+	KUNIT_EXPECT_EQ(test, live_ranges(svm), 4);
+	mutex_unlock(&svm->lock);
+
+	/* Torn down with all of that left: everything goes. */
+	gm_svm_destroy(svm);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->range_frees), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->notifier_frees),
+			atomic_read(&ctx->notifier_allocs));
+	/* Neither the GPU SVM nor a notifier holds the mm any more. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&current->mm->mm_count), mm_count - 1);
+}
+
+static void drm_gpusvm_range_find_vma_start(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, NULL);
+	struct drm_gpusvm *g = &svm->gpusvm;
+
+	gm_mmap(test, GM_BASE, SZ_1M, RW);
+	gm_mmap(test, GM_BASE + SZ_4M, SZ_2M, RW);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(g, GM_BASE + SZ_512K,
+							GM_BASE + SZ_8M),
+			GM_BASE);
+	/* The first VMA that intersects may begin before the interval. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(g, GM_BASE + SZ_4M + SZ_1M,
+							GM_BASE + SZ_4M + SZ_2M),
+			GM_BASE + SZ_4M);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(g, GM_BASE + SZ_2M,
+							GM_BASE + SZ_8M),
+			GM_BASE + SZ_4M);
+	/* A hole. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(g, GM_BASE + SZ_1M,
+							GM_BASE + SZ_4M),
+			ULONG_MAX);
+	/* The end is exclusive. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(g, GM_BASE - SZ_1M,
+							GM_BASE),
+			ULONG_MAX);
+}
+
+static void drm_gpusvm_range_mm_gone(struct kunit *test)
+{
+	static const unsigned long chunks[] = { SZ_4K };
+	struct drm_gpusvm_range *r;
+	struct drm_gpusvm gpusvm;
+	struct mm_struct *mm;
+
+	gm_init(test);
+	mm = gm_dead_mm(test);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&gpusvm, "exited", mm, 0, BIT(47),
+					      SZ_2M, &noop_ops, chunks, 1), 0);
+	r = drm_gpusvm_range_find_or_insert(&gpusvm, GM_BASE, WIN_START, WIN_END,
+					    &(struct drm_gpusvm_ctx){});
+	KUNIT_EXPECT_EQ(test, PTR_ERR(r), -EFAULT);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(&gpusvm, 0, ULONG_MAX),
+			ULONG_MAX);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&gpusvm, 0, ULONG_MAX));
+	drm_gpusvm_fini(&gpusvm);
+}
+
+static void drm_gpusvm_range_migrate_devmem_flag(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct drm_gpusvm_ctx devmem = { .devmem_possible = true };
+	struct drm_gpusvm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_128K, RW);
+	gm_mmap_flags(test, GM_BASE + SZ_1M, SZ_64K, RW,
+		      MAP_SHARED | MAP_ANONYMOUS);
+	/* Private anonymous memory may migrate, if the driver says so. */
+	r = gm_svm_fault(svm, GM_BASE, WIN_START, WIN_END, &devmem);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_TRUE(test, r->flags.migrate_devmem);
+	r = gm_svm_fault(svm, GM_BASE + SZ_64K, WIN_START, WIN_END, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_FALSE(test, r->flags.migrate_devmem);
+	/* Shared memory (shmem) never does. */
+	r = gm_svm_fault(svm, GM_BASE + SZ_1M, WIN_START, WIN_END, &devmem);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_FALSE(test, r->flags.migrate_devmem);
+}
+
+static void drm_gpusvm_range_evict_system(struct kunit *test)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+	struct gm_range *r;
+
+	gm_mmap(test, GM_BASE, SZ_64K, RW);
+	gm_cpu_fill(test, GM_BASE, SZ_32K, 41);
+	r = pages_range(svm, GM_BASE);
+	/* System memory: eviction faults the rest in, nothing moves. */
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_evict(&svm->gpusvm, &r->base), 0);
+	mutex_unlock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_SYSTEM,
+					     NULL), SZ_64K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gm_cpu_check(test, GM_BASE, SZ_32K, 41), 0);
+
+	/* Without a VMA there is nothing to fault. */
+	mutex_lock(&svm->lock);
+	gm_munmap(test, GM_BASE, SZ_64K);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_evict(&svm->gpusvm, &r->base),
+			-EFAULT);
+	mutex_unlock(&svm->lock);
+}
+
+static struct kunit_case drm_gpusvm_range_cases[] = {
+	KUNIT_CASE(drm_gpusvm_range_set_unmapped_refuses),
+	KUNIT_CASE(drm_gpusvm_range_munmap_collected),
+	KUNIT_CASE(drm_gpusvm_range_partial_munmap),
+	KUNIT_CASE(drm_gpusvm_range_invalidation_events),
+	KUNIT_CASE(drm_gpusvm_range_remove_unmaps),
+	KUNIT_CASE(drm_gpusvm_range_fini_with_ranges),
+	KUNIT_CASE(drm_gpusvm_range_find_vma_start),
+	KUNIT_CASE(drm_gpusvm_range_mm_gone),
+	KUNIT_CASE(drm_gpusvm_range_migrate_devmem_flag),
+	KUNIT_CASE(drm_gpusvm_range_evict_system),
+	{}
+};
+
+static struct kunit_suite drm_gpusvm_range_suite = {
+	.name = "drm_gpusvm_range",
+	.test_cases = drm_gpusvm_range_cases,
+};
+
+/* --- device pages, as drm_gpusvm sees them --------------------------------- */
+
+/* Memories of this group share a device-private page owner. */
+static const int dm_group;
+
+/*
+ * A mock VM with 64K ranges, and one or two mock memories (A, B) of its
+ * device that share its page owner (B may be NULL).
+ */
+static struct gm_svm *dm_create(struct kunit *test, struct gm_mem **a,
+				struct gm_mem **b)
+{
+	struct gm_svm *svm = svm_create(test, &small_config);
+
+	*a = gm_mem_create(svm->gdev, SZ_2M, &dm_group);
+	if (b)
+		*b = gm_mem_create(svm->gdev, SZ_2M, &dm_group);
+	svm->owner = (*a)->pagemap.owner;
+	gm_mmap(test, GM_BASE, SZ_1M, RW);
+	return svm;
+}
+
+/*
+ * A small-config gpusvm with one device-memory allocator, a range over the
+ * first 64K of its mapping (inserted before the CPU touches it, as a
+ * GPU's first fault does), and the CPU's pattern of @seed in it.
+ */
+static struct gm_range *dm_range(struct kunit *test, struct gm_svm **svm,
+				 struct gm_mem **a, u32 seed)
+{
+	struct gm_range *r;
+
+	*svm = dm_create(test, a, NULL);
+	r = pages_range(*svm, GM_BASE);
+	gm_cpu_fill(test, GM_BASE, SZ_64K, seed);
+	return r;
+}
+
+static void dm_migrate(struct gm_mem *mem, unsigned long start,
+		       unsigned long end)
+{
+	KUNIT_ASSERT_EQ(kunit_get_current_test(),
+			gm_migrate_new(mem, start, end, NULL), 0);
+}
+
+static enum drm_gpusvm_scan_result dm_scan(struct gm_svm *svm,
+					   struct gm_range *r,
+					   struct gm_mem *mem)
+{
+	return drm_gpusvm_scan_mm(&r->base, svm->owner,
+				  mem ? &mem->pagemap : NULL);
+}
+
+static void drm_gpusvm_scan_unpopulated(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm = dm_create(test, &a, NULL);
+	struct gm_range *r = pages_range(svm, GM_BASE);
+
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_UNPOPULATED);
+	/* One page missing is enough; nothing is faulted in by the scan. */
+	gm_cpu_fill(test, GM_BASE, SZ_64K - SZ_4K, 51);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_UNPOPULATED);
+	KUNIT_EXPECT_EQ(test, gm_cpu_where(test, GM_BASE + SZ_64K - SZ_4K, NULL),
+			GM_NONE);
+}
+
+static void drm_gpusvm_scan_system(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 52);
+
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_SYSTEM);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, NULL), DRM_GPUSVM_SCAN_SYSTEM);
+}
+
+static void drm_gpusvm_scan_equal(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 53);
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_EQUAL);
+	/* The scan left the pages where they were. */
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_DEVICE,
+					     &a->pagemap), SZ_64K / PAGE_SIZE);
+}
+
+static void drm_gpusvm_scan_other(struct kunit *test)
+{
+	struct gm_mem *a, *b;
+	struct gm_svm *svm = dm_create(test, &a, &b);
+	struct gm_range *r = pages_range(svm, GM_BASE);
+
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 54);
+	dm_migrate(b, GM_BASE, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_OTHER);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, NULL), DRM_GPUSVM_SCAN_OTHER);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, b), DRM_GPUSVM_SCAN_EQUAL);
+}
+
+static void drm_gpusvm_scan_mixed_device(struct kunit *test)
+{
+	struct gm_mem *a, *b;
+	struct gm_svm *svm = dm_create(test, &a, &b);
+	struct gm_range *r = pages_range(svm, GM_BASE);
+
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 55);
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_32K);
+	dm_migrate(b, GM_BASE + SZ_32K, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_MIXED_DEVICE);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, b), DRM_GPUSVM_SCAN_MIXED_DEVICE);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, NULL),
+			DRM_GPUSVM_SCAN_MIXED_DEVICE);
+}
+
+static void drm_gpusvm_scan_mixed(struct kunit *test)
+{
+	struct gm_mem *a, *b;
+	struct gm_svm *svm = dm_create(test, &a, &b);
+	struct gm_range *r = pages_range(svm, GM_BASE);
+
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 56);
+	dm_migrate(a, GM_BASE + SZ_16K, GM_BASE + SZ_32K);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_MIXED);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, b), DRM_GPUSVM_SCAN_MIXED);
+	/* Two pagemaps and system memory: still mixed. */
+	dm_migrate(b, GM_BASE + SZ_32K, GM_BASE + SZ_32K + SZ_16K);
+	KUNIT_EXPECT_EQ(test, dm_scan(svm, r, a), DRM_GPUSVM_SCAN_MIXED);
+}
+
+static void drm_gpusvm_scan_foreign_owner(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 57);
+	struct gm_mem *c;
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	/* Device pages of another owner are not seen: not populated. */
+	c = gm_mem_create(svm->gdev, SZ_2M, NULL);
+	KUNIT_EXPECT_PTR_NE(test, c->pagemap.owner, a->pagemap.owner);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(&r->base, c->pagemap.owner,
+						 &c->pagemap),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(&r->base, NULL, NULL),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	/* And they stay where they are. */
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_DEVICE,
+					     &a->pagemap), SZ_64K / PAGE_SIZE);
+}
+
+static struct kunit_case drm_gpusvm_scan_cases[] = {
+	KUNIT_CASE(drm_gpusvm_scan_unpopulated),
+	KUNIT_CASE(drm_gpusvm_scan_system),
+	KUNIT_CASE(drm_gpusvm_scan_equal),
+	KUNIT_CASE(drm_gpusvm_scan_other),
+	KUNIT_CASE(drm_gpusvm_scan_mixed_device),
+	KUNIT_CASE(drm_gpusvm_scan_mixed),
+	KUNIT_CASE(drm_gpusvm_scan_foreign_owner),
+	{}
+};
+
+static struct kunit_suite drm_gpusvm_scan_suite = {
+	.name = "drm_gpusvm_scan",
+	.init = gm_require_devmem,
+	.test_cases = drm_gpusvm_scan_cases,
+};
+
+static int dm_get_pages(struct gm_svm *svm, struct gm_range *r,
+			bool devmem_only, bool allow_mixed)
+{
+	const struct drm_gpusvm_ctx ctx = {
+		.device_private_page_owner = svm->owner,
+		.devmem_only = devmem_only,
+		.allow_mixed = allow_mixed,
+	};
+
+	return gm_svm_get_pages(svm, r, &ctx);
+}
+
+/* Nothing of @r is mapped, and no pagemap is held for it. */
+static void dm_expect_unmapped(struct kunit *test, struct gm_svm *svm,
+			       struct gm_range *r)
+{
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_devmem_pages);
+	KUNIT_EXPECT_NULL(test, r->pages.dpagemap);
+}
+
+static void drm_gpusvm_devmem_device_pages(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 61);
+	unsigned int refs;
+	int i;
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	refs = kref_read(&a->dpagemap->ref);
+
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, false), 0);
+	KUNIT_EXPECT_TRUE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.has_devmem_pages);
+	/* The pages hold their pagemap while mapped. */
+	KUNIT_EXPECT_PTR_EQ(test, r->pages.dpagemap, a->dpagemap);
+	KUNIT_EXPECT_EQ(test, kref_read(&a->dpagemap->ref), refs + 1);
+	/* Each page mapped by its provider, at the provider's address. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->device_maps), 16);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ(test, (unsigned int)r->pages.dma_addr[i].proto,
+				DRM_INTERCONNECT_DRIVER);
+	/* The GPU reads the data in device memory through them. */
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 61), 0);
+
+	gm_svm_unmap_pages(svm, r);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->device_unmaps), 16);
+	KUNIT_EXPECT_EQ(test, kref_read(&a->dpagemap->ref), refs);
+}
+
+static void drm_gpusvm_devmem_only_mixed(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 62);
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_32K);
+	/* A system page where only device memory will do. */
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, true, true), -EFAULT);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->device_unmaps),
+			atomic_read(&a->device_maps));
+
+	/* All of it in device memory: fine. */
+	dm_migrate(a, GM_BASE + SZ_32K, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, true, true), 0);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.has_devmem_pages);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 62), 0);
+}
+
+static void drm_gpusvm_devmem_mixed_needs_allow(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 63);
+
+	/* Device pages, then system pages. */
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_16K);
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, false, false), -EOPNOTSUPP);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->device_unmaps),
+			atomic_read(&a->device_maps));
+
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, true), 0);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->pages.dma_addr[0].proto,
+			DRM_INTERCONNECT_DRIVER);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->pages.dma_addr[15].proto,
+			DRM_INTERCONNECT_SYSTEM);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 63), 0);
+	/* Nothing was migrated back to make it fit. */
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_DEVICE,
+					     &a->pagemap), 4);
+}
+
+static void drm_gpusvm_devmem_system_then_device(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 64);
+
+	/* System pages, then device pages: mixed all the same. */
+	dm_migrate(a, GM_BASE + SZ_32K, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, false, false), -EOPNOTSUPP);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, true), 0);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.has_devmem_pages);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 64), 0);
+}
+
+static void drm_gpusvm_devmem_two_allocations(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 65);
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_32K);
+	dm_migrate(a, GM_BASE + SZ_32K, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->allocs) - atomic_read(&a->releases),
+			2);
+	/* One pagemap, two allocations: only with allow_mixed. */
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, true, false), -EOPNOTSUPP);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, true, true), 0);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 65), 0);
+}
+
+static void drm_gpusvm_devmem_two_pagemaps(struct kunit *test)
+{
+	struct gm_mem *a, *b;
+	struct gm_svm *svm = dm_create(test, &a, &b);
+	struct gm_range *r = pages_range(svm, GM_BASE);
+
+	gm_cpu_fill(test, GM_BASE, SZ_64K, 66);
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_32K);
+	dm_migrate(b, GM_BASE + SZ_32K, GM_BASE + SZ_64K);
+	/* One struct drm_gpusvm_pages maps one pagemap's pages at most. */
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, false, false), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, false, true), -EOPNOTSUPP);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->device_unmaps),
+			atomic_read(&a->device_maps));
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->device_maps), 0);
+	/* The driver's answer: evict, and collect again. */
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_evict(&svm->gpusvm, &r->base), 0);
+	mutex_unlock(&svm->lock);
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, false), 0);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_devmem_pages);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 66), 0);
+}
+
+static void drm_gpusvm_devmem_foreign_owner(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 67);
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	/* A device that cannot reach them: they come back to system memory. */
+	KUNIT_ASSERT_EQ(test, gm_svm_get_pages(svm, r, &(struct drm_gpusvm_ctx){}),
+			0);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_devmem_pages);
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_SYSTEM,
+					     NULL), 16);
+	KUNIT_EXPECT_EQ(test, range_gpu_check(svm, r, GM_BASE, SZ_64K, 67), 0);
+	KUNIT_EXPECT_TRUE(test, gm_mem_wait_idle(a));
+	KUNIT_EXPECT_EQ(test, gm_mem_used(a), 0);
+}
+
+static void drm_gpusvm_devmem_range_evict(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 68);
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, false), 0);
+
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_evict(&svm->gpusvm, &r->base), 0);
+	mutex_unlock(&svm->lock);
+	/* Back in system memory, the GPU mapping invalidated, VRAM freed. */
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_SYSTEM,
+					     NULL), 16);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_EXPECT_GE(test, atomic_read(&svm->events[MMU_NOTIFY_MIGRATE]), 1);
+	KUNIT_EXPECT_TRUE(test, gm_mem_wait_idle(a));
+	KUNIT_EXPECT_EQ(test, gm_mem_used(a), 0);
+	KUNIT_EXPECT_EQ(test, gm_cpu_check(test, GM_BASE, SZ_64K, 68), 0);
+}
+
+static void drm_gpusvm_devmem_evict_timeslice(struct kunit *test)
+{
+	const struct drm_pagemap_migrate_details slice = { .timeslice_ms = 500 };
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 71);
+	struct gm_alloc *alloc;
+	u64 expires;
+
+	alloc = gm_alloc_create(a, SZ_64K);
+	KUNIT_ASSERT_EQ(test, gm_migrate(alloc, GM_BASE, GM_BASE + SZ_64K, &slice),
+			0);
+	expires = alloc->devmem.timeslice_expiration;
+	/* Eviction faults as the CPU does: it waits for the timeslice. */
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_evict(&svm->gpusvm, &r->base), 0);
+	mutex_unlock(&svm->lock);
+	KUNIT_EXPECT_GE(test, get_jiffies_64(), expires);
+	KUNIT_EXPECT_TRUE(test, alloc->released);
+	KUNIT_EXPECT_EQ(test, gm_count_where(test, GM_BASE, SZ_64K, GM_SYSTEM,
+					     NULL), 16);
+	KUNIT_EXPECT_EQ(test, gm_cpu_check(test, GM_BASE, SZ_64K, 71), 0);
+	gm_alloc_put(alloc);
+}
+
+static void drm_gpusvm_devmem_map_error(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 69);
+	unsigned int refs;
+
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	refs = kref_read(&a->dpagemap->ref);
+	a->fail_device_map = true;
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, false, false), -EFAULT);
+	dm_expect_unmapped(test, svm, r);
+	KUNIT_EXPECT_EQ(test, kref_read(&a->dpagemap->ref), refs);
+	a->fail_device_map = false;
+	KUNIT_EXPECT_EQ(test, dm_get_pages(svm, r, false, false), 0);
+}
+
+static void drm_gpusvm_devmem_migration_invalidates(struct kunit *test)
+{
+	struct gm_mem *a;
+	struct gm_svm *svm;
+	struct gm_range *r = dm_range(test, &svm, &a, 70);
+
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, false), 0);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.has_devmem_pages);
+
+	/* Migrating pages the GPU maps takes the GPU's mapping down. */
+	dm_migrate(a, GM_BASE, GM_BASE + SZ_64K);
+	KUNIT_EXPECT_EQ(test, svm->last_event, MMU_NOTIFY_MIGRATE);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_ASSERT_EQ(test, dm_get_pages(svm, r, false, false), 0);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.has_devmem_pages);
+
+	/* So does a CPU access, which takes the data back. */
+	KUNIT_EXPECT_EQ(test, gm_cpu_check(test, GM_BASE, SZ_64K, 70), 0);
+	KUNIT_EXPECT_FALSE(test, gm_svm_pages_valid(svm, &r->pages));
+	KUNIT_EXPECT_NULL(test, r->pages.dpagemap);
+	KUNIT_EXPECT_TRUE(test, gm_mem_wait_idle(a));
+}
+
+static struct kunit_case drm_gpusvm_devmem_cases[] = {
+	KUNIT_CASE(drm_gpusvm_devmem_device_pages),
+	KUNIT_CASE(drm_gpusvm_devmem_only_mixed),
+	KUNIT_CASE(drm_gpusvm_devmem_mixed_needs_allow),
+	KUNIT_CASE(drm_gpusvm_devmem_system_then_device),
+	KUNIT_CASE(drm_gpusvm_devmem_two_allocations),
+	KUNIT_CASE(drm_gpusvm_devmem_two_pagemaps),
+	KUNIT_CASE(drm_gpusvm_devmem_foreign_owner),
+	KUNIT_CASE(drm_gpusvm_devmem_range_evict),
+	KUNIT_CASE(drm_gpusvm_devmem_evict_timeslice),
+	KUNIT_CASE(drm_gpusvm_devmem_map_error),
+	KUNIT_CASE(drm_gpusvm_devmem_migration_invalidates),
+	{}
+};
+
+static struct kunit_suite drm_gpusvm_devmem_suite = {
+	.name = "drm_gpusvm_devmem",
+	.init = gm_require_devmem,
+	.test_cases = drm_gpusvm_devmem_cases,
+};
+
 kunit_test_suites(&drm_gpusvm_init_suite, &drm_gpusvm_chunk_suite,
-		  &drm_gpusvm_notifier_suite, &drm_gpusvm_pages_suite);
+		  &drm_gpusvm_notifier_suite, &drm_gpusvm_pages_suite,
+		  &drm_gpusvm_simple_suite, &drm_gpusvm_range_suite,
+		  &drm_gpusvm_scan_suite, &drm_gpusvm_devmem_suite);

@@ -14,6 +14,7 @@
 #include <asm/tlb.h>
 #include <drm/xe_drm.h>
 
+#include "drm_gpusvm_mock.h"
 #include "gpusvm_kunit.h"
 
 /* A page below every test mapping, only to give the test thread an mm. */
@@ -115,12 +116,7 @@ void gk_destroy_vm(struct gpusvm_kunit *gk)
 unsigned long gk_mmap(struct gpusvm_kunit *gk, unsigned long addr,
 		      unsigned long len, unsigned long prot)
 {
-	unsigned long got = kunit_vm_mmap(gk->test, NULL, addr, len, prot,
-					  MAP_PRIVATE | MAP_ANONYMOUS |
-					  MAP_FIXED_NOREPLACE, 0);
-
-	KUNIT_ASSERT_EQ(gk->test, got, addr);
-	return addr;
+	return gm_mmap(gk->test, addr, len, prot);
 }
 
 /**
@@ -131,7 +127,7 @@ unsigned long gk_mmap(struct gpusvm_kunit *gk, unsigned long addr,
  */
 void gk_munmap(struct gpusvm_kunit *gk, unsigned long addr, unsigned long len)
 {
-	KUNIT_ASSERT_EQ(gk->test, vm_munmap(addr, len), 0);
+	gm_munmap(gk->test, addr, len);
 }
 
 /**
@@ -145,15 +141,7 @@ void gk_munmap(struct gpusvm_kunit *gk, unsigned long addr, unsigned long len)
  */
 void gk_zap(struct gpusvm_kunit *gk, unsigned long addr, unsigned long len)
 {
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-
-	mmap_read_lock(mm);
-	vma = vma_lookup(mm, addr);
-	if (vma && addr + len <= vma->vm_end)
-		zap_page_range_single(vma, addr, len, NULL);
-	mmap_read_unlock(mm);
-	KUNIT_ASSERT_NOT_NULL(gk->test, vma);
+	gm_zap(gk->test, addr, len);
 }
 
 /**
@@ -218,7 +206,7 @@ out:
 void gk_madvise(struct gpusvm_kunit *gk, unsigned long addr,
 		unsigned long len, int advice)
 {
-	KUNIT_ASSERT_EQ(gk->test, do_madvise(current->mm, addr, len, advice), 0);
+	gm_madvise(gk->test, addr, len, advice);
 }
 
 /**
@@ -235,30 +223,11 @@ void gk_flush_gc(struct gpusvm_kunit *gk)
  * @addr: the address of a 32-bit word
  * @seed: the test's seed
  *
- * Return: a value that depends on every bit of @addr and @seed.
+ * Return: gm_pattern(): the pattern of the library's suites.
  */
 u32 gk_pattern(unsigned long addr, u32 seed)
 {
-	return hash_64((u64)addr ^ ((u64)seed << 32 | seed), 32);
-}
-
-static void gk_pattern_fill(u32 *buf, unsigned long addr, unsigned long n,
-			    u32 seed)
-{
-	unsigned long i;
-
-	for (i = 0; i < n / 4; i++)
-		buf[i] = gk_pattern(addr + 4 * i, seed);
-}
-
-static unsigned long gk_pattern_bad(const u32 *buf, unsigned long addr,
-				    unsigned long n, u32 seed)
-{
-	unsigned long i, bad = 0;
-
-	for (i = 0; i < n / 4; i++)
-		bad += buf[i] != gk_pattern(addr + 4 * i, seed);
-	return bad;
+	return gm_pattern(addr, seed);
 }
 
 /**
@@ -271,17 +240,7 @@ static unsigned long gk_pattern_bad(const u32 *buf, unsigned long addr,
 void gk_cpu_fill(struct gpusvm_kunit *gk, unsigned long addr,
 		 unsigned long len, u32 seed)
 {
-	u32 *buf = kunit_kmalloc(gk->test, PAGE_SIZE, GFP_KERNEL);
-	unsigned long n;
-
-	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
-	for (; len; addr += n, len -= n) {
-		n = min(len, PAGE_SIZE - offset_in_page(addr));
-		gk_pattern_fill(buf, addr, n, seed);
-		KUNIT_ASSERT_EQ(gk->test,
-				copy_to_user((void __user *)addr, buf, n), 0);
-	}
-	kunit_kfree(gk->test, buf);
+	gm_cpu_fill(gk->test, addr, len, seed);
 }
 
 /**
@@ -296,18 +255,7 @@ void gk_cpu_fill(struct gpusvm_kunit *gk, unsigned long addr,
 unsigned long gk_cpu_check(struct gpusvm_kunit *gk, unsigned long addr,
 			   unsigned long len, u32 seed)
 {
-	u32 *buf = kunit_kmalloc(gk->test, PAGE_SIZE, GFP_KERNEL);
-	unsigned long n, bad = 0;
-
-	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
-	for (; len; addr += n, len -= n) {
-		n = min(len, PAGE_SIZE - offset_in_page(addr));
-		KUNIT_ASSERT_EQ(gk->test,
-				copy_from_user(buf, (void __user *)addr, n), 0);
-		bad += gk_pattern_bad(buf, addr, n, seed);
-	}
-	kunit_kfree(gk->test, buf);
-	return bad;
+	return gm_cpu_check(gk->test, addr, len, seed);
 }
 
 /**
@@ -329,7 +277,7 @@ int gk_gpu_fill(struct gpusvm_kunit *gk, unsigned long addr,
 	KUNIT_ASSERT_NOT_NULL(gk->test, buf);
 	for (; len && !err; addr += n, len -= n) {
 		n = min(len, PAGE_SIZE - offset_in_page(addr));
-		gk_pattern_fill(buf, addr, n, seed);
+		gm_pattern_fill(buf, addr, n, seed);
 		err = vxe_gpu_access(gk->vm, addr, buf, n, true);
 	}
 	kunit_kfree(gk->test, buf);
@@ -359,7 +307,7 @@ int gk_gpu_check(struct gpusvm_kunit *gk, unsigned long addr,
 		n = min(len, PAGE_SIZE - offset_in_page(addr));
 		err = vxe_gpu_access(gk->vm, addr, buf, n, false);
 		if (!err)
-			*bad += gk_pattern_bad(buf, addr, n, seed);
+			*bad += gm_pattern_bad(buf, addr, n, seed);
 	}
 	kunit_kfree(gk->test, buf);
 	return err;
@@ -389,6 +337,48 @@ struct drm_gpusvm_range *gk_fault_range(struct gpusvm_kunit *gk,
 					    win_start, win_end, ctx ?: &zero);
 	mutex_unlock(&gk->vm->lock);
 	return r;
+}
+
+/**
+ * gk_get_pages() - drm_gpusvm_get_pages() of a range, under the VM lock
+ * @gk: the fixture
+ * @r: a range of the fixture's VM
+ * @ctx: the context, or NULL for an all-zero one
+ *
+ * Return: what drm_gpusvm_get_pages() returns.
+ */
+int gk_get_pages(struct gpusvm_kunit *gk, struct drm_gpusvm_range *r,
+		 const struct drm_gpusvm_ctx *ctx)
+{
+	static const struct drm_gpusvm_ctx zero;
+	int err;
+
+	mutex_lock(&gk->vm->lock);
+	err = drm_gpusvm_get_pages(&gk->vm->svm.gpusvm,
+				   &to_vxe_svm_range(r)->pages,
+				   gk->vm->svm.gpusvm.mm, &r->notifier->notifier,
+				   drm_gpusvm_range_start(r),
+				   drm_gpusvm_range_end(r), ctx ?: &zero);
+	mutex_unlock(&gk->vm->lock);
+	return err;
+}
+
+/**
+ * gk_pages_valid() - are a range's pages valid (a hint)?
+ * @gk: the fixture
+ * @r: a range of the fixture's VM
+ *
+ * Return: drm_gpusvm_pages_valid() of its pages, under the notifier lock.
+ */
+bool gk_pages_valid(struct gpusvm_kunit *gk, struct drm_gpusvm_range *r)
+{
+	bool valid;
+
+	drm_gpusvm_notifier_lock(&gk->vm->svm.gpusvm);
+	valid = drm_gpusvm_pages_valid(&gk->vm->svm.gpusvm,
+				       &to_vxe_svm_range(r)->pages);
+	drm_gpusvm_notifier_unlock(&gk->vm->svm.gpusvm);
+	return valid;
 }
 
 /**
@@ -442,7 +432,8 @@ static unsigned int gk_walk_ranges(struct gpusvm_kunit *gk, bool mapped_only)
 		struct drm_gpusvm_range *r = NULL;
 
 		drm_gpusvm_for_each_range(r, notifier, 0, ULONG_MAX)
-			n += !mapped_only || r->flags.has_dma_mapping;
+			n += !mapped_only ||
+			     to_vxe_svm_range(r)->pages.flags.has_dma_mapping;
 	}
 	drm_gpusvm_notifier_unlock(&gk->vm->svm.gpusvm);
 	mutex_unlock(&gk->vm->lock);

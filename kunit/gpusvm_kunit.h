@@ -70,6 +70,9 @@ struct drm_gpusvm_range *gk_fault_range(struct gpusvm_kunit *gk,
 					const struct drm_gpusvm_ctx *ctx);
 struct drm_gpusvm_range *gk_find_range(struct gpusvm_kunit *gk,
 				       unsigned long addr);
+int gk_get_pages(struct gpusvm_kunit *gk, struct drm_gpusvm_range *r,
+		 const struct drm_gpusvm_ctx *ctx);
+bool gk_pages_valid(struct gpusvm_kunit *gk, struct drm_gpusvm_range *r);
 unsigned int gk_count_notifiers(struct gpusvm_kunit *gk);
 unsigned int gk_count_ranges(struct gpusvm_kunit *gk);
 unsigned int gk_count_mapped_ranges(struct gpusvm_kunit *gk);

@@ -26,11 +26,14 @@
 #include <linux/uaccess.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
 #include <drm/ttm/ttm_tt.h>
 
 #include "gpusvm_kunit.h"
 #include "vxe_bo.h"
 #include "vxe_device.h"
+#include "vxe_gt_stats.h"
+#include "vxe_mi.h"
 #include "vxe_ttm_vram_mgr.h"
 #include "vxe_vm.h"
 #include "vxe_vram.h"
@@ -54,8 +57,9 @@ static bool dm_in_vram(struct gpusvm_kunit *gk, unsigned long addr)
 	if (!r)
 		return false;
 	drm_gpusvm_notifier_lock(&gk->vm->svm.gpusvm);
-	in = drm_gpusvm_range_pages_valid(&gk->vm->svm.gpusvm, r) &&
-	     r->flags.has_devmem_pages;
+	in = drm_gpusvm_pages_valid(&gk->vm->svm.gpusvm,
+				    &to_vxe_svm_range(r)->pages) &&
+	     to_vxe_svm_range(r)->pages.flags.has_devmem_pages;
 	drm_gpusvm_notifier_unlock(&gk->vm->svm.gpusvm);
 	return in;
 }
@@ -255,7 +259,7 @@ static void dm_many_readers(struct kunit *test, int n, bool same_page,
 	dm_fill_migrate(gk, GK_BASE, SZ_2M, 8);
 #if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
 	if (slow)
-		kunit_activate_static_stub(test, drm_gpusvm_migrate_vma_setup,
+		kunit_activate_static_stub(test, drm_pagemap_migrate_vma_setup,
 					   dm_slow_migrate_vma_setup);
 #endif
 
@@ -303,8 +307,12 @@ static void devmem_many_threads_many_pages(struct kunit *test)
 	dm_many_readers(test, 16, false, false);
 }
 
-/* Pinned pages cannot migrate: they stay, the others go, data intact. */
-static void devmem_partial_migration(struct kunit *test)
+/*
+ * Pinned pages cannot migrate, and migration is all or nothing: the range
+ * stays in system memory (none of its pages move, the allocation is
+ * released), and the GPU uses it there with the data intact.
+ */
+static void devmem_pinned_page_migrates_nothing(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
 	struct page *pinned[4];
@@ -314,8 +322,9 @@ static void devmem_partial_migration(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pin_user_pages_fast(GK_BASE + SZ_16K, 4, FOLL_WRITE,
 						  pinned), 4);
 	dm_expect_gpu(gk, GK_BASE, SZ_64K, 9);
-	KUNIT_EXPECT_TRUE(test, dm_in_vram(gk, GK_BASE));
-	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.vram_pages), 12);
+	KUNIT_EXPECT_FALSE(test, dm_in_vram(gk, GK_BASE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.vram_pages), 0);
+	KUNIT_EXPECT_EQ(test, dm_vram_used(gk), 0);
 	KUNIT_EXPECT_EQ(test, gk_gpu_fill(gk, GK_BASE, SZ_64K, 10), 0);
 	unpin_user_pages(pinned, 4);
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_64K, 10), 0);
@@ -404,8 +413,11 @@ static void devmem_evict_noncontiguous(struct kunit *test)
 	r = gk_find_range(gk, GK_BASE);
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	drm_gpusvm_notifier_lock(&gk->vm->svm.gpusvm);
-	for (i = 1; i < 16; i++)
-		gaps += r->dma_addr[i].addr != r->dma_addr[i - 1].addr + PAGE_SIZE;
+	for (i = 1; i < 16; i++) {
+		struct drm_pagemap_addr *a = to_vxe_svm_range(r)->pages.dma_addr;
+
+		gaps += a[i].addr != a[i - 1].addr + PAGE_SIZE;
+	}
 	drm_gpusvm_notifier_unlock(&gk->vm->svm.gpusvm);
 	KUNIT_EXPECT_GT(test, gaps, 0);
 
@@ -815,11 +827,12 @@ static void devmem_other_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 38), 0);
 }
 
-/* drm_gpusvm refuses an allocation smaller than the range, and releases it. */
+/* drm_pagemap refuses an allocation smaller than the range, and releases it. */
 static void devmem_allocation_too_small(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
 	struct drm_gpusvm_ctx ctx = { .devmem_possible = true };
+	struct drm_pagemap_migrate_details mdetails = {};
 	struct drm_gpusvm_range *r;
 	struct vxe_bo *bo;
 	int err;
@@ -831,11 +844,13 @@ static void devmem_allocation_too_small(struct kunit *test)
 
 	mutex_lock(&gk->vm->lock);
 	mmap_read_lock(current->mm);
-	bo = vxe_bo_create_svm(gk->vxe, SZ_4K);
+	bo = vxe_bo_create_svm(gk->vxe, SZ_4K, current->mm,
+			       gk->vm->svm.dpagemap);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bo));
 	drm_gem_object_get(&bo->ttm.base);
-	err = drm_gpusvm_migrate_to_devmem(&gk->vm->svm.gpusvm, r, &bo->devmem,
-					   &ctx);
+	err = drm_pagemap_migrate_to_devmem(&bo->devmem, current->mm,
+					    drm_gpusvm_range_start(r),
+					    drm_gpusvm_range_end(r), &mdetails);
 	ttm_bo_unreserve(&bo->ttm);
 	drm_gem_object_put(&bo->ttm.base);
 	mmap_read_unlock(current->mm);
@@ -859,6 +874,210 @@ static void devmem_slow_copy_engine(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&gk->vxe->vram->copies), copies + 2);
 }
 
+/* --- GPU atomics and the atomic policy (MADVISE) ------------------------ */
+
+#define DM_BATCH	(GK_BASE + SZ_8M)	/* a batch, outside the data */
+
+/* Set the mirror VMA's atomic policy and preferred location. */
+static void dm_set_attr(struct gpusvm_kunit *gk, u32 atomic, s32 devmem_fd)
+{
+	struct vxe_vma *vma = gk_mirror(gk, GK_BASE);
+
+	mutex_lock(&gk->vm->lock);
+	vma->attr.atomic = atomic;
+	vma->attr.devmem_fd = devmem_fd;
+	mutex_unlock(&gk->vm->lock);
+}
+
+/*
+ * Run IGT's MI_ATOMIC | MI_ATOMIC_INC on the dword at @addr through the
+ * engine (its atomic memory port), from a batch at DM_BATCH.
+ */
+static int dm_gpu_atomic_inc(struct gpusvm_kunit *gk, u64 addr)
+{
+	u32 bb[] = {
+		VXE_MI_ATOMIC | VXE_MI_ATOMIC_OP(VXE_ATOMIC_INC) |
+		VXE_MI_NUM_DW(3),
+		lower_32_bits(addr), upper_32_bits(addr),
+		VXE_MI_BATCH_BUFFER_END,
+	};
+	struct vxe_mi_ctx ctx = { .vm = gk->vm };
+
+	KUNIT_ASSERT_EQ(gk->test, copy_to_user((void __user *)DM_BATCH, bb,
+					       sizeof(bb)), 0);
+	return vxe_mi_run(&ctx, DM_BATCH);
+}
+
+static u64 dm_stat(struct gpusvm_kunit *gk, enum vxe_gt_stats_id id)
+{
+	return vxe_gt_stats_read(&gk->vxe->stats, id);
+}
+
+/* The data at GK_BASE in system memory, bound, with a batch beside it. */
+static void dm_atomic_setup(struct gpusvm_kunit *gk, u32 atomic, u32 seed)
+{
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_mmap(gk, DM_BATCH, SZ_4K, RW);
+	dm_set_attr(gk, atomic, DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, seed);
+	dm_expect_gpu(gk, GK_BASE, SZ_2M, seed);
+	KUNIT_ASSERT_FALSE(gk->test, dm_in_vram(gk, GK_BASE));
+}
+
+/*
+ * With the default policy, a GPU atomic needs VRAM (Xe's
+ * xe_vma_need_vram_for_atomic() on a discrete GPU): the range the GPU
+ * maps in system memory (preferred there) faults for the atomic, moves to
+ * VRAM, and the atomic is done there, once.
+ */
+static void devmem_atomic_faults_into_vram(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	u64 migrations;
+	u32 word;
+
+	dm_atomic_setup(gk, DRM_XE_ATOMIC_UNDEFINED, 51);
+	migrations = dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_MIGRATE_COUNT);
+	KUNIT_ASSERT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE + SZ_4K), 0);
+	KUNIT_EXPECT_TRUE(test, dm_in_vram(gk, GK_BASE));
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_MIGRATE_COUNT),
+			migrations + 1);
+	/* Bound in VRAM with atomics allowed: the next one does not fault. */
+	KUNIT_ASSERT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE + SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_MIGRATE_COUNT),
+			migrations + 1);
+	KUNIT_ASSERT_EQ(test, get_user(word, (u32 __user *)(GK_BASE + SZ_4K)), 0);
+	KUNIT_EXPECT_EQ(test, word, gk_pattern(GK_BASE + SZ_4K, 51) + 2);
+}
+
+/* %DRM_XE_ATOMIC_GLOBAL needs VRAM too. */
+static void devmem_atomic_global_in_vram(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	u32 word;
+
+	dm_atomic_setup(gk, DRM_XE_ATOMIC_GLOBAL, 52);
+	KUNIT_ASSERT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE), 0);
+	KUNIT_EXPECT_TRUE(test, dm_in_vram(gk, GK_BASE));
+	KUNIT_ASSERT_EQ(test, get_user(word, (u32 __user *)GK_BASE), 0);
+	KUNIT_EXPECT_EQ(test, word, gk_pattern(GK_BASE, 52) + 1);
+}
+
+/*
+ * %DRM_XE_ATOMIC_DEVICE: Battlemage's device atomics work in system
+ * memory, so the atomic is done there, without a fault or a migration.
+ */
+static void devmem_atomic_device_in_system(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	u64 faults;
+	u32 word;
+
+	dm_atomic_setup(gk, DRM_XE_ATOMIC_DEVICE, 53);
+	/* The data's 2M range: the batch's fault is on a 4K one. */
+	faults = dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_PAGEFAULT_COUNT);
+	KUNIT_ASSERT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE + 64), 0);
+	KUNIT_EXPECT_FALSE(test, dm_in_vram(gk, GK_BASE));
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_PAGEFAULT_COUNT),
+			faults);
+	KUNIT_ASSERT_EQ(test, get_user(word, (u32 __user *)(GK_BASE + 64)), 0);
+	KUNIT_EXPECT_EQ(test, word, gk_pattern(GK_BASE + 64, 53) + 1);
+}
+
+/* %DRM_XE_ATOMIC_CPU: no GPU atomic there: the fault fails, -EACCES. */
+static void devmem_atomic_cpu_refused(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	u32 word;
+
+	dm_atomic_setup(gk, DRM_XE_ATOMIC_CPU, 54);
+	KUNIT_EXPECT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE), -EACCES);
+	KUNIT_EXPECT_FALSE(test, dm_in_vram(gk, GK_BASE));
+	KUNIT_ASSERT_EQ(test, get_user(word, (u32 __user *)GK_BASE), 0);
+	KUNIT_EXPECT_EQ(test, word, gk_pattern(GK_BASE, 54));
+	/* Plain stores still work. */
+	KUNIT_EXPECT_EQ(test, gk_gpu_fill(gk, GK_BASE, SZ_4K, 55), 0);
+}
+
+/*
+ * An atomic that needs VRAM in memory that cannot move there (shared
+ * anonymous memory: shmem) fails with -EACCES, as on Xe.
+ */
+static void devmem_atomic_unmovable_refused(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+
+	KUNIT_ASSERT_EQ(test, kunit_vm_mmap(test, NULL, GK_BASE, SZ_2M, RW,
+					    MAP_SHARED | MAP_ANONYMOUS |
+					    MAP_FIXED_NOREPLACE, 0), GK_BASE);
+	gk_mmap(gk, DM_BATCH, SZ_4K, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 56);
+	dm_expect_gpu(gk, GK_BASE, SZ_2M, 56);
+	KUNIT_EXPECT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE), -EACCES);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 56), 0);
+}
+
+/*
+ * A range moved to VRAM for an atomic gets the device's timeslice: a CPU
+ * fault does not take it back before it ends.  A range moved by a plain
+ * fault has none.
+ */
+static void devmem_atomic_timeslice(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	struct vxe_bo *bo;
+	u64 now;
+
+	/* A plain fault's migration: expired at once. */
+	gk_mmap(gk, GK_BASE + SZ_2M, SZ_2M, RW);
+	dm_fill_migrate(gk, GK_BASE + SZ_2M, SZ_2M, 57);
+	spin_lock(&gk->vxe->svm_bos_lock);
+	bo = list_last_entry(&gk->vxe->svm_bos, struct vxe_bo, svm_link);
+	now = get_jiffies_64();
+	KUNIT_EXPECT_FALSE(test, time_after64(bo->devmem.timeslice_expiration,
+					      now));
+	spin_unlock(&gk->vxe->svm_bos_lock);
+
+	/* An atomic's: a minute, and nothing touches it meanwhile. */
+	WRITE_ONCE(gk->vxe->atomic_svm_timeslice_ms, 60000);
+	dm_atomic_setup(gk, DRM_XE_ATOMIC_UNDEFINED, 58);
+	KUNIT_ASSERT_EQ(test, dm_gpu_atomic_inc(gk, GK_BASE), 0);
+	KUNIT_ASSERT_TRUE(test, dm_in_vram(gk, GK_BASE));
+	spin_lock(&gk->vxe->svm_bos_lock);
+	bo = list_last_entry(&gk->vxe->svm_bos, struct vxe_bo, svm_link);
+	now = get_jiffies_64();
+	KUNIT_EXPECT_TRUE(test, time_after64(bo->devmem.timeslice_expiration,
+					     now + msecs_to_jiffies(30000)));
+	spin_unlock(&gk->vxe->svm_bos_lock);
+}
+
+/* The GT statistics of a fault that migrates, and of the CPU taking it back. */
+static void devmem_gt_stats(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+
+	vxe_gt_stats_clear(&gk->vxe->stats);
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	dm_fill_migrate(gk, GK_BASE, SZ_2M, 59);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 1);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_PAGEFAULT_COUNT), 1);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_MIGRATE_COUNT), 1);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_DEVICE_COPY_KB),
+			SZ_2M / SZ_1K);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_DEVICE_COPY_KB),
+			SZ_2M / SZ_1K);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_CPU_COPY_KB), 0);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 59), 0);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_CPU_COPY_KB),
+			SZ_2M / SZ_1K);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_2M_CPU_COPY_KB),
+			SZ_2M / SZ_1K);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_64K_MIGRATE_COUNT), 0);
+	vxe_gt_stats_clear(&gk->vxe->stats);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, dm_stat(gk, VXE_GT_STATS_ID_SVM_CPU_COPY_KB), 0);
+}
+
 static struct kunit_case vxe_devmem_cases[] = {
 	KUNIT_CASE(devmem_migrate_on_first_fault),
 	KUNIT_CASE(devmem_cpu_reads_back),
@@ -870,7 +1089,7 @@ static struct kunit_case vxe_devmem_cases[] = {
 	KUNIT_CASE_SLOW(devmem_many_threads_one_page),
 	KUNIT_CASE_SLOW(devmem_many_threads_one_page_slow),
 	KUNIT_CASE_SLOW(devmem_many_threads_many_pages),
-	KUNIT_CASE(devmem_partial_migration),
+	KUNIT_CASE(devmem_pinned_page_migrates_nothing),
 	KUNIT_CASE(devmem_evict_noncontiguous),
 	KUNIT_CASE(devmem_evict_while_gpu_bound),
 	KUNIT_CASE(devmem_evict_partly_freed),
@@ -894,6 +1113,13 @@ static struct kunit_case vxe_devmem_cases[] = {
 	KUNIT_CASE(devmem_other_device),
 	KUNIT_CASE(devmem_allocation_too_small),
 	KUNIT_CASE(devmem_slow_copy_engine),
+	KUNIT_CASE(devmem_atomic_faults_into_vram),
+	KUNIT_CASE(devmem_atomic_global_in_vram),
+	KUNIT_CASE(devmem_atomic_device_in_system),
+	KUNIT_CASE(devmem_atomic_cpu_refused),
+	KUNIT_CASE(devmem_atomic_unmovable_refused),
+	KUNIT_CASE(devmem_atomic_timeslice),
+	KUNIT_CASE(devmem_gt_stats),
 	{}
 };
 

@@ -342,14 +342,14 @@ static void vxe_exec_fault_retries_then_gives_up(struct kunit *test)
 	ttm_bo_pin(&theirs->ttm);
 	dma_resv_unlock(vxe_vm_resv(other));
 	start = ktime_get();
-	err = vxe_vm_handle_fault(lr, EX_GVA);
+	err = vxe_vm_handle_fault(lr, EX_GVA, false);
 	KUNIT_EXPECT_TRUE_MSG(test, err == -ENOMEM || err == -ENOSPC, "%d", err);
 	KUNIT_EXPECT_GE(test, ktime_ms_delta(ktime_get(), start), 1000);
 	dma_resv_lock(vxe_vm_resv(other), NULL);
 	ttm_bo_unpin(&theirs->ttm);
 	dma_resv_unlock(vxe_vm_resv(other));
 
-	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(lr, EX_GVA), 0);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(lr, EX_GVA, false), 0);
 	KUNIT_EXPECT_TRUE(test, ex_bound(lr, EX_GVA));
 	KUNIT_EXPECT_FALSE(test, ex_bound(other, EX_GVA));
 

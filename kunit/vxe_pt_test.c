@@ -18,7 +18,7 @@
 struct vxe_pt_test {
 	struct vxe_pt pt;
 	struct vxe_inject inj;
-	struct drm_pagemap_device_addr addrs[NPAGES_MAX];
+	struct drm_pagemap_addr addrs[NPAGES_MAX];
 };
 
 static int vxe_pt_test_init(struct kunit *test)
@@ -49,9 +49,9 @@ static unsigned long fill_addrs(struct vxe_pt_test *t, u64 addr, u64 size,
 
 	for (i = 0; i < npages; i += 1UL << order)
 		t->addrs[j++] =
-			drm_pagemap_device_addr_encode(addr + (i << PAGE_SHIFT),
-						       proto, order,
-						       DMA_BIDIRECTIONAL);
+			drm_pagemap_addr_encode(addr + (i << PAGE_SHIFT),
+						proto, order,
+						DMA_BIDIRECTIONAL);
 	return npages;
 }
 

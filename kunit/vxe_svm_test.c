@@ -14,6 +14,7 @@
 #include <drm/drm_gpusvm.h>
 
 #include "gpusvm_kunit.h"
+#include "vxe_gt_stats.h"
 
 #define RW	(PROT_READ | PROT_WRITE)
 
@@ -91,7 +92,8 @@ static void vxe_svm_munmap_full(struct kunit *test)
 	gk_munmap(gk, GK_BASE, SZ_2M);
 	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
 	KUNIT_EXPECT_FALSE(test, r->flags.partial_unmap);
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->pages.flags.has_dma_mapping);
+	KUNIT_EXPECT_TRUE(test, to_vxe_svm_range(r)->pages.flags.unmapped);
 	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->bound);
 	mutex_unlock(&gk->vm->lock);
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.ranges_zapped), 1);
@@ -171,7 +173,7 @@ static void vxe_svm_madv_dontneed(struct kunit *test)
 	gk_zap(gk, GK_BASE, SZ_64K);
 	/* Not an unmap: the range stays, its pages do not. */
 	KUNIT_EXPECT_FALSE(test, r->flags.unmapped);
-	KUNIT_EXPECT_FALSE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_EXPECT_FALSE(test, gk_pages_valid(gk, r));
 	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->bound);
 
 	/* The GPU sees the fresh zero pages, not the old data. */
@@ -262,17 +264,14 @@ static void vxe_svm_unbound_needs_no_tlb_flush(struct kunit *test)
 	gk_mmap(gk, GK_BASE, SZ_64K, RW);
 	r = gk_fault_range(gk, GK_BASE, 0, 1UL << 47, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
-	mutex_lock(&gk->vm->lock);
-	KUNIT_ASSERT_EQ(test, drm_gpusvm_range_get_pages(&gk->vm->svm.gpusvm, r,
-							 &ctx), 0);
-	mutex_unlock(&gk->vm->lock);
+	KUNIT_ASSERT_EQ(test, gk_get_pages(gk, r, &ctx), 0);
 
 	/* Pages collected but never bound: unmapped, no TLB invalidation. */
 	gk_zap(gk, GK_BASE, SZ_64K);
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.invalidations), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.ranges_zapped), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.tlb_invalidations), 0);
-	KUNIT_EXPECT_FALSE(test, r->flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, gk_pages_valid(gk, r));
 }
 
 static void vxe_svm_two_vms_one_mm(struct kunit *test)
@@ -472,13 +471,94 @@ static void vxe_svm_fault_needs_vma(struct kunit *test)
 	u32 word = 0;
 
 	gk_mmap(gk, GK_BASE, SZ_2M, RW);
-	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, (1ULL << 47) + SZ_2M),
-			-EFAULT);
-	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE), 0);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, (1ULL << 47) + SZ_2M,
+						  false), -EFAULT);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE, false), 0);
 	vxe_vm_close(gk->vm);
-	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE), -EIO);
+	KUNIT_EXPECT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE, false), -EIO);
 	KUNIT_EXPECT_EQ(test, vxe_gpu_access(gk->vm, GK_BASE, &word, 4, false),
 			-EIO);
+}
+
+/*
+ * Xe's GT statistics: a fault on a 2M range counts once in the total and
+ * once for 2M; a fault on a range that is mapped already is a valid fault
+ * (not a VMA fault: those are of BO bindings); the CPU's unmap of a range
+ * the GPU maps is an SVM TLB invalidation.  Clearing zeroes them.
+ */
+static void vxe_svm_gt_stats_faults(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create(test, NULL);
+	struct vxe_gt_stats *stats = &gk->vxe->stats;
+
+	vxe_gt_stats_clear(stats);
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	KUNIT_ASSERT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE, false), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 1);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_2M_PAGEFAULT_COUNT), 1);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_2M_VALID_PAGEFAULT_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_4K_PAGEFAULT_COUNT), 0);
+
+	/* Mapped already (the GPU's access raced with another's fault). */
+	KUNIT_ASSERT_EQ(test, vxe_vm_handle_fault(gk->vm, GK_BASE + SZ_1M,
+						  false), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 2);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_2M_VALID_PAGEFAULT_COUNT), 1);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_VMA_PAGEFAULT_COUNT), 0);
+
+	/* The CPU unmaps it: one invalidation, one TLB invalidation by SVM */
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_TLB_INVAL_COUNT), 0);
+	gk_munmap(gk, GK_BASE, SZ_2M);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_TLB_INVAL_COUNT), 1);
+	KUNIT_EXPECT_GE(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_TLB_INVAL), 1);
+
+	vxe_gt_stats_clear(stats);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_2M_VALID_PAGEFAULT_COUNT), 0);
+}
+
+/* Every counter has a name of its own, and the SVM ones are Xe's. */
+static void vxe_svm_gt_stats_names(struct kunit *test)
+{
+	static const struct {
+		enum vxe_gt_stats_id id;
+		const char *name;
+	} xe[] = {
+		{ VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT, "svm_pagefault_count" },
+		{ VXE_GT_STATS_ID_TLB_INVAL, "tlb_inval_count" },
+		{ VXE_GT_STATS_ID_SVM_64K_VALID_PAGEFAULT_COUNT,
+		  "svm_64K_valid_pagefault_count" },
+		{ VXE_GT_STATS_ID_SVM_2M_PAGEFAULT_US, "svm_2M_pagefault_us" },
+		{ VXE_GT_STATS_ID_SVM_4K_MIGRATE_COUNT, "svm_4K_migrate_count" },
+		{ VXE_GT_STATS_ID_SVM_DEVICE_COPY_KB, "svm_device_copy_kb" },
+		{ VXE_GT_STATS_ID_SVM_64K_CPU_COPY_US, "svm_64K_cpu_copy_us" },
+		{ VXE_GT_STATS_ID_SVM_2M_GET_PAGES_US, "svm_2M_get_pages_us" },
+		{ VXE_GT_STATS_ID_SVM_2M_BIND_US, "svm_2M_bind_us" },
+	};
+	enum vxe_gt_stats_id a, b;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(xe); i++)
+		KUNIT_EXPECT_STREQ(test, vxe_gt_stats_name(xe[i].id), xe[i].name);
+	for (a = 0; a < VXE_GT_STATS_NUM; a++) {
+		KUNIT_ASSERT_NOT_NULL(test, vxe_gt_stats_name(a));
+		for (b = a + 1; b < VXE_GT_STATS_NUM; b++)
+			KUNIT_EXPECT_STRNEQ(test, vxe_gt_stats_name(a),
+					    vxe_gt_stats_name(b));
+	}
+	KUNIT_EXPECT_NULL(test, vxe_gt_stats_name(VXE_GT_STATS_NUM));
 }
 
 static struct kunit_case vxe_svm_cases[] = {
@@ -500,6 +580,8 @@ static struct kunit_case vxe_svm_cases[] = {
 	KUNIT_CASE(vxe_svm_rebind_busy_until_unmapped),
 	KUNIT_CASE(vxe_svm_job_precheck_busy),
 	KUNIT_CASE(vxe_svm_fault_needs_vma),
+	KUNIT_CASE(vxe_svm_gt_stats_faults),
+	KUNIT_CASE(vxe_svm_gt_stats_names),
 	{}
 };
 
@@ -526,7 +608,7 @@ static void vxe_svm_inject_pt_alloc(struct kunit *test)
 	/* Consistent: the range has its pages, the GPU maps nothing. */
 	r = gk_find_range(gk, GK_BASE);
 	KUNIT_ASSERT_NOT_NULL(test, r);
-	KUNIT_EXPECT_TRUE(test, drm_gpusvm_range_pages_valid_unlocked(&gk->vm->svm.gpusvm, r));
+	KUNIT_EXPECT_TRUE(test, gk_pages_valid(gk, r));
 	KUNIT_EXPECT_FALSE(test, to_vxe_svm_range(r)->bound);
 	/* The retry succeeds. */
 	expect_gpu_data(test, gk, GK_BASE, SZ_64K, 40);

@@ -6,23 +6,22 @@
 #ifndef _DRM_GPUSVM_H_
 #define _DRM_GPUSVM_H_
 
-#include <linux/completion.h>
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mmu_notifier.h>
 #include <linux/rwsem.h>
+#include <linux/string.h>
 #include <linux/types.h>
+#include <drm/drm_pagemap.h>
 
+struct dev_pagemap;
 struct drm_device;
 struct drm_gpusvm;
-struct drm_gpusvm_devmem;
 struct drm_gpusvm_notifier;
 struct drm_gpusvm_range;
 struct drm_pagemap;
-struct drm_pagemap_device_addr;
-struct dev_pagemap_ops;
 
 /**
  * struct drm_gpusvm_ops - what a driver provides to drm_gpusvm
@@ -46,7 +45,8 @@ struct drm_gpusvm_ops {
 
 	/**
 	 * @range_alloc: allocate a range, so a driver can embed
-	 * &struct drm_gpusvm_range in its own structure.
+	 * &struct drm_gpusvm_range (and the &struct drm_gpusvm_pages of
+	 * it, set up with drm_gpusvm_init_pages()) in its own structure.
 	 * @gpusvm: the GPU SVM
 	 *
 	 * Return: the range, or NULL when out of memory.
@@ -54,15 +54,16 @@ struct drm_gpusvm_ops {
 	struct drm_gpusvm_range *(*range_alloc)(struct drm_gpusvm *gpusvm);
 
 	/**
-	 * @range_free: free a range from @range_alloc.
+	 * @range_free: free a range from @range_alloc, once its last
+	 * reference is gone; drm_gpusvm_free_pages() its pages here.
 	 * @range: the range
 	 */
 	void (*range_free)(struct drm_gpusvm_range *range);
 
 	/**
 	 * @invalidate: the CPU mappings of part of a notifier changed: zap
-	 * the GPU's page-table entries there and invalidate its TLBs, and
-	 * unmap the pages of the ranges concerned (drm_gpusvm_range_unmap_pages()
+	 * the GPU's page-table entries there, invalidate its TLBs, and
+	 * unmap the pages of the ranges concerned (drm_gpusvm_unmap_pages()
 	 * with &drm_gpusvm_ctx.in_notifier).  On %MMU_NOTIFY_UNMAP, mark the
 	 * ranges with drm_gpusvm_range_set_unmapped() and leave their removal
 	 * to a worker: ranges are never removed from this callback.
@@ -80,88 +81,6 @@ struct drm_gpusvm_ops {
 };
 
 /**
- * struct drm_gpusvm_devmem_ops - a device memory allocation's operations
- *
- * The copy operations take arrays of @npages entries; entry i is skipped
- * when @pages[i] is NULL.  The copy is complete and visible to the CPU when
- * they return.
- */
-struct drm_gpusvm_devmem_ops {
-	/**
-	 * @devmem_release: the last page of the allocation was freed: drop
-	 * the driver's object (e.g. the buffer object reference).
-	 * @devmem: the allocation
-	 *
-	 * Called exactly once per drm_gpusvm_migrate_to_devmem() hand-over.
-	 *
-	 * Context: any, including atomic (pages are freed under page table
-	 * locks): must not sleep; defer sleeping work to a worker.
-	 */
-	void (*devmem_release)(struct drm_gpusvm_devmem *devmem);
-
-	/**
-	 * @populate_devmem_pfn: the device pfns of the allocation's pages.
-	 * @devmem: the allocation
-	 * @npages: number of pages wanted: the first @npages of the
-	 *	allocation (at most &drm_gpusvm_devmem.size / PAGE_SIZE)
-	 * @pfn: filled with the pfn of each of them, in allocation order
-	 *
-	 * Return: 0 or a negative errno.
-	 */
-	int (*populate_devmem_pfn)(struct drm_gpusvm_devmem *devmem,
-				   unsigned long npages, unsigned long *pfn);
-
-	/**
-	 * @copy_to_devmem: copy system pages into device pages.
-	 * @pages: the destination device pages
-	 * @dma_addr: the DMA addresses of the source system pages;
-	 *	%DMA_MAPPING_ERROR for a page the CPU never populated, whose
-	 *	device page must then read as zeroes
-	 * @npages: number of entries
-	 *
-	 * Return: 0 or a negative errno (nothing is migrated then).
-	 */
-	int (*copy_to_devmem)(struct page **pages, dma_addr_t *dma_addr,
-			      unsigned long npages);
-
-	/**
-	 * @copy_to_ram: copy device pages into system pages.
-	 * @pages: the source device pages
-	 * @dma_addr: the DMA addresses of the destination system pages
-	 * @npages: number of entries
-	 *
-	 * Return: 0 or a negative errno (nothing is migrated then).
-	 */
-	int (*copy_to_ram)(struct page **pages, dma_addr_t *dma_addr,
-			   unsigned long npages);
-};
-
-/**
- * struct drm_gpusvm_devmem - an allocation of device memory for SVM
- * @dev: the device whose memory it is
- * @ops: its operations
- * @dpagemap: the provider of its pages
- * @size: its size in bytes, a multiple of PAGE_SIZE
- * @pages: device pages of the allocation in use, plus one while it is
- *	handed over to drm_gpusvm_migrate_to_devmem(); the allocation is
- *	released when it drops to zero
- * @detached: completed when the allocation has no page in use any more
- *
- * Embedded in the driver's allocation object (a buffer object) and set up
- * with drm_gpusvm_devmem_init().  Its device-private pages point at it
- * (&page.zone_device_data): their lifetime, not any range's, decides when
- * the allocation is released.
- */
-struct drm_gpusvm_devmem {
-	struct device *dev;
-	const struct drm_gpusvm_devmem_ops *ops;
-	struct drm_pagemap *dpagemap;
-	size_t size;
-	atomic_t pages;
-	struct completion detached;
-};
-
-/**
  * struct drm_gpusvm_notifier - the ranges of one notifier-sized window
  * @gpusvm: the GPU SVM it belongs to
  * @notifier: the MMU interval notifier watching the window
@@ -170,6 +89,9 @@ struct drm_gpusvm_devmem {
  * @root: the notifier's ranges, an interval tree
  * @range_list: the same ranges in address order, for iteration while the
  *	tree changes
+ * @flags: state
+ * @flags.removed: the MMU interval notifier is removed already
+ *	(drm_gpusvm_fini() removes it before the ranges)
  *
  * Created on demand when the first range of its window is inserted and
  * destroyed with its last range.
@@ -181,6 +103,59 @@ struct drm_gpusvm_notifier {
 	struct list_head entry;
 	struct rb_root_cached root;
 	struct list_head range_list;
+	struct {
+		u32 removed : 1;
+	} flags;
+};
+
+/**
+ * struct drm_gpusvm_pages_flags - the state of a set of pages
+ * @unmapped: the CPU unmapped them: drm_gpusvm_get_pages() refuses them
+ *	with -EFAULT (set with drm_gpusvm_range_set_unmapped())
+ * @has_devmem_pages: some of the pages are device memory
+ * @has_dma_mapping: &drm_gpusvm_pages.dma_addr holds live mappings
+ * @__flags: all flags, for READ_ONCE()
+ *
+ * All flags are set and cleared under the notifier lock.
+ */
+struct drm_gpusvm_pages_flags {
+	union {
+		struct {
+			u16 unmapped : 1;
+			u16 has_devmem_pages : 1;
+			u16 has_dma_mapping : 1;
+		};
+		u16 __flags;
+	};
+};
+
+/**
+ * struct drm_gpusvm_pages - the mirrored pages of a piece of an address
+ *	space, mapped for one device
+ * @drm: the DRM device the pages are DMA-mapped for (its &drm_device.dev)
+ * @dma_addr: the device addresses of the pages, one entry per mapped folio
+ *	chunk (see &struct drm_pagemap_addr), or NULL
+ * @dpagemap: the &struct drm_pagemap whose device pages are mapped, if any;
+ *	referenced while mapped
+ * @notifier_seq: notifier sequence number the pages were collected at;
+ *	%LONG_MAX while none are mapped
+ * @flags: state, see &struct drm_gpusvm_pages_flags
+ *
+ * Embedded by users of drm_gpusvm_get_pages(): a GPU SVM range of the
+ * driver (in the structure its &drm_gpusvm_ops.range_alloc returns), a
+ * userptr binding, anything with an MMU interval notifier of its own.
+ * Set up with drm_gpusvm_init_pages().
+ *
+ * Upstream also keeps the state of an IOMMU IOVA allocation here (the
+ * dma_iova_*() API, which Linux 6.12 does not have): pages are mapped one
+ * folio at a time with dma_map_page() instead.
+ */
+struct drm_gpusvm_pages {
+	struct drm_device *drm;
+	struct drm_pagemap_addr *dma_addr;
+	struct drm_pagemap *dpagemap;
+	unsigned long notifier_seq;
+	struct drm_gpusvm_pages_flags flags;
 };
 
 /**
@@ -189,8 +164,6 @@ struct drm_gpusvm_notifier {
  * @unmapped: the CPU unmapped all or part of the range; it only waits to be
  *	removed (set under the notifier lock)
  * @partial_unmap: only part of it was unmapped (set with @unmapped)
- * @has_devmem_pages: some of its pages are device memory (notifier lock)
- * @has_dma_mapping: @dma_addr holds live mappings (notifier lock)
  * @__flags: all flags, for READ_ONCE()
  */
 struct drm_gpusvm_range_flags {
@@ -199,8 +172,6 @@ struct drm_gpusvm_range_flags {
 			u16 migrate_devmem : 1;
 			u16 unmapped : 1;
 			u16 partial_unmap : 1;
-			u16 has_devmem_pages : 1;
-			u16 has_dma_mapping : 1;
 		};
 		u16 __flags;
 	};
@@ -213,16 +184,12 @@ struct drm_gpusvm_range_flags {
  * @refcount: references; the notifier's tree holds one
  * @itree: node in &drm_gpusvm_notifier.root
  * @entry: node in &drm_gpusvm_notifier.range_list
- * @notifier_seq: notifier sequence number the pages were collected at;
- *	%LONG_MAX while no pages are mapped
- * @dma_addr: device addresses of the pages, one entry per mapped folio
- *	chunk (see &struct drm_pagemap_device_addr), or NULL
- * @dpagemap: the &struct drm_pagemap whose device pages are mapped, if any
  * @flags: state, see &struct drm_gpusvm_range_flags
  *
  * The start, end and size of a range never change; use
  * drm_gpusvm_range_start(), drm_gpusvm_range_end() and
- * drm_gpusvm_range_size().
+ * drm_gpusvm_range_size().  Its pages are a &struct drm_gpusvm_pages the
+ * driver embeds next to it.
  */
 struct drm_gpusvm_range {
 	struct drm_gpusvm *gpusvm;
@@ -230,19 +197,15 @@ struct drm_gpusvm_range {
 	struct kref refcount;
 	struct interval_tree_node itree;
 	struct list_head entry;
-	unsigned long notifier_seq;
-	struct drm_pagemap_device_addr *dma_addr;
-	struct drm_pagemap *dpagemap;
 	struct drm_gpusvm_range_flags flags;
 };
 
 /**
  * struct drm_gpusvm - the shared virtual memory of one GPU VM
  * @name: name, for messages
- * @drm: the DRM device; its &drm_device.dev is what pages are DMA-mapped for
- * @mm: the process address space mirrored (a reference from mmgrab())
- * @device_private_page_owner: owner of the device-private pages this GPU
- *	can map directly (hmm_range_fault() leaves them in place)
+ * @mm: the process address space mirrored (a reference from mmgrab()),
+ *	or NULL for a GPU SVM that only serves drm_gpusvm_get_pages() users
+ *	(see drm_gpusvm_init())
  * @mm_start: start of the mirrored window of the CPU address space
  * @mm_range: size of that window
  * @notifier_size: size (power of two) of the window one notifier covers
@@ -251,22 +214,19 @@ struct drm_gpusvm_range {
  *	last one PAGE_SIZE
  * @num_chunks: number of @chunk_sizes
  * @notifier_lock: the notifier lock.  Held for write by the invalidation
- *	callback while it zaps GPU mappings; held for read (through
- *	drm_gpusvm_notifier_lock()) to check that a range's pages are still
- *	valid and to commit GPU mappings of them.  Protects the range flags
- *	marked so, &drm_gpusvm_range.notifier_seq and &drm_gpusvm_range.dma_addr.
+ *	callbacks while they zap GPU mappings; held for read (through
+ *	drm_gpusvm_notifier_lock()) to check that pages are still valid and
+ *	to commit GPU mappings of them.  Protects the flags marked so, and
+ *	the mapped state of every &struct drm_gpusvm_pages used with this
+ *	GPU SVM.
  * @root: the notifiers, an interval tree
  * @notifier_list: the notifiers in address order
- * @lock_dep_map: the driver lock that must be held around range insertion
- *	and removal, see drm_gpusvm_driver_set_lock() (lockdep only)
  *
  * Embedded in the driver's VM, which provides the reference counting.
  */
 struct drm_gpusvm {
 	const char *name;
-	struct drm_device *drm;
 	struct mm_struct *mm;
-	void *device_private_page_owner;
 	unsigned long mm_start;
 	unsigned long mm_range;
 	unsigned long notifier_size;
@@ -277,35 +237,61 @@ struct drm_gpusvm {
 	struct rb_root_cached root;
 	struct list_head notifier_list;
 #ifdef CONFIG_LOCKDEP
+	/**
+	 * @lock_dep_map: the driver lock that must be held around range
+	 * insertion and removal, see drm_gpusvm_driver_set_lock()
+	 */
 	struct lockdep_map *lock_dep_map;
 #endif
 };
 
 /**
  * struct drm_gpusvm_ctx - how to carry out one drm_gpusvm operation
+ * @device_private_page_owner: owner of the device-private pages the device
+ *	can map directly (hmm_range_fault() leaves them in place; those of
+ *	other owners are migrated to system memory); NULL: none
  * @check_pages_threshold: for chunk sizes up to this size, only use a chunk
  *	when the CPU has all its pages present (so sparse memory does not
  *	fault in a whole chunk of zero pages); 0 never checks
+ * @timeslice_ms: how long pages migrated to device memory by this
+ *	operation stay there before a CPU fault may take them back (drivers
+ *	pass it on to drm_pagemap_populate_mm())
  * @in_notifier: called from the invalidation callback (the notifier lock
- *	is held for write)
+ *	is held for writing)
  * @read_only: map the pages read-only and do not fault them for write
  * @devmem_possible: device memory may be used for the range
+ * @devmem_only: all pages must be device memory: drm_gpusvm_get_pages()
+ *	fails with -EFAULT on a system page
+ * @allow_mixed: drm_gpusvm_get_pages() may map system pages and device
+ *	pages of one pagemap, of any number of allocations, together;
+ *	otherwise the pages must be all system pages, or all device pages of
+ *	one allocation (-EOPNOTSUPP)
  */
 struct drm_gpusvm_ctx {
+	void *device_private_page_owner;
 	unsigned long check_pages_threshold;
+	unsigned long timeslice_ms;
 	unsigned int in_notifier : 1;
 	unsigned int read_only : 1;
 	unsigned int devmem_possible : 1;
+	unsigned int devmem_only : 1;
+	unsigned int allow_mixed : 1;
 };
 
-int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
-		    struct drm_device *drm, struct mm_struct *mm,
-		    void *device_private_page_owner,
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm,
+		    const char *name,
+		    struct mm_struct *mm,
 		    unsigned long mm_start, unsigned long mm_range,
 		    unsigned long notifier_size,
 		    const struct drm_gpusvm_ops *ops,
 		    const unsigned long *chunk_sizes, int num_chunks);
+
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm);
+
+unsigned long
+drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,
+			  unsigned long start,
+			  unsigned long end);
 
 struct drm_gpusvm_range *
 drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
@@ -313,67 +299,106 @@ drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 				unsigned long gpuva_start,
 				unsigned long gpuva_end,
 				const struct drm_gpusvm_ctx *ctx);
+
 void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
 			     struct drm_gpusvm_range *range);
-struct drm_gpusvm_range *drm_gpusvm_range_get(struct drm_gpusvm_range *range);
-void drm_gpusvm_range_put(struct drm_gpusvm_range *range);
 
-int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
-			       struct drm_gpusvm_range *range,
-			       const struct drm_gpusvm_ctx *ctx);
-void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
-				  struct drm_gpusvm_range *range,
-				  const struct drm_gpusvm_ctx *ctx);
-bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
-				  struct drm_gpusvm_range *range);
-bool drm_gpusvm_range_pages_valid_unlocked(struct drm_gpusvm *gpusvm,
-					   struct drm_gpusvm_range *range);
-void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
-				   const struct mmu_notifier_range *mmu_range);
-
-void drm_gpusvm_devmem_init(struct drm_gpusvm_devmem *devmem,
-			    struct device *dev,
-			    const struct drm_gpusvm_devmem_ops *ops,
-			    struct drm_pagemap *dpagemap, size_t size);
-int drm_gpusvm_migrate_to_devmem(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_range *range,
-				 struct drm_gpusvm_devmem *devmem,
-				 const struct drm_gpusvm_ctx *ctx);
-int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem);
 int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_range *range);
-const struct dev_pagemap_ops *drm_gpusvm_pagemap_ops_get(void);
+
+struct drm_gpusvm_range *
+drm_gpusvm_range_get(struct drm_gpusvm_range *range);
+
+void drm_gpusvm_range_put(struct drm_gpusvm_range *range);
+
+bool drm_gpusvm_pages_valid(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages);
 
 bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
 			    unsigned long end);
+
 struct drm_gpusvm_notifier *
 drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long start,
 			 unsigned long end);
+
 struct drm_gpusvm_range *
-drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier,
-		      unsigned long start, unsigned long end);
+drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier, unsigned long start,
+		      unsigned long end);
+
+void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
+				   struct drm_gpusvm_pages *pages,
+				   unsigned int pages_count,
+				   const struct mmu_notifier_range *mmu_range);
+
+int drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
+			 struct drm_gpusvm_pages *svm_pages,
+			 struct mm_struct *mm,
+			 struct mmu_interval_notifier *notifier,
+			 unsigned long pages_start, unsigned long pages_end,
+			 const struct drm_gpusvm_ctx *ctx);
+
+void drm_gpusvm_unmap_pages(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages,
+			    unsigned long npages,
+			    const struct drm_gpusvm_ctx *ctx);
+
+void drm_gpusvm_free_pages(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_pages *svm_pages,
+			   unsigned long npages);
+
+/**
+ * drm_gpusvm_init_pages() - set up a &struct drm_gpusvm_pages
+ * @svm_pages: the pages, freshly allocated
+ * @drm: the DRM device the pages will be DMA-mapped for
+ *
+ * Call once on each &struct drm_gpusvm_pages before its first
+ * drm_gpusvm_get_pages(), drm_gpusvm_unmap_pages() or
+ * drm_gpusvm_free_pages().
+ */
+static inline void drm_gpusvm_init_pages(struct drm_gpusvm_pages *svm_pages,
+					 struct drm_device *drm)
+{
+	memset(svm_pages, 0, sizeof(*svm_pages));
+	svm_pages->drm = drm;
+	svm_pages->notifier_seq = LONG_MAX;
+}
+
+/**
+ * enum drm_gpusvm_scan_result - where the pages of a range are
+ *	(drm_gpusvm_scan_mm())
+ * @DRM_GPUSVM_SCAN_UNPOPULATED: at least one page is not present, or not
+ *	accessible
+ * @DRM_GPUSVM_SCAN_EQUAL: all pages belong to the &struct dev_pagemap
+ *	passed as @pagemap
+ * @DRM_GPUSVM_SCAN_OTHER: all pages belong to one &struct dev_pagemap,
+ *	not @pagemap, of the device-private page owner given
+ * @DRM_GPUSVM_SCAN_SYSTEM: all pages are present system pages
+ * @DRM_GPUSVM_SCAN_MIXED_DEVICE: all pages are device pages of the owner
+ *	given, of at least two &struct dev_pagemap
+ * @DRM_GPUSVM_SCAN_MIXED: the pages are present, system pages and device
+ *	pages of the owner given
+ */
+enum drm_gpusvm_scan_result {
+	DRM_GPUSVM_SCAN_UNPOPULATED,
+	DRM_GPUSVM_SCAN_EQUAL,
+	DRM_GPUSVM_SCAN_OTHER,
+	DRM_GPUSVM_SCAN_SYSTEM,
+	DRM_GPUSVM_SCAN_MIXED_DEVICE,
+	DRM_GPUSVM_SCAN_MIXED,
+};
+
+enum drm_gpusvm_scan_result drm_gpusvm_scan_mm(struct drm_gpusvm_range *range,
+					       void *dev_private_owner,
+					       const struct dev_pagemap *pagemap);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 struct hmm_range;
 /* For KUnit tests only: see drm_gpusvm.c. */
-int drm_gpusvm_hmm_fault(struct drm_gpusvm *gpusvm, struct hmm_range *hmm_range);
-struct migrate_vma;
-int drm_gpusvm_migrate_vma_setup(struct migrate_vma *migrate);
+int drm_gpusvm_hmm_fault(struct drm_gpusvm *gpusvm, struct mm_struct *mm,
+			 struct hmm_range *hmm_range);
 #endif
 
 #ifdef CONFIG_LOCKDEP
-/**
- * __drm_gpusvm_driver_set_lock() - see drm_gpusvm_driver_set_lock()
- * @gpusvm: the GPU SVM
- * @map: the lockdep map of the driver lock
- */
-static inline void __drm_gpusvm_driver_set_lock(struct drm_gpusvm *gpusvm,
-						struct lockdep_map *map)
-{
-	if (!WARN(gpusvm->lock_dep_map, "drm_gpusvm: driver lock set twice\n"))
-		gpusvm->lock_dep_map = map;
-}
-
 /**
  * drm_gpusvm_driver_set_lock() - name the driver lock around range changes
  * @gpusvm: the GPU SVM
@@ -383,7 +408,11 @@ static inline void __drm_gpusvm_driver_set_lock(struct drm_gpusvm *gpusvm,
  * assert, under lockdep, that it is held.  Set it once, before use.
  */
 #define drm_gpusvm_driver_set_lock(gpusvm, lock) \
-	__drm_gpusvm_driver_set_lock(gpusvm, &(lock)->dep_map)
+	do { \
+		if (!WARN((gpusvm)->lock_dep_map, \
+			  "drm_gpusvm: driver lock set twice\n")) \
+			(gpusvm)->lock_dep_map = &(lock)->dep_map; \
+	} while (0)
 #else
 #define drm_gpusvm_driver_set_lock(gpusvm, lock) \
 	do { (void)(gpusvm); (void)(lock); } while (0)

@@ -10,7 +10,6 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/memremap.h>
-#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
@@ -45,14 +44,21 @@
  *   is aligned around the faulting address, lies inside the CPU VMA, the
  *   notifier's window, the GPU VA window given by the driver and the
  *   mirrored window of the GPU SVM, and overlaps no other range.
- * - **Pages**: drm_gpusvm_range_get_pages() faults in and DMA-maps a
- *   range's pages, as whole folios where the CPU maps them so (a 2M range
+ * - **Pages** (&struct drm_gpusvm_pages, which the driver embeds next to
+ *   its range, or in anything else with an MMU interval notifier of its
+ *   own, such as a userptr binding): drm_gpusvm_get_pages() faults in and
+ *   DMA-maps pages, as whole folios where the CPU maps them so (a 2M range
  *   backed by a transparent huge page is one mapping), and publishes them
  *   only if no invalidation raced with it.
+ *
+ * A GPU SVM initialized without an mm (see drm_gpusvm_init()) serves the
+ * pages API only: it has no ranges, and its notifier lock is the one the
+ * users of its pages take.
  *
  * The driver provides the &drm_gpusvm_ops.invalidate callback (zap GPU
  * mappings, invalidate TLBs, unmap the pages) and a worker that removes
  * ranges the CPU has unmapped (a notifier callback must not remove them).
+ * Device memory (migration to and from it) is drm_pagemap's.
  */
 
 /**
@@ -62,26 +68,26 @@
  *
  * 1. **The driver's VM lock** (a mutex or rwsem of the driver's, named to
  *    lockdep with drm_gpusvm_driver_set_lock()): held around
- *    drm_gpusvm_range_find_or_insert(), drm_gpusvm_range_remove(), the
- *    lookups and iterators, and drm_gpusvm_range_get_pages().  It
- *    serializes changes to the notifier and range trees.  The invalidation
- *    callback never takes it.
- * 2. **The mmap lock** of &drm_gpusvm.mm: taken for reading inside
+ *    drm_gpusvm_range_find_or_insert(), drm_gpusvm_range_remove(),
+ *    drm_gpusvm_fini(), the lookups and iterators.  It serializes changes
+ *    to the notifier and range trees, and the users of one
+ *    &struct drm_gpusvm_pages (drm_gpusvm_get_pages() of it).  The
+ *    invalidation callback never takes it.
+ * 2. **The mmap lock** of the address space: taken for reading inside
  *    drm_gpusvm only, around find_vma() and hmm_range_fault(); never held
  *    when calling into the driver.
  * 3. **The notifier lock** (&drm_gpusvm.notifier_lock, an rwsem): held for
- *    writing by the MMU notifier callback while the driver zaps GPU
- *    mappings; held for reading by the driver from
- *    drm_gpusvm_range_pages_valid() to the end of the GPU page-table commit
- *    (drm_gpusvm_notifier_lock()), and inside drm_gpusvm while it maps
- *    pages and changes the range trees.  Because MMU notifiers run in
- *    memory reclaim, nothing may allocate memory (other than atomically)
- *    while holding it; drm_gpusvm_init() teaches lockdep so.
+ *    writing by the MMU notifier callbacks while the driver zaps GPU
+ *    mappings; held for reading by the driver from drm_gpusvm_pages_valid()
+ *    to the end of the GPU page-table commit (drm_gpusvm_notifier_lock()),
+ *    and inside drm_gpusvm while it maps pages and changes the range
+ *    trees.  Because MMU notifiers run in memory reclaim, nothing may
+ *    allocate memory (other than atomically) while holding it;
+ *    drm_gpusvm_init() teaches lockdep so.
  *
- * A range's pages are valid from the moment drm_gpusvm_range_get_pages()
- * publishes them until the driver's invalidation callback unmaps them; the
- * notifier lock makes "check valid, then commit GPU PTEs" atomic with
- * respect to invalidation.
+ * Pages are valid from the moment drm_gpusvm_get_pages() publishes them
+ * until an invalidation callback unmaps them; the notifier lock makes
+ * "check valid, then commit GPU PTEs" atomic with respect to invalidation.
  */
 
 /**
@@ -94,34 +100,41 @@
  *							 va_start, va_end, &ctx);
  *		if (IS_ERR(range))
  *			return PTR_ERR(range);
- *		err = drm_gpusvm_range_get_pages(gpusvm, range, &ctx);
- *		if (err == -EFAULT || err == -EPERM)
- *			return err;			// no access: report it
+ *		pages = &to_driver_range(range)->pages;
+ *		err = drm_gpusvm_get_pages(gpusvm, pages, gpusvm->mm,
+ *					   &range->notifier->notifier,
+ *					   drm_gpusvm_range_start(range),
+ *					   drm_gpusvm_range_end(range), &ctx);
+ *		if (err == -EOPNOTSUPP) {		// pages it cannot map
+ *			drm_gpusvm_range_evict(gpusvm, range);
+ *			goto retry;
+ *		}
  *		if (err)
- *			goto retry;			// raced: try again
+ *			return err;
  *		prepare_page_tables(range);		// may allocate
  *		drm_gpusvm_notifier_lock(gpusvm);
- *		if (!drm_gpusvm_range_pages_valid(gpusvm, range)) {
+ *		if (!drm_gpusvm_pages_valid(gpusvm, pages)) {
  *			drm_gpusvm_notifier_unlock(gpusvm);
  *			goto retry;			// invalidated meanwhile
  *		}
- *		commit_page_tables(range->dma_addr);	// must not allocate
+ *		commit_page_tables(pages->dma_addr);	// must not allocate
  *		drm_gpusvm_notifier_unlock(gpusvm);
  *
  * The invalidation callback, with the notifier lock held for writing::
  *
  *	drm_gpusvm_for_each_range(range, notifier, start, end) {
  *		zap_page_tables(range);
- *		drm_gpusvm_range_unmap_pages(gpusvm, range, &in_notifier_ctx);
+ *		drm_gpusvm_unmap_pages(gpusvm, pages, npages, &in_notifier_ctx);
  *		if (mmu_range->event == MMU_NOTIFY_UNMAP) {
- *			drm_gpusvm_range_set_unmapped(range, mmu_range);
+ *			drm_gpusvm_range_set_unmapped(range, pages, 1, mmu_range);
  *			queue_for_garbage_collection(range);
  *		}
  *	}
  *	invalidate_tlbs(start, end);
  *
  * And the garbage collector, a worker, with the VM lock held: unbind each
- * queued range and drm_gpusvm_range_remove() it.
+ * queued range, drm_gpusvm_unmap_pages() and drm_gpusvm_range_remove() it;
+ * its &drm_gpusvm_ops.range_free calls drm_gpusvm_free_pages().
  */
 
 /*
@@ -150,32 +163,6 @@ static unsigned long npages_in_range(unsigned long start, unsigned long end)
 	return (end - start) >> PAGE_SHIFT;
 }
 
-/*
- * A migration this device started (to its memory, or of its pages back to
- * system memory) over ranges that map no pages: nothing for the driver to
- * zap, so it is not called.  Without this, every migration to device
- * memory of a range about to be faulted in would cost the driver a TLB
- * invalidation of nothing.  Migrations that do change pages a range maps
- * are passed on like any other invalidation.
- */
-static bool drm_gpusvm_own_migration(struct drm_gpusvm *gpusvm,
-				     struct drm_gpusvm_notifier *notifier,
-				     const struct mmu_notifier_range *mmu_range)
-{
-	struct drm_gpusvm_range *range = NULL;
-
-	if (mmu_range->event != MMU_NOTIFY_MIGRATE ||
-	    !gpusvm->device_private_page_owner ||
-	    mmu_range->owner != gpusvm->device_private_page_owner)
-		return false;
-
-	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
-				  mmu_range->end)
-		if (drm_gpusvm_range_pages_valid(gpusvm, range))
-			return false;
-	return true;
-}
-
 static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 					   const struct mmu_notifier_range *mmu_range,
 					   unsigned long cur_seq)
@@ -189,8 +176,7 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 
 	down_write(&gpusvm->notifier_lock);
 	mmu_interval_set_seq(mni, cur_seq);
-	if (!drm_gpusvm_own_migration(gpusvm, notifier, mmu_range))
-		gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
+	gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
 	up_write(&gpusvm->notifier_lock);
 
 	return true;
@@ -200,14 +186,57 @@ static const struct mmu_interval_notifier_ops drm_gpusvm_notifier_ops = {
 	.invalidate = drm_gpusvm_notifier_invalidate,
 };
 
+/* The arguments of a GPU SVM with ranges; messages say what is wrong. */
+static int drm_gpusvm_check_args(const char *name, struct mm_struct *mm,
+				 unsigned long mm_start, unsigned long mm_range,
+				 unsigned long notifier_size,
+				 const struct drm_gpusvm_ops *ops,
+				 const unsigned long *chunk_sizes,
+				 int num_chunks)
+{
+	int i;
+
+	if (!ops || !ops->invalidate || !chunk_sizes || num_chunks <= 0) {
+		pr_err("drm_gpusvm: %s: missing ops->invalidate or chunk sizes\n",
+		       name);
+		return -EINVAL;
+	}
+	for (i = 0; i < num_chunks; i++) {
+		if (!is_power_of_2(chunk_sizes[i]) ||
+		    chunk_sizes[i] < PAGE_SIZE ||
+		    (i && chunk_sizes[i] >= chunk_sizes[i - 1])) {
+			pr_err("drm_gpusvm: %s: chunk sizes must be descending powers of two >= PAGE_SIZE (entry %d is %#lx)\n",
+			       name, i, chunk_sizes[i]);
+			return -EINVAL;
+		}
+	}
+	if (chunk_sizes[num_chunks - 1] != PAGE_SIZE) {
+		pr_err("drm_gpusvm: %s: the last chunk size must be PAGE_SIZE\n",
+		       name);
+		return -EINVAL;
+	}
+	if (!is_power_of_2(notifier_size) || notifier_size < chunk_sizes[0]) {
+		pr_err("drm_gpusvm: %s: notifier size %#lx must be a power of two >= the largest chunk %#lx\n",
+		       name, notifier_size, chunk_sizes[0]);
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(mm_start) || !PAGE_ALIGNED(mm_range) || !mm_range ||
+	    mm_start + mm_range - 1 < mm_start) {
+		pr_err("drm_gpusvm: %s: bad window [%#lx, +%#lx)\n",
+		       name, mm_start, mm_range);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * drm_gpusvm_init() - initialize a GPU SVM
  * @gpusvm: the GPU SVM, embedded in the driver's VM
  * @name: name, for messages
- * @drm: the DRM device (pages are DMA-mapped for its &drm_device.dev)
- * @mm: the address space to mirror; a reference is taken with mmgrab()
- * @device_private_page_owner: owner of the device-private pages the GPU
- *	maps directly
+ * @mm: the address space to mirror (a reference is taken with mmgrab());
+ *	NULL for a GPU SVM that only serves drm_gpusvm_get_pages() users
+ *	(userptr bindings, say): then @mm_range, @notifier_size, @ops and
+ *	@num_chunks must be 0 (or NULL)
  * @mm_start: start of the mirrored window, page aligned
  * @mm_range: size of the mirrored window, page aligned
  * @notifier_size: size of the window of one notifier: a power of two, at
@@ -217,54 +246,38 @@ static const struct mmu_interval_notifier_ops drm_gpusvm_notifier_ops = {
  *	one PAGE_SIZE; the array must outlive @gpusvm
  * @num_chunks: number of @chunk_sizes
  *
+ * The device pages are DMA-mapped for is each &struct drm_gpusvm_pages'
+ * own (drm_gpusvm_init_pages()), as is the device-private page owner of
+ * each operation (&drm_gpusvm_ctx.device_private_page_owner).
+ *
  * Return: 0, or -EINVAL for a bad argument (with a message saying which).
  */
-int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
-		    struct drm_device *drm, struct mm_struct *mm,
-		    void *device_private_page_owner,
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm,
+		    const char *name,
+		    struct mm_struct *mm,
 		    unsigned long mm_start, unsigned long mm_range,
 		    unsigned long notifier_size,
 		    const struct drm_gpusvm_ops *ops,
 		    const unsigned long *chunk_sizes, int num_chunks)
 {
-	int i;
+	int err;
 
-	if (!drm || !mm || !ops || !ops->invalidate || !chunk_sizes ||
-	    num_chunks <= 0) {
-		pr_err("drm_gpusvm: %s: missing device, mm, ops->invalidate or chunk sizes\n",
-		       name ?: "?");
+	name = name ?: "?";
+	if (!mm && (mm_range || notifier_size || ops || num_chunks)) {
+		pr_err("drm_gpusvm: %s: without an mm, a GPU SVM has no window, notifiers, ops or chunks\n",
+		       name);
 		return -EINVAL;
 	}
-	for (i = 0; i < num_chunks; i++) {
-		if (!is_power_of_2(chunk_sizes[i]) ||
-		    chunk_sizes[i] < PAGE_SIZE ||
-		    (i && chunk_sizes[i] >= chunk_sizes[i - 1])) {
-			drm_err(drm, "gpusvm %s: chunk sizes must be descending powers of two >= PAGE_SIZE (entry %d is %#lx)\n",
-				name, i, chunk_sizes[i]);
-			return -EINVAL;
-		}
-	}
-	if (chunk_sizes[num_chunks - 1] != PAGE_SIZE) {
-		drm_err(drm, "gpusvm %s: the last chunk size must be PAGE_SIZE\n",
-			name);
-		return -EINVAL;
-	}
-	if (!is_power_of_2(notifier_size) || notifier_size < chunk_sizes[0]) {
-		drm_err(drm, "gpusvm %s: notifier size %#lx must be a power of two >= the largest chunk %#lx\n",
-			name, notifier_size, chunk_sizes[0]);
-		return -EINVAL;
-	}
-	if (!PAGE_ALIGNED(mm_start) || !PAGE_ALIGNED(mm_range) || !mm_range ||
-	    mm_start + mm_range - 1 < mm_start) {
-		drm_err(drm, "gpusvm %s: bad window [%#lx, +%#lx)\n",
-			name, mm_start, mm_range);
-		return -EINVAL;
+	if (mm) {
+		err = drm_gpusvm_check_args(name, mm, mm_start, mm_range,
+					    notifier_size, ops, chunk_sizes,
+					    num_chunks);
+		if (err)
+			return err;
 	}
 
 	gpusvm->name = name;
-	gpusvm->drm = drm;
 	gpusvm->mm = mm;
-	gpusvm->device_private_page_owner = device_private_page_owner;
 	gpusvm->mm_start = mm_start;
 	gpusvm->mm_range = mm_range;
 	gpusvm->notifier_size = notifier_size;
@@ -283,7 +296,8 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 	might_lock(&gpusvm->notifier_lock);
 	fs_reclaim_release(GFP_KERNEL);
 
-	mmgrab(mm);
+	if (mm)
+		mmgrab(mm);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_init);
@@ -353,6 +367,39 @@ bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_has_mapping);
 
+/**
+ * drm_gpusvm_find_vma_start() - where the first CPU VMA of an interval
+ *	starts
+ * @gpusvm: the GPU SVM
+ * @start: start of the interval
+ * @end: end of the interval (exclusive)
+ *
+ * Context: takes the mmap lock for reading.
+ * Return: the start of the first VMA that intersects [@start, @end) (it
+ * may begin before @start), or ULONG_MAX when none does or the process
+ * has exited.
+ */
+unsigned long
+drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,
+			  unsigned long start,
+			  unsigned long end)
+{
+	struct mm_struct *mm = gpusvm->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr = ULONG_MAX;
+
+	if (!mm || !mmget_not_zero(mm))
+		return ULONG_MAX;
+	mmap_read_lock(mm);
+	vma = find_vma_intersection(mm, start, end);
+	if (vma)
+		addr = vma->vm_start;
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_find_vma_start);
+
 static struct drm_gpusvm_notifier *
 drm_gpusvm_notifier_alloc(struct drm_gpusvm *gpusvm, unsigned long addr)
 {
@@ -371,6 +418,7 @@ drm_gpusvm_notifier_alloc(struct drm_gpusvm *gpusvm, unsigned long addr)
 	INIT_LIST_HEAD(&notifier->entry);
 	notifier->root = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&notifier->range_list);
+	notifier->flags.removed = false;
 	return notifier;
 }
 
@@ -406,12 +454,13 @@ static void drm_gpusvm_notifier_remove(struct drm_gpusvm *gpusvm,
 	list_del(&notifier->entry);
 }
 
-/* Remove the MMU notifier of an empty notifier and free it. */
+/* Remove the MMU notifier of an empty notifier (if still there) and free it. */
 static void drm_gpusvm_notifier_destroy(struct drm_gpusvm *gpusvm,
 					struct drm_gpusvm_notifier *notifier)
 {
 	drm_gpusvm_notifier_remove(gpusvm, notifier);
-	mmu_interval_notifier_remove(&notifier->notifier);
+	if (!notifier->flags.removed)
+		mmu_interval_notifier_remove(&notifier->notifier);
 	drm_gpusvm_notifier_free(gpusvm, notifier);
 }
 
@@ -436,9 +485,6 @@ drm_gpusvm_range_alloc(struct drm_gpusvm *gpusvm,
 	range->itree.start = start;
 	range->itree.last = start + size - 1;
 	INIT_LIST_HEAD(&range->entry);
-	range->notifier_seq = LONG_MAX;
-	range->dma_addr = NULL;
-	range->dpagemap = NULL;
 	range->flags.__flags = 0;
 	range->flags.migrate_devmem = migrate_devmem;
 	return range;
@@ -471,7 +517,8 @@ static void drm_gpusvm_range_insert(struct drm_gpusvm_notifier *notifier,
  */
 static bool drm_gpusvm_check_pages(struct drm_gpusvm *gpusvm,
 				   struct drm_gpusvm_notifier *notifier,
-				   unsigned long start, unsigned long end)
+				   unsigned long start, unsigned long end,
+				   const struct drm_gpusvm_ctx *ctx)
 {
 	unsigned long timeout = jiffies +
 		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
@@ -481,7 +528,7 @@ static bool drm_gpusvm_check_pages(struct drm_gpusvm *gpusvm,
 		.notifier = &notifier->notifier,
 		.start = start,
 		.end = end,
-		.dev_private_owner = gpusvm->device_private_page_owner,
+		.dev_private_owner = ctx->device_private_page_owner,
 	};
 	unsigned long *pfns;
 	int err;
@@ -540,7 +587,7 @@ drm_gpusvm_range_chunk_size(struct drm_gpusvm *gpusvm,
 			continue;
 		if (i < gpusvm->num_chunks - 1 &&
 		    size <= ctx->check_pages_threshold &&
-		    !drm_gpusvm_check_pages(gpusvm, notifier, start, end))
+		    !drm_gpusvm_check_pages(gpusvm, notifier, start, end, ctx))
 			continue;
 		return size;
 	}
@@ -554,7 +601,8 @@ drm_gpusvm_range_chunk_size(struct drm_gpusvm *gpusvm,
  * @gpuva_start: start of the GPU VA window the range may use (the driver's
  *	VMA mirroring the CPU)
  * @gpuva_end: end of that window (exclusive)
- * @ctx: &drm_gpusvm_ctx.check_pages_threshold, &drm_gpusvm_ctx.read_only
+ * @ctx: &drm_gpusvm_ctx.check_pages_threshold (with
+ *	&drm_gpusvm_ctx.device_private_page_owner), &drm_gpusvm_ctx.read_only
  *	and &drm_gpusvm_ctx.devmem_possible are used
  *
  * Returns the range that contains @fault_addr, or creates one with the
@@ -564,9 +612,11 @@ drm_gpusvm_range_chunk_size(struct drm_gpusvm *gpusvm,
  *
  * Context: the driver's VM lock; takes the mmap lock for reading.
  * Return: the range; ERR_PTR(-EINVAL) when @fault_addr is outside the
- * mirrored window or [@gpuva_start, @gpuva_end); ERR_PTR(-EFAULT) when it
- * is in no CPU VMA or the process has exited; ERR_PTR(-EPERM) for a
- * read-only VMA unless @ctx asks for read-only access; ERR_PTR(-ENOMEM).
+ * mirrored window or [@gpuva_start, @gpuva_end), or no chunk size fits;
+ * ERR_PTR(-EFAULT) when the process has exited; ERR_PTR(-ENOENT) when
+ * @fault_addr is in no CPU VMA; ERR_PTR(-EPERM) for a read-only VMA unless
+ * @ctx asks for read-only access; ERR_PTR(-EIO) for I/O or PFN mappings
+ * (no struct page to mirror); ERR_PTR(-ENOMEM).
  */
 struct drm_gpusvm_range *
 drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
@@ -615,11 +665,15 @@ drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 
 	vma = vma_lookup(mm, fault_addr);
 	if (!vma) {
-		err = -EFAULT;
+		err = -ENOENT;
 		goto out_unlock;
 	}
 	if (!ctx->read_only && !(vma->vm_flags & VM_WRITE)) {
 		err = -EPERM;
+		goto out_unlock;
+	}
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+		err = -EIO;
 		goto out_unlock;
 	}
 
@@ -661,76 +715,111 @@ out_mmput:
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_find_or_insert);
 
 /*
- * Unmap the entries of &drm_gpusvm_range.dma_addr that cover the first
- * @npages pages of a range: system pages through the DMA API, device pages
- * through their pagemap.
+ * Unmap the first @npages pages of @svm_pages: system pages through the
+ * DMA API, device pages through their pagemap.
  */
-static void drm_gpusvm_unmap_addrs(struct drm_gpusvm *gpusvm,
-				   struct drm_gpusvm_range *range,
+static void drm_gpusvm_unmap_addrs(struct drm_gpusvm_pages *svm_pages,
 				   unsigned long npages)
 {
-	struct device *dev = gpusvm->drm->dev;
+	struct drm_pagemap *dpagemap = svm_pages->dpagemap;
+	struct device *dev = svm_pages->drm->dev;
 	unsigned long i, j;
 
 	for (i = 0, j = 0; i < npages; j++) {
-		struct drm_pagemap_device_addr *addr = &range->dma_addr[j];
+		struct drm_pagemap_addr *addr = &svm_pages->dma_addr[j];
 
 		if (addr->proto == DRM_INTERCONNECT_SYSTEM)
 			dma_unmap_page_attrs(dev, addr->addr,
 					     PAGE_SIZE << addr->order,
 					     addr->dir, DRM_GPUSVM_DMA_ATTRS);
-		else if (range->dpagemap->ops->device_unmap)
-			range->dpagemap->ops->device_unmap(range->dpagemap, dev,
-							   *addr);
-		i += 1UL << addr->order;
+		else if (dpagemap && dpagemap->ops->device_unmap)
+			dpagemap->ops->device_unmap(dpagemap, dev, *addr);
+		i += NR_PAGES(addr->order);
 	}
 }
 
-/* Unmap a range's pages; the notifier lock is held (either mode). */
-static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
-					   struct drm_gpusvm_range *range)
+/* Unmap pages; the notifier lock is held (either mode). */
+static void __drm_gpusvm_unmap_pages(struct drm_gpusvm *gpusvm,
+				     struct drm_gpusvm_pages *svm_pages,
+				     unsigned long npages)
 {
+	struct drm_gpusvm_pages_flags flags = {
+		.__flags = svm_pages->flags.__flags,
+	};
+
 	lockdep_assert_held(&gpusvm->notifier_lock);
 
-	if (range->flags.has_dma_mapping)
-		drm_gpusvm_unmap_addrs(gpusvm, range,
-				       npages_in_range(drm_gpusvm_range_start(range),
-						       drm_gpusvm_range_end(range)));
-	range->flags.has_dma_mapping = false;
-	range->flags.has_devmem_pages = false;
-	range->dpagemap = NULL;
-	range->notifier_seq = LONG_MAX;
+	if (!svm_pages->drm || !flags.has_dma_mapping)
+		return;
+	drm_gpusvm_unmap_addrs(svm_pages, npages);
+	flags.has_devmem_pages = false;
+	flags.has_dma_mapping = false;
+	WRITE_ONCE(svm_pages->flags.__flags, flags.__flags);
+	drm_pagemap_put(svm_pages->dpagemap);
+	svm_pages->dpagemap = NULL;
+	svm_pages->notifier_seq = LONG_MAX;
 }
 
 /**
- * drm_gpusvm_range_unmap_pages() - unmap a range's pages
- * @gpusvm: the GPU SVM
- * @range: the range
- * @ctx: with &drm_gpusvm_ctx.in_notifier set when called from the
+ * drm_gpusvm_unmap_pages() - unmap pages
+ * @gpusvm: the GPU SVM whose notifier lock protects the pages
+ * @svm_pages: the pages
+ * @npages: how many pages they are (the size of what was collected)
+ * @ctx: with &drm_gpusvm_ctx.in_notifier set when called from an
  *	invalidation callback
  *
- * The range's pages stop being valid.  The GPU must no longer use them:
- * zap its mappings of the range first.
+ * The pages stop being valid; their address array is kept for the next
+ * drm_gpusvm_get_pages().  The device must no longer use them: zap its
+ * mappings first.  Unmapping from the invalidation callback itself is what
+ * keeps an IOMMU from letting the device reach pages the CPU gave up.
  *
- * Context: from the invalidation callback (@ctx->in_notifier: the notifier
- * lock is held for writing), or with the driver's VM lock held (takes the
- * notifier lock).
+ * Context: from an invalidation callback (@ctx->in_notifier: the notifier
+ * lock is held for writing), or with the driver's lock of @svm_pages held
+ * (takes the notifier lock).
  */
-void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
-				  struct drm_gpusvm_range *range,
-				  const struct drm_gpusvm_ctx *ctx)
+void drm_gpusvm_unmap_pages(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages,
+			    unsigned long npages,
+			    const struct drm_gpusvm_ctx *ctx)
 {
 	if (ctx->in_notifier) {
 		lockdep_assert_held_write(&gpusvm->notifier_lock);
-		__drm_gpusvm_range_unmap_pages(gpusvm, range);
+		__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
 		return;
 	}
 
 	drm_gpusvm_notifier_lock(gpusvm);
-	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
 	drm_gpusvm_notifier_unlock(gpusvm);
 }
-EXPORT_SYMBOL_GPL(drm_gpusvm_range_unmap_pages);
+EXPORT_SYMBOL_GPL(drm_gpusvm_unmap_pages);
+
+/**
+ * drm_gpusvm_free_pages() - unmap pages and free their address array
+ * @gpusvm: the GPU SVM whose notifier lock protects the pages
+ * @svm_pages: the pages
+ * @npages: how many pages they are
+ *
+ * For the end of the user of @svm_pages (a range's
+ * &drm_gpusvm_ops.range_free, a userptr's removal); safe when they are
+ * unmapped already.
+ *
+ * Context: not holding the notifier lock (takes it).
+ */
+void drm_gpusvm_free_pages(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_pages *svm_pages,
+			   unsigned long npages)
+{
+	struct drm_pagemap_addr *dma_addr;
+
+	drm_gpusvm_notifier_lock(gpusvm);
+	__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
+	dma_addr = svm_pages->dma_addr;
+	svm_pages->dma_addr = NULL;
+	drm_gpusvm_notifier_unlock(gpusvm);
+	kvfree(dma_addr);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_free_pages);
 
 static void drm_gpusvm_range_destroy(struct kref *refcount)
 {
@@ -738,8 +827,6 @@ static void drm_gpusvm_range_destroy(struct kref *refcount)
 		container_of(refcount, struct drm_gpusvm_range, refcount);
 	struct drm_gpusvm *gpusvm = range->gpusvm;
 
-	WARN_ON(range->flags.has_dma_mapping);
-	kvfree(range->dma_addr);
 	if (gpusvm->ops->range_free)
 		gpusvm->ops->range_free(range);
 	else
@@ -763,7 +850,8 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_get);
  * drm_gpusvm_range_put() - drop a reference on a range
  * @range: the range
  *
- * The last reference frees it (it must have been removed).
+ * The last reference frees it (it must have been removed):
+ * &drm_gpusvm_ops.range_free, or kfree().
  */
 void drm_gpusvm_range_put(struct drm_gpusvm_range *range)
 {
@@ -777,7 +865,6 @@ static void __drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
 	struct drm_gpusvm_notifier *notifier = range->notifier;
 
 	drm_gpusvm_notifier_lock(gpusvm);
-	__drm_gpusvm_range_unmap_pages(gpusvm, range);
 	interval_tree_remove(&range->itree, &notifier->root);
 	list_del(&range->entry);
 	drm_gpusvm_notifier_unlock(gpusvm);
@@ -793,9 +880,10 @@ static void __drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
  * @gpusvm: the GPU SVM
  * @range: the range
  *
- * Unmaps its pages, takes it out of its notifier and drops the tree's
- * reference; the notifier goes with its last range.  The GPU must no longer
- * map the range.
+ * Takes it out of its notifier and drops the tree's reference; the
+ * notifier goes with its last range.  The GPU must no longer map the
+ * range, and its pages must be unmapped (drm_gpusvm_unmap_pages()): the
+ * range's &struct drm_gpusvm_pages are the driver's.
  *
  * Context: the driver's VM lock; not from the invalidation callback.
  */
@@ -803,6 +891,10 @@ void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
 			     struct drm_gpusvm_range *range)
 {
 	drm_gpusvm_driver_lock_held(gpusvm);
+	if (WARN_ON_ONCE(drm_gpusvm_range_find(range->notifier,
+					       drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range)) != range))
+		return;
 	__drm_gpusvm_range_remove(gpusvm, range);
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_remove);
@@ -811,214 +903,301 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_remove);
  * drm_gpusvm_fini() - tear down a GPU SVM
  * @gpusvm: the GPU SVM
  *
- * Removes every remaining range and notifier and drops the reference on
- * the mm.  Nothing else may use @gpusvm any more; the GPU must no longer
- * map any range.
+ * Removes every MMU interval notifier (so no invalidation comes any
+ * more), then every remaining range and notifier, and drops the reference
+ * on the mm.  Nothing else may use @gpusvm any more; the GPU must no longer
+ * map any range, and the driver must have unmapped the ranges' pages.
+ *
+ * Context: the driver's VM lock.
  */
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
 
+	drm_gpusvm_driver_lock_held(gpusvm);
 	drm_gpusvm_for_each_notifier_safe(notifier, next, gpusvm, 0, ULONG_MAX) {
 		struct drm_gpusvm_range *range, *next_range;
 
+		mmu_interval_notifier_remove(&notifier->notifier);
+		notifier->flags.removed = true;
 		drm_gpusvm_for_each_range_safe(range, next_range, notifier,
 					       0, ULONG_MAX)
 			__drm_gpusvm_range_remove(gpusvm, range);
 	}
 
 	WARN_ON(!RB_EMPTY_ROOT(&gpusvm->root.rb_root));
-	mmdrop(gpusvm->mm);
+	if (gpusvm->mm)
+		mmdrop(gpusvm->mm);
 	gpusvm->mm = NULL;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_fini);
 
 /**
- * drm_gpusvm_range_pages_valid() - are a range's pages valid?
- * @gpusvm: the GPU SVM
- * @range: the range
+ * drm_gpusvm_pages_valid() - are pages valid?
+ * @gpusvm: the GPU SVM whose notifier lock protects the pages
+ * @svm_pages: the pages
  *
- * Valid means collected by drm_gpusvm_range_get_pages() and not unmapped
- * by an invalidation since.  Keep holding the lock until the GPU mappings
- * of the pages are committed.
+ * Valid means collected by drm_gpusvm_get_pages() and not unmapped by an
+ * invalidation since.  Keep holding the lock until the GPU mappings of the
+ * pages are committed.
  *
  * Context: the notifier lock (drm_gpusvm_notifier_lock()).
  * Return: true if the pages are valid.
  */
-bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
-				  struct drm_gpusvm_range *range)
+bool drm_gpusvm_pages_valid(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages)
 {
 	lockdep_assert_held(&gpusvm->notifier_lock);
 
-	return range->flags.has_devmem_pages || range->flags.has_dma_mapping;
+	return svm_pages->flags.has_devmem_pages ||
+	       svm_pages->flags.has_dma_mapping;
 }
-EXPORT_SYMBOL_GPL(drm_gpusvm_range_pages_valid);
+EXPORT_SYMBOL_GPL(drm_gpusvm_pages_valid);
 
-/**
- * drm_gpusvm_range_pages_valid_unlocked() - are a range's pages valid?
- * @gpusvm: the GPU SVM
- * @range: the range
- *
- * As drm_gpusvm_range_pages_valid(), taking the notifier lock: a hint
- * only, since the answer may change as soon as the lock is dropped.
- *
- * Context: not holding the notifier lock.
- * Return: true if the pages were valid.
- */
-bool drm_gpusvm_range_pages_valid_unlocked(struct drm_gpusvm *gpusvm,
-					   struct drm_gpusvm_range *range)
+/* As drm_gpusvm_pages_valid(), taking the notifier lock: a hint only. */
+static bool drm_gpusvm_pages_valid_unlocked(struct drm_gpusvm *gpusvm,
+					    struct drm_gpusvm_pages *svm_pages)
 {
 	bool valid;
 
+	if (!svm_pages->dma_addr)
+		return false;
 	drm_gpusvm_notifier_lock(gpusvm);
-	valid = drm_gpusvm_range_pages_valid(gpusvm, range);
+	valid = drm_gpusvm_pages_valid(gpusvm, svm_pages);
 	drm_gpusvm_notifier_unlock(gpusvm);
 	return valid;
 }
-EXPORT_SYMBOL_GPL(drm_gpusvm_range_pages_valid_unlocked);
 
 /**
  * drm_gpusvm_hmm_fault() - the hmm_range_fault() step of page collection
  * @gpusvm: the GPU SVM
+ * @mm: the address space
  * @hmm_range: the HMM range, with its notifier sequence number set
  *
  * A function of its own so that KUnit tests can make an invalidation race
  * with page collection at exactly this point.
  *
- * Context: takes the mmap lock for reading.
+ * Context: takes the mmap lock of @mm for reading.
  * Return: what hmm_range_fault() returns.
  */
 VISIBLE_IF_KUNIT int drm_gpusvm_hmm_fault(struct drm_gpusvm *gpusvm,
+					  struct mm_struct *mm,
 					  struct hmm_range *hmm_range)
 {
 	int err;
 
-	KUNIT_STATIC_STUB_REDIRECT(drm_gpusvm_hmm_fault, gpusvm, hmm_range);
+	KUNIT_STATIC_STUB_REDIRECT(drm_gpusvm_hmm_fault, gpusvm, mm, hmm_range);
 
-	mmap_read_lock(gpusvm->mm);
+	mmap_read_lock(mm);
 	err = hmm_range_fault(hmm_range);
-	mmap_read_unlock(gpusvm->mm);
+	mmap_read_unlock(mm);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(drm_gpusvm_hmm_fault);
 
 /*
- * The largest order, up to the CPU's mapping order @order, at which page
- * @i of @npages starts a naturally aligned block that fits in the range.
+ * The order of the chunk one DMA mapping covers from page @i of @npages on:
+ * the pages the CPU maps with the same (huge) mapping as page @i, from
+ * @i to the end of that mapping (its pfns are contiguous, and a huge
+ * mapping is naturally aligned in pfns), within the @npages, rounded down
+ * to a power of two.  The collection need not be aligned to the mapping
+ * (a userptr may start anywhere in a transparent huge page).
  */
-static unsigned int drm_gpusvm_chunk_order(unsigned long i,
-					   unsigned long npages,
-					   unsigned int order)
+static unsigned int drm_gpusvm_hmm_pfn_order(unsigned long hmm_pfn,
+					     unsigned long i,
+					     unsigned long npages)
 {
-	while (order && (!IS_ALIGNED(i, 1UL << order) ||
-			 i + (1UL << order) > npages))
-		order--;
-	return order;
+	unsigned long size = 1UL << hmm_pfn_to_map_order(hmm_pfn);
+
+	size -= page_to_pfn(hmm_pfn_to_page(hmm_pfn)) & (size - 1);
+	return ilog2(min(size, npages - i));
 }
 
-static int drm_gpusvm_devmem_map(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_range *range,
-				 struct page *page, unsigned long hmm_pfn,
-				 enum dma_data_direction dir,
-				 struct drm_pagemap_device_addr *addr);
+/*
+ * What drm_gpusvm_map_pages() has seen so far: the zone-device data (the
+ * allocation) of the last device page, and the one &struct dev_pagemap.
+ */
+struct drm_gpusvm_map_state {
+	void *zdd;
+	struct dev_pagemap *pagemap;
+};
+
+/*
+ * Map device-private page @i for the device (notifier lock held).  Its
+ * pagemap becomes the pages' (one &struct dev_pagemap per
+ * &struct drm_gpusvm_pages); without &drm_gpusvm_ctx.allow_mixed, the
+ * pages must all be device pages of one allocation.
+ */
+static int drm_gpusvm_map_device_page(struct drm_gpusvm_pages *svm_pages,
+				      struct page *page, unsigned long i,
+				      unsigned long hmm_pfn, unsigned int order,
+				      enum dma_data_direction dir,
+				      const struct drm_gpusvm_ctx *ctx,
+				      struct drm_gpusvm_map_state *state,
+				      struct drm_pagemap_addr *addr)
+{
+	struct device *dev = svm_pages->drm->dev;
+	struct drm_pagemap *dpagemap;
+
+	/*
+	 * hmm_range_fault() hands out a device page the CPU maps read-only
+	 * (shared after fork()) even when asked for write access: the GPU
+	 * must not write it.  The caller faults it in again without owner,
+	 * which migrates it to a private system page.
+	 */
+	if (dir != DMA_TO_DEVICE && !(hmm_pfn & HMM_PFN_WRITE))
+		return -EAGAIN;
+
+	if (!ctx->allow_mixed && i && state->zdd != page->zone_device_data)
+		return -EOPNOTSUPP;
+	state->zdd = page->zone_device_data;
+	if (state->pagemap != page->pgmap) {
+		if (state->pagemap)
+			return -EOPNOTSUPP;	/* one pagemap per pages */
+		dpagemap = drm_pagemap_page_to_dpagemap(page);
+		if (WARN_ON_ONCE(!dpagemap))
+			return -EAGAIN;
+		state->pagemap = page->pgmap;
+		drm_pagemap_get(dpagemap);
+		drm_pagemap_put(svm_pages->dpagemap);
+		svm_pages->dpagemap = dpagemap;
+	}
+	dpagemap = svm_pages->dpagemap;
+
+	*addr = dpagemap->ops->device_map(dpagemap, dev, page, order, dir);
+	if (dma_mapping_error(dev, addr->addr))
+		return -EFAULT;
+	return 0;
+}
 
 /*
  * DMA-map the pages hmm_range_fault() found.  Called with the notifier lock
  * held and the sequence checked, so no invalidation can free them meanwhile.
+ * On error, what was mapped is unmapped again.
  */
 static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
-				struct drm_gpusvm_range *range,
+				struct drm_gpusvm_pages *svm_pages,
 				const unsigned long *pfns,
 				unsigned long npages,
-				enum dma_data_direction dir)
+				const struct drm_gpusvm_ctx *ctx)
 {
-	struct device *dev = gpusvm->drm->dev;
-	bool devmem_pages = false;
+	enum dma_data_direction dir = ctx->read_only ? DMA_TO_DEVICE :
+						       DMA_BIDIRECTIONAL;
+	struct drm_gpusvm_pages_flags flags = {
+		.__flags = svm_pages->flags.__flags,
+	};
+	struct device *dev = svm_pages->drm->dev;
+	struct drm_gpusvm_map_state state = {};
 	unsigned long i, j;
-	int err;
+	int err = 0;
 
-	range->dpagemap = NULL;
 	for (i = 0, j = 0; i < npages; j++) {
 		struct page *page = hmm_pfn_to_page(pfns[i]);
-		unsigned int order = drm_gpusvm_chunk_order(i, npages,
-							    hmm_pfn_to_map_order(pfns[i]));
-		struct drm_pagemap_device_addr addr;
+		unsigned int order = drm_gpusvm_hmm_pfn_order(pfns[i], i,
+							       npages);
+		struct drm_pagemap_addr addr;
 
 		if (is_device_private_page(page)) {
-			err = drm_gpusvm_devmem_map(gpusvm, range, page,
-						    pfns[i], dir, &addr);
+			err = drm_gpusvm_map_device_page(svm_pages, page, i,
+							 pfns[i], order, dir,
+							 ctx, &state, &addr);
 			if (err)
-				goto err_unmap;
-			devmem_pages = true;
+				break;
+			flags.has_devmem_pages = true;
 		} else {
 			dma_addr_t dma;
 
+			if (is_zone_device_page(page) ||
+			    (state.pagemap && !ctx->allow_mixed)) {
+				err = -EOPNOTSUPP;
+				break;
+			}
+			if (ctx->devmem_only) {
+				err = -EFAULT;
+				break;
+			}
 			dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE << order,
 						 dir, DRM_GPUSVM_DMA_ATTRS);
 			if (dma_mapping_error(dev, dma)) {
 				err = -EFAULT;
-				goto err_unmap;
+				break;
 			}
-			addr = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      order, dir);
+			addr = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       order, dir);
 		}
-		range->dma_addr[j] = addr;
-		i += 1UL << addr.order;
+		svm_pages->dma_addr[j] = addr;
+		i += NR_PAGES(addr.order);
 	}
-	range->flags.has_devmem_pages = devmem_pages;
-	return 0;
 
-err_unmap:
-	drm_gpusvm_unmap_addrs(gpusvm, range, i);
-	range->dpagemap = NULL;
-	return err;
+	if (err) {
+		drm_gpusvm_unmap_addrs(svm_pages, i);
+		drm_pagemap_put(svm_pages->dpagemap);
+		svm_pages->dpagemap = NULL;
+		return err;
+	}
+	flags.has_dma_mapping = true;
+	WRITE_ONCE(svm_pages->flags.__flags, flags.__flags);
+	return 0;
 }
 
 /**
- * drm_gpusvm_range_get_pages() - collect and DMA-map a range's pages
- * @gpusvm: the GPU SVM
- * @range: the range
+ * drm_gpusvm_get_pages() - collect and DMA-map pages
+ * @gpusvm: the GPU SVM whose notifier lock protects the pages
+ * @svm_pages: the pages, set up with drm_gpusvm_init_pages()
+ * @mm: the address space
+ * @notifier: the MMU interval notifier covering [@pages_start, @pages_end)
+ *	(a range's &drm_gpusvm_notifier.notifier, a userptr's own)
+ * @pages_start: first address, page aligned
+ * @pages_end: end (exclusive), page aligned
  * @ctx: &drm_gpusvm_ctx.read_only: fault the pages for reading only and
- *	map them %DMA_TO_DEVICE; otherwise for writing, %DMA_BIDIRECTIONAL
+ *	map them %DMA_TO_DEVICE, otherwise for writing, %DMA_BIDIRECTIONAL;
+ *	&drm_gpusvm_ctx.device_private_page_owner: device pages left in
+ *	place; &drm_gpusvm_ctx.devmem_only, &drm_gpusvm_ctx.allow_mixed
  *
  * Faults the pages in with hmm_range_fault() under the notifier's sequence
  * number (retrying while the mm is busy, for at most
  * %HMM_RANGE_DEFAULT_TIMEOUT ms), then, under the notifier lock and only
  * if no invalidation happened since, DMA-maps them (one mapping per folio
- * chunk the CPU maps whole) and publishes them in &drm_gpusvm_range.dma_addr.
- * If an invalidation raced, it starts again.  Pages that are already valid
- * are left as they are.
+ * chunk the CPU maps whole; device pages through their pagemap's
+ * &drm_pagemap_ops.device_map) and publishes them.  If an invalidation
+ * raced, it starts again.  Pages that are valid already are left as they
+ * are.  A device page the CPU maps read-only, for a writable mapping, is
+ * faulted in again without owner (migrated to a system page).
  *
- * Context: the driver's VM lock; takes the mmap lock for reading.
- * Return: 0; -EFAULT when the process has exited, an address has no VMA or
- * a page cannot be mapped; -EPERM when writing to a read-only VMA; -EBUSY
- * when invalidations kept racing past the time-out; -ENOMEM.
+ * Context: the driver's lock of @svm_pages (its VM lock); takes the mmap
+ * lock for reading and the notifier lock.
+ * Return: 0; -EFAULT when the process has exited, an address has no VMA,
+ * a page cannot be mapped, the pages were unmapped by the CPU
+ * (&drm_gpusvm_pages_flags.unmapped) or a system page was found with
+ * &drm_gpusvm_ctx.devmem_only; -EPERM when writing to a read-only VMA;
+ * -EOPNOTSUPP when the pages mix what one &struct drm_gpusvm_pages cannot
+ * hold (see &drm_gpusvm_ctx.allow_mixed; the driver evicts the range and
+ * retries); -EBUSY when invalidations kept racing past the time-out;
+ * -ENOMEM.
  */
-int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
-			       struct drm_gpusvm_range *range,
-			       const struct drm_gpusvm_ctx *ctx)
+int drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
+			 struct drm_gpusvm_pages *svm_pages,
+			 struct mm_struct *mm,
+			 struct mmu_interval_notifier *notifier,
+			 unsigned long pages_start, unsigned long pages_end,
+			 const struct drm_gpusvm_ctx *ctx)
 {
-	struct mmu_interval_notifier *notifier = &range->notifier->notifier;
-	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
-					       drm_gpusvm_range_end(range));
+	unsigned long npages = npages_in_range(pages_start, pages_end);
 	unsigned long timeout = jiffies +
 		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	enum dma_data_direction dir = ctx->read_only ? DMA_TO_DEVICE :
-						       DMA_BIDIRECTIONAL;
 	struct hmm_range hmm_range = {
 		.default_flags = HMM_PFN_REQ_FAULT |
 				 (ctx->read_only ? 0 : HMM_PFN_REQ_WRITE),
 		.notifier = notifier,
-		.start = drm_gpusvm_range_start(range),
-		.end = drm_gpusvm_range_end(range),
-		.dev_private_owner = gpusvm->device_private_page_owner,
+		.start = pages_start,
+		.end = pages_end,
+		.dev_private_owner = ctx->device_private_page_owner,
 	};
-	struct mm_struct *mm = gpusvm->mm;
 	unsigned long *pfns;
 	int err;
 
-	if (drm_gpusvm_range_pages_valid_unlocked(gpusvm, range))
+	if (drm_gpusvm_pages_valid_unlocked(gpusvm, svm_pages))
 		return 0;
 
 	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
@@ -1026,8 +1205,8 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 		return -ENOMEM;
 	hmm_range.hmm_pfns = pfns;
 
-	if (!range->dma_addr) {
-		struct drm_pagemap_device_addr *dma_addr;
+	if (!svm_pages->dma_addr) {
+		struct drm_pagemap_addr *dma_addr;
 
 		dma_addr = kvmalloc_array(npages, sizeof(*dma_addr), GFP_KERNEL);
 		if (!dma_addr) {
@@ -1035,7 +1214,7 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 			goto out_free;
 		}
 		drm_gpusvm_notifier_lock(gpusvm);
-		range->dma_addr = dma_addr;
+		svm_pages->dma_addr = dma_addr;
 		drm_gpusvm_notifier_unlock(gpusvm);
 	}
 
@@ -1046,7 +1225,7 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 
 retry:
 	hmm_range.notifier_seq = mmu_interval_read_begin(notifier);
-	err = drm_gpusvm_hmm_fault(gpusvm, &hmm_range);
+	err = drm_gpusvm_hmm_fault(gpusvm, mm, &hmm_range);
 	if (err == -EBUSY) {
 		if (time_before(jiffies, timeout))
 			goto retry;
@@ -1056,6 +1235,11 @@ retry:
 		goto out_mmput;
 
 	drm_gpusvm_notifier_lock(gpusvm);
+	if (svm_pages->flags.unmapped) {
+		drm_gpusvm_notifier_unlock(gpusvm);
+		err = -EFAULT;
+		goto out_mmput;
+	}
 	if (mmu_interval_read_retry(notifier, hmm_range.notifier_seq)) {
 		drm_gpusvm_notifier_unlock(gpusvm);
 		if (time_before(jiffies, timeout))
@@ -1064,20 +1248,12 @@ retry:
 		goto out_mmput;
 	}
 	/* Mappings an invalidation did not take down go first. */
-	__drm_gpusvm_range_unmap_pages(gpusvm, range);
-	err = drm_gpusvm_map_pages(gpusvm, range, pfns, npages, dir);
-	if (!err) {
-		range->flags.has_dma_mapping = true;
-		range->notifier_seq = hmm_range.notifier_seq;
-	}
+	__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
+	err = drm_gpusvm_map_pages(gpusvm, svm_pages, pfns, npages, ctx);
+	if (!err)
+		svm_pages->notifier_seq = hmm_range.notifier_seq;
 	drm_gpusvm_notifier_unlock(gpusvm);
 	if (err == -EAGAIN && hmm_range.dev_private_owner) {
-		/*
-		 * Device pages this device cannot use as they are (another
-		 * pagemap's, or read-only after fork() when writing):
-		 * fault them in again without owner, which migrates them
-		 * to system memory.
-		 */
 		hmm_range.dev_private_owner = NULL;
 		goto retry;
 	}
@@ -1090,11 +1266,14 @@ out_free:
 	kvfree(pfns);
 	return err;
 }
-EXPORT_SYMBOL_GPL(drm_gpusvm_range_get_pages);
+EXPORT_SYMBOL_GPL(drm_gpusvm_get_pages);
 
 /**
  * drm_gpusvm_range_set_unmapped() - mark a range unmapped by the CPU
  * @range: the range
+ * @pages: the range's pages (an array of them, one per device that maps
+ *	it), marked too: drm_gpusvm_get_pages() refuses them from now on
+ * @pages_count: number of @pages
  * @mmu_range: the %MMU_NOTIFY_UNMAP invalidation
  *
  * For the driver's invalidation callback: the range only waits to be
@@ -1105,527 +1284,71 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_get_pages);
  * Context: the notifier lock held for writing (the invalidation callback).
  */
 void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
+				   struct drm_gpusvm_pages *pages,
+				   unsigned int pages_count,
 				   const struct mmu_notifier_range *mmu_range)
 {
+	unsigned int i;
+
 	lockdep_assert_held_write(&range->gpusvm->notifier_lock);
 
 	range->flags.unmapped = true;
 	if (drm_gpusvm_range_start(range) < mmu_range->start ||
 	    drm_gpusvm_range_end(range) > mmu_range->end)
 		range->flags.partial_unmap = true;
+	for (i = 0; i < pages_count; i++) {
+		struct drm_gpusvm_pages_flags flags = {
+			.__flags = pages[i].flags.__flags,
+		};
+
+		flags.unmapped = true;
+		WRITE_ONCE(pages[i].flags.__flags, flags.__flags);
+	}
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_set_unmapped);
 
-/**
- * DOC: Device memory
- *
- * A range may migrate to device memory (VRAM), which the mm sees as
- * device-private pages (memremap_pages() with %MEMORY_DEVICE_PRIVATE and
- * &dev_pagemap.owner set to the GPU SVM's &drm_gpusvm.device_private_page_owner).
- * The driver allocates device memory in objects that embed a
- * &struct drm_gpusvm_devmem and hands one to drm_gpusvm_migrate_to_devmem(),
- * which moves the range's system pages into it.  Each device page then
- * points at its allocation, and the allocation lives as long as any of its
- * pages does: &drm_gpusvm_devmem_ops.devmem_release is called once, when
- * the last page is freed, however the pages went away (migrated back,
- * unmapped, the process exited).
- *
- * Device pages leave device memory three ways:
- *
- * - the CPU touches one: the page's &dev_pagemap_ops.migrate_to_ram (use
- *   drm_gpusvm_pagemap_ops_get() for the dev_pagemap) migrates its
- *   allocation's pages in that VMA back, under the page lock that
- *   do_swap_page() took, so many threads faulting on one page do not
- *   livelock;
- * - the driver needs the memory (eviction): drm_gpusvm_evict_to_ram()
- *   migrates every page of an allocation back with migrate_device_pfns(),
- *   whichever processes map it;
- * - the driver wants a range in system memory: drm_gpusvm_range_evict().
- *
- * drm_gpusvm_range_get_pages() maps device pages of this device through
- * their &struct drm_pagemap (&drm_pagemap_ops.device_map) and system pages
- * through the DMA API; a range may hold both (a partial migration).
- *
- * Locking: drm_gpusvm_migrate_to_devmem() runs with the mmap lock held for
- * reading and the allocation protected from eviction (e.g. its buffer
- * object reserved), in that order.  Eviction may hold the allocation's
- * reservation; it takes the page locks and, through the MMU notifiers,
- * the notifier lock.
- */
-
-#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
-
-/* How many times eviction goes over an allocation before giving up. */
-#define DRM_GPUSVM_EVICT_TRIES	64
-
-/**
- * drm_gpusvm_devmem_init() - set up a device memory allocation
- * @devmem: the allocation, embedded in the driver's object
- * @dev: the device whose memory it is
- * @ops: its operations; all four are required
- * @dpagemap: the provider of its pages
- * @size: its size in bytes, a multiple of PAGE_SIZE
- *
- * The allocation is then ready to be handed to
- * drm_gpusvm_migrate_to_devmem().
- */
-void drm_gpusvm_devmem_init(struct drm_gpusvm_devmem *devmem,
-			    struct device *dev,
-			    const struct drm_gpusvm_devmem_ops *ops,
-			    struct drm_pagemap *dpagemap, size_t size)
-{
-	devmem->dev = dev;
-	devmem->ops = ops;
-	devmem->dpagemap = dpagemap;
-	devmem->size = size;
-	atomic_set(&devmem->pages, 1);
-	init_completion(&devmem->detached);
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_devmem_init);
-
-/* Drop a page (or the hand-over) reference; the last one releases. */
-static void drm_gpusvm_devmem_put(struct drm_gpusvm_devmem *devmem)
-{
-	if (!atomic_dec_and_test(&devmem->pages))
-		return;
-	complete_all(&devmem->detached);
-	devmem->ops->devmem_release(devmem);
-}
-
-static void drm_gpusvm_page_free(struct page *page)
-{
-	struct drm_gpusvm_devmem *devmem = page->zone_device_data;
-
-	page->zone_device_data = NULL;
-	drm_gpusvm_devmem_put(devmem);
-}
-
-/* A device page about to receive data: owned by @devmem, locked. */
-static void drm_gpusvm_devmem_page_get(struct drm_gpusvm_devmem *devmem,
-				       struct page *page)
-{
-	atomic_inc(&devmem->pages);
-	page->zone_device_data = devmem;
-	zone_device_page_init(page);
-}
-
-/* Map a device-private page of the range for the GPU (notifier lock). */
-static int drm_gpusvm_devmem_map(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_range *range,
-				 struct page *page, unsigned long hmm_pfn,
-				 enum dma_data_direction dir,
-				 struct drm_pagemap_device_addr *addr)
-{
-	struct drm_gpusvm_devmem *devmem = page->zone_device_data;
-	struct drm_pagemap *dpagemap = devmem->dpagemap;
-
-	/* Shared read-only after fork(): writing needs a private copy. */
-	if (dir != DMA_TO_DEVICE && !(hmm_pfn & HMM_PFN_WRITE))
-		return -EAGAIN;
-	if (range->dpagemap && range->dpagemap != dpagemap)
-		return -EAGAIN;
-
-	*addr = dpagemap->ops->device_map(dpagemap, gpusvm->drm->dev, page, 0,
-					  dir);
-	if (addr->addr == DMA_MAPPING_ERROR)
-		return -EAGAIN;
-	range->dpagemap = dpagemap;
-	return 0;
-}
-
 /*
- * The arrays one migration works with, in one allocation: the migrate
- * source and destination pfns, the device pfns, the device pages and the
- * DMA addresses of the system pages.
+ * hmm_range_fault() over all of @range with @flags (0: only look) and
+ * @owner's device pages left in place, retried while the mm changes under
+ * it, up to %HMM_RANGE_DEFAULT_TIMEOUT.  The pfns go to *@pfns, which the
+ * caller kvfree()s whatever the result.  Return: 0; -EFAULT when the process
+ * has exited; -ENOMEM; -EBUSY when the mm stayed busy; else
+ * hmm_range_fault()'s error.
  */
-struct drm_gpusvm_migrate_buf {
-	unsigned long *src;
-	unsigned long *dst;
-	unsigned long *pfns;
-	struct page **pages;
-	dma_addr_t *dma_addr;
-};
-
-static int drm_gpusvm_migrate_buf_alloc(struct drm_gpusvm_migrate_buf *buf,
-					unsigned long npages)
+static int drm_gpusvm_range_hmm_walk(struct drm_gpusvm_range *range,
+				     unsigned long flags, void *owner,
+				     unsigned long **pfns)
 {
-	size_t each = 3 * sizeof(unsigned long) + sizeof(struct page *) +
-		      sizeof(dma_addr_t);
-	unsigned long i;
-
-	buf->src = kvcalloc(npages, each, GFP_KERNEL);
-	if (!buf->src)
-		return -ENOMEM;
-	buf->dst = buf->src + npages;
-	buf->pfns = buf->dst + npages;
-	buf->pages = (struct page **)(buf->pfns + npages);
-	buf->dma_addr = (dma_addr_t *)(buf->pages + npages);
-	for (i = 0; i < npages; i++)
-		buf->dma_addr[i] = DMA_MAPPING_ERROR;
-	return 0;
-}
-
-/* Clear the pfn and page arrays (drm_gpusvm_migrate_unmap() resets the rest). */
-static void drm_gpusvm_migrate_buf_reset(struct drm_gpusvm_migrate_buf *buf,
-					 unsigned long npages)
-{
-	memset(buf->src, 0, 3 * npages * sizeof(*buf->src) +
-	       npages * sizeof(*buf->pages));
-}
-
-static void drm_gpusvm_migrate_buf_free(struct drm_gpusvm_migrate_buf *buf)
-{
-	kvfree(buf->src);
-}
-
-/* Unmap the system pages of a migration. */
-static void drm_gpusvm_migrate_unmap(struct device *dev,
-				     struct drm_gpusvm_migrate_buf *buf,
-				     unsigned long npages,
-				     enum dma_data_direction dir)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++) {
-		if (buf->dma_addr[i] == DMA_MAPPING_ERROR)
-			continue;
-		dma_unmap_page(dev, buf->dma_addr[i], PAGE_SIZE, dir);
-		buf->dma_addr[i] = DMA_MAPPING_ERROR;
-	}
-}
-
-/* Give up a migration: every source page stays where it is. */
-static void drm_gpusvm_migrate_cancel(unsigned long *src, unsigned long npages)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++)
-		src[i] &= ~MIGRATE_PFN_MIGRATE;
-}
-
-/* Count the pages a migration moved. */
-static unsigned long drm_gpusvm_migrated(const unsigned long *src,
-					 unsigned long npages)
-{
-	unsigned long i, n = 0;
-
-	for (i = 0; i < npages; i++)
-		n += !!(src[i] & MIGRATE_PFN_MIGRATE);
-	return n;
-}
-
-/**
- * drm_gpusvm_migrate_to_devmem() - migrate a range to device memory
- * @gpusvm: the GPU SVM
- * @range: the range; &drm_gpusvm_range_flags.migrate_devmem must be set
- * @devmem: the allocation to migrate into, from drm_gpusvm_devmem_init(),
- *	at least as large as @range
- * @ctx: not used yet (for future policy)
- *
- * Collects the range's system pages with migrate_vma_setup() (pages that
- * cannot migrate, e.g. pinned ones, are left out and stay in system
- * memory), DMA-maps them, lets the driver copy them into the allocation's
- * pages (&drm_gpusvm_devmem_ops.copy_to_devmem; pages the CPU never
- * populated are zero-filled), and switches the CPU mappings over with
- * migrate_vma_pages() and migrate_vma_finalize().  The range's GPU mappings
- * of the old pages are invalidated on the way; drm_gpusvm_range_get_pages()
- * then maps the device pages.
- *
- * @devmem is handed over, whatever the result: its
- * &drm_gpusvm_devmem_ops.devmem_release is called once its last page is
- * freed, at once when no page migrated.
- *
- * Context: the driver's VM lock and the mmap lock held for reading; the
- * allocation must not be evicted meanwhile (hold its reservation).
- * Return: the number of pages migrated (fewer than the range has when some
- * could not move; 0 when none could), or -EINVAL when the range may not
- * migrate or @devmem is too small, -EFAULT when the range is no longer
- * mapped by one CPU VMA, -ENOMEM, or the driver's error (no page migrated).
- */
-int drm_gpusvm_migrate_to_devmem(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_range *range,
-				 struct drm_gpusvm_devmem *devmem,
-				 const struct drm_gpusvm_ctx *ctx)
-{
-	unsigned long start = drm_gpusvm_range_start(range);
-	unsigned long end = drm_gpusvm_range_end(range);
-	unsigned long npages = npages_in_range(start, end), i;
-	struct migrate_vma migrate = {
-		.start = start,
-		.end = end,
-		.pgmap_owner = gpusvm->device_private_page_owner,
-		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	struct drm_gpusvm *gpusvm = range->gpusvm;
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range hmm_range = {
+		.default_flags = flags,
+		.notifier = &range->notifier->notifier,
+		.start = drm_gpusvm_range_start(range),
+		.end = drm_gpusvm_range_end(range),
+		.dev_private_owner = owner,
 	};
-	struct drm_gpusvm_migrate_buf buf;
+	struct mm_struct *mm = gpusvm->mm;
 	int err;
 
-	mmap_assert_locked(gpusvm->mm);
-
-	if (!range->flags.migrate_devmem || devmem->size < end - start) {
-		err = -EINVAL;
-		goto out;
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	*pfns = kvmalloc_array(npages_in_range(hmm_range.start, hmm_range.end),
+			       sizeof(**pfns), GFP_KERNEL);
+	if (*pfns) {
+		hmm_range.hmm_pfns = *pfns;
+		do {
+			hmm_range.notifier_seq =
+				mmu_interval_read_begin(hmm_range.notifier);
+			err = drm_gpusvm_hmm_fault(gpusvm, mm, &hmm_range);
+		} while (err == -EBUSY && time_before(jiffies, timeout));
+	} else {
+		err = -ENOMEM;
 	}
-	migrate.vma = vma_lookup(gpusvm->mm, start);
-	if (!migrate.vma || end > migrate.vma->vm_end) {
-		err = -EFAULT;
-		goto out;
-	}
-
-	err = drm_gpusvm_migrate_buf_alloc(&buf, npages);
-	if (err)
-		goto out;
-	migrate.src = buf.src;
-	migrate.dst = buf.dst;
-
-	err = migrate_vma_setup(&migrate);
-	if (err)
-		goto out_free;
-	if (!migrate.cpages)
-		goto out_finalize;
-
-	err = devmem->ops->populate_devmem_pfn(devmem, npages, buf.pfns);
-	if (err)
-		goto out_finalize;
-
-	for (i = 0; i < npages; i++) {
-		struct page *src = migrate_pfn_to_page(buf.src[i]);
-
-		if (!(buf.src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		if (src) {
-			buf.dma_addr[i] = dma_map_page(devmem->dev, src, 0,
-						       PAGE_SIZE, DMA_TO_DEVICE);
-			if (dma_mapping_error(devmem->dev, buf.dma_addr[i])) {
-				buf.dma_addr[i] = DMA_MAPPING_ERROR;
-				err = -EFAULT;
-				goto out_unmap;
-			}
-		}
-		buf.pages[i] = pfn_to_page(buf.pfns[i]);
-		drm_gpusvm_devmem_page_get(devmem, buf.pages[i]);
-		buf.dst[i] = migrate_pfn(buf.pfns[i]);
-	}
-
-	err = devmem->ops->copy_to_devmem(buf.pages, buf.dma_addr, npages);
-	if (err)
-		goto out_unmap;
-	migrate_vma_pages(&migrate);
-
-out_unmap:
-	drm_gpusvm_migrate_unmap(devmem->dev, &buf, npages, DMA_TO_DEVICE);
-out_finalize:
-	if (err)
-		drm_gpusvm_migrate_cancel(buf.src, npages);
-	else
-		err = drm_gpusvm_migrated(buf.src, npages);
-	migrate_vma_finalize(&migrate);
-out_free:
-	drm_gpusvm_migrate_buf_free(&buf);
-out:
-	drm_gpusvm_devmem_put(devmem);
+	mmput(mm);
 	return err;
 }
-EXPORT_SYMBOL_GPL(drm_gpusvm_migrate_to_devmem);
-
-/*
- * Allocate, lock and DMA-map system pages for the device pages of a
- * migration to RAM that belong to @devmem (the others stay), and let the
- * driver copy.  @vma is the VMA the pages are mapped in, NULL for
- * eviction.
- */
-static int drm_gpusvm_copy_to_ram(struct drm_gpusvm_devmem *devmem,
-				  struct drm_gpusvm_migrate_buf *buf,
-				  unsigned long npages,
-				  struct vm_area_struct *vma,
-				  unsigned long start)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++) {
-		struct page *src = migrate_pfn_to_page(buf->src[i]);
-		struct page *dst;
-
-		if (!src || !(buf->src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		if (src->zone_device_data != devmem) {
-			buf->src[i] &= ~MIGRATE_PFN_MIGRATE;
-			continue;
-		}
-		if (vma)
-			dst = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma,
-					     start + i * PAGE_SIZE);
-		else
-			dst = alloc_page(GFP_HIGHUSER_MOVABLE);
-		if (!dst)
-			return -ENOMEM;
-		lock_page(dst);
-		buf->dst[i] = migrate_pfn(page_to_pfn(dst));
-		buf->dma_addr[i] = dma_map_page(devmem->dev, dst, 0, PAGE_SIZE,
-						DMA_FROM_DEVICE);
-		if (dma_mapping_error(devmem->dev, buf->dma_addr[i])) {
-			buf->dma_addr[i] = DMA_MAPPING_ERROR;
-			return -EFAULT;
-		}
-		buf->pages[i] = src;
-	}
-
-	return devmem->ops->copy_to_ram(buf->pages, buf->dma_addr, npages);
-}
-
-/**
- * drm_gpusvm_migrate_vma_setup() - the migrate_vma_setup() of a CPU fault
- * @migrate: the migration
- *
- * A function of its own so that KUnit tests can widen the window between
- * a CPU fault on a device page and the collection of its pages (where
- * concurrent faults on the same page used to defeat each other).
- *
- * Return: what migrate_vma_setup() returns.
- */
-VISIBLE_IF_KUNIT int drm_gpusvm_migrate_vma_setup(struct migrate_vma *migrate)
-{
-	KUNIT_STATIC_STUB_REDIRECT(drm_gpusvm_migrate_vma_setup, migrate);
-
-	return migrate_vma_setup(migrate);
-}
-EXPORT_SYMBOL_IF_KUNIT(drm_gpusvm_migrate_vma_setup);
-
-/*
- * Migrate the pages of @fault_page's allocation that @vma maps in the
- * allocation-sized window around @addr back to system memory.
- */
-static int __drm_gpusvm_migrate_to_ram(struct vm_area_struct *vma,
-				       struct page *fault_page,
-				       unsigned long addr)
-{
-	struct drm_gpusvm_devmem *devmem = fault_page->zone_device_data;
-	unsigned long start, end, npages;
-	struct migrate_vma migrate = {
-		.vma = vma,
-		.pgmap_owner = fault_page->pgmap->owner,
-		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-		.fault_page = fault_page,
-	};
-	struct drm_gpusvm_migrate_buf buf;
-	int err;
-
-	start = max(rounddown(addr, devmem->size), vma->vm_start);
-	end = min(rounddown(addr, devmem->size) + devmem->size, vma->vm_end);
-	npages = npages_in_range(start, end);
-	migrate.start = start;
-	migrate.end = end;
-
-	err = drm_gpusvm_migrate_buf_alloc(&buf, npages);
-	if (err)
-		return err;
-	migrate.src = buf.src;
-	migrate.dst = buf.dst;
-
-	err = drm_gpusvm_migrate_vma_setup(&migrate);
-	if (err || !migrate.cpages)
-		goto out_free;
-
-	err = drm_gpusvm_copy_to_ram(devmem, &buf, npages, vma, start);
-	if (err)
-		drm_gpusvm_migrate_cancel(buf.src, npages);
-	migrate_vma_pages(&migrate);
-	drm_gpusvm_migrate_unmap(devmem->dev, &buf, npages, DMA_FROM_DEVICE);
-	migrate_vma_finalize(&migrate);
-out_free:
-	drm_gpusvm_migrate_buf_free(&buf);
-	return err;
-}
-
-/*
- * &dev_pagemap_ops.migrate_to_ram: a CPU fault on a device page.  Entered
- * with the page locked and referenced (do_swap_page()).
- */
-static vm_fault_t drm_gpusvm_migrate_to_ram(struct vm_fault *vmf)
-{
-	int err;
-
-	err = __drm_gpusvm_migrate_to_ram(vmf->vma, vmf->page, vmf->address);
-	if (err == -ENOMEM)
-		return VM_FAULT_OOM;
-	return err ? VM_FAULT_SIGBUS : 0;
-}
-
-static const struct dev_pagemap_ops drm_gpusvm_pagemap_ops = {
-	.page_free = drm_gpusvm_page_free,
-	.migrate_to_ram = drm_gpusvm_migrate_to_ram,
-};
-
-/**
- * drm_gpusvm_pagemap_ops_get() - the dev_pagemap operations of SVM memory
- *
- * For the &dev_pagemap of the driver's device memory: device pages freed
- * drop their allocation's reference, CPU faults on them migrate them back.
- *
- * Return: the operations.
- */
-const struct dev_pagemap_ops *drm_gpusvm_pagemap_ops_get(void)
-{
-	return &drm_gpusvm_pagemap_ops;
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_pagemap_ops_get);
-
-/**
- * drm_gpusvm_evict_to_ram() - migrate every page of an allocation to RAM
- * @devmem: the allocation
- *
- * Collects the allocation's pages in use wherever they are (with
- * migrate_device_pfns(): the pages need not be contiguous, and may be
- * mapped by several processes or already partly freed), copies them to
- * new system pages (&drm_gpusvm_devmem_ops.copy_to_ram) and switches every
- * CPU mapping over.  Pages another thread is migrating at the same time
- * are waited for.  The allocation is released (its last page freed) by
- * the time this returns 0.
- *
- * Context: may sleep; may hold the allocation's reservation; takes page
- * locks and, through the MMU notifiers, GPU SVM notifier locks.
- * Return: 0; -EBUSY when pages stayed in use (pinned) after repeated
- * attempts; -ENOMEM; or the driver's error (the pages stay in device
- * memory).
- */
-int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem)
-{
-	unsigned long npages = devmem->size >> PAGE_SHIFT;
-	struct drm_gpusvm_migrate_buf buf;
-	int tries, err;
-
-	err = drm_gpusvm_migrate_buf_alloc(&buf, npages);
-	if (err)
-		return err;
-
-	for (tries = 0; tries < DRM_GPUSVM_EVICT_TRIES; tries++) {
-		if (completion_done(&devmem->detached))
-			break;
-
-		drm_gpusvm_migrate_buf_reset(&buf, npages);
-		err = devmem->ops->populate_devmem_pfn(devmem, npages, buf.src);
-		if (err)
-			break;
-		migrate_device_pfns(buf.src, npages);
-		err = drm_gpusvm_copy_to_ram(devmem, &buf, npages, NULL, 0);
-		if (err)
-			drm_gpusvm_migrate_cancel(buf.src, npages);
-		migrate_device_pages(buf.src, buf.dst, npages);
-		drm_gpusvm_migrate_unmap(devmem->dev, &buf, npages,
-					 DMA_FROM_DEVICE);
-		migrate_device_finalize(buf.src, buf.dst, npages);
-		if (err)
-			break;
-		/* Pages locked by concurrent migrations: let them finish. */
-		wait_for_completion_timeout(&devmem->detached,
-					    msecs_to_jiffies(tries));
-	}
-	if (!err && !completion_done(&devmem->detached))
-		err = -EBUSY;
-
-	drm_gpusvm_migrate_buf_free(&buf);
-	return err;
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_evict_to_ram);
 
 /**
  * drm_gpusvm_range_evict() - bring a range's pages back to system memory
@@ -1633,99 +1356,104 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_evict_to_ram);
  * @range: the range
  *
  * Faults the range's pages in as the CPU would, so that every device page
- * in it (this device's or another's) migrates to system memory.  The
- * range's GPU mappings are invalidated on the way.
+ * in it (this device's or another's) migrates to system memory (subject to
+ * its allocation's timeslice, as a CPU fault is).  The range's GPU mappings
+ * are invalidated on the way.
  *
  * Context: the driver's VM lock; takes the mmap lock for reading.
  * Return: 0; -EFAULT when the process has exited or an address has no
- * VMA; -EBUSY when the mm stayed busy; -ENOMEM.
+ * VMA; -ETIME when the mm stayed busy past %HMM_RANGE_DEFAULT_TIMEOUT;
+ * -ENOMEM.
  */
 int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_range *range)
 {
-	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
-					       drm_gpusvm_range_end(range));
-	unsigned long timeout = jiffies +
-		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	struct hmm_range hmm_range = {
-		.default_flags = HMM_PFN_REQ_FAULT,
-		.notifier = &range->notifier->notifier,
-		.start = drm_gpusvm_range_start(range),
-		.end = drm_gpusvm_range_end(range),
-	};
+	unsigned long *pfns = NULL;
 	int err;
 
-	if (!mmget_not_zero(gpusvm->mm))
-		return -EFAULT;
+	err = drm_gpusvm_range_hmm_walk(range, HMM_PFN_REQ_FAULT, NULL, &pfns);
+	kvfree(pfns);
+	return err == -EBUSY ? -ETIME : err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
 
-	hmm_range.hmm_pfns = kvmalloc_array(npages, sizeof(*hmm_range.hmm_pfns),
-					    GFP_KERNEL);
-	if (!hmm_range.hmm_pfns) {
-		err = -ENOMEM;
-		goto out_mmput;
+/* Where one page is, for drm_gpusvm_scan_mm(). */
+static enum drm_gpusvm_scan_result
+drm_gpusvm_scan_page(unsigned long hmm_pfn, const struct dev_pagemap *pagemap,
+		     const struct dev_pagemap **other)
+{
+	struct page *page;
+
+	if (!(hmm_pfn & HMM_PFN_VALID))
+		return DRM_GPUSVM_SCAN_UNPOPULATED;
+	page = hmm_pfn_to_page(hmm_pfn);
+	if (!is_zone_device_page(page))
+		return DRM_GPUSVM_SCAN_SYSTEM;
+	if (page->pgmap == pagemap)
+		return DRM_GPUSVM_SCAN_EQUAL;
+	if (!*other)
+		*other = page->pgmap;
+	return page->pgmap == *other ? DRM_GPUSVM_SCAN_OTHER :
+				       DRM_GPUSVM_SCAN_MIXED_DEVICE;
+}
+
+/* Combine the state of the pages so far with that of the next one. */
+static enum drm_gpusvm_scan_result
+drm_gpusvm_scan_merge(enum drm_gpusvm_scan_result sofar,
+		      enum drm_gpusvm_scan_result page)
+{
+	if (sofar == page)
+		return sofar;
+	if (sofar == DRM_GPUSVM_SCAN_MIXED || page == DRM_GPUSVM_SCAN_SYSTEM ||
+	    sofar == DRM_GPUSVM_SCAN_SYSTEM)
+		return DRM_GPUSVM_SCAN_MIXED;
+	return DRM_GPUSVM_SCAN_MIXED_DEVICE;
+}
+
+/**
+ * drm_gpusvm_scan_mm() - where the pages of a range are
+ * @range: the range
+ * @dev_private_owner: the device-private page owner to see device pages
+ *	of (those of other owners count as not present)
+ * @pagemap: the &struct dev_pagemap to compare with (the one a driver
+ *	would migrate to), or NULL
+ *
+ * Looks at the CPU page tables without faulting anything in.  Advisory:
+ * the answer may be stale as soon as it is returned.  A driver skips a
+ * migration when the pages are all in the target already
+ * (%DRM_GPUSVM_SCAN_EQUAL).
+ *
+ * Context: takes the mmap lock for reading; not the notifier lock.
+ * Return: the &enum drm_gpusvm_scan_result of the range's pages;
+ * %DRM_GPUSVM_SCAN_UNPOPULATED also when the process has exited or
+ * memory is short.
+ */
+enum drm_gpusvm_scan_result drm_gpusvm_scan_mm(struct drm_gpusvm_range *range,
+					       void *dev_private_owner,
+					       const struct dev_pagemap *pagemap)
+{
+	unsigned long npages = npages_in_range(drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range));
+	enum drm_gpusvm_scan_result state = DRM_GPUSVM_SCAN_UNPOPULATED;
+	const struct dev_pagemap *other = NULL;
+	unsigned long *pfns = NULL, i;
+
+	if (drm_gpusvm_range_hmm_walk(range, 0, dev_private_owner, &pfns))
+		npages = 0;
+	for (i = 0; i < npages; i++) {
+		enum drm_gpusvm_scan_result page =
+			drm_gpusvm_scan_page(pfns[i], pagemap, &other);
+
+		if (page == DRM_GPUSVM_SCAN_UNPOPULATED) {
+			state = page;
+			break;
+		}
+		state = i ? drm_gpusvm_scan_merge(state, page) : page;
 	}
-
-	do {
-		hmm_range.notifier_seq =
-			mmu_interval_read_begin(hmm_range.notifier);
-		err = drm_gpusvm_hmm_fault(gpusvm, &hmm_range);
-	} while (err == -EBUSY && time_before(jiffies, timeout));
-
-	kvfree(hmm_range.hmm_pfns);
-out_mmput:
-	mmput(gpusvm->mm);
-	return err;
+	kvfree(pfns);
+	return state;
 }
-EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
-
-#else
-
-void drm_gpusvm_devmem_init(struct drm_gpusvm_devmem *devmem,
-			    struct device *dev,
-			    const struct drm_gpusvm_devmem_ops *ops,
-			    struct drm_pagemap *dpagemap, size_t size)
-{
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_devmem_init);
-
-int drm_gpusvm_migrate_to_devmem(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_range *range,
-				 struct drm_gpusvm_devmem *devmem,
-				 const struct drm_gpusvm_ctx *ctx)
-{
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_migrate_to_devmem);
-
-int drm_gpusvm_evict_to_ram(struct drm_gpusvm_devmem *devmem)
-{
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_evict_to_ram);
-
-int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
-			   struct drm_gpusvm_range *range)
-{
-	return 0;
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
-
-const struct dev_pagemap_ops *drm_gpusvm_pagemap_ops_get(void)
-{
-	return NULL;
-}
-EXPORT_SYMBOL_GPL(drm_gpusvm_pagemap_ops_get);
-
-static int drm_gpusvm_devmem_map(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_range *range,
-				 struct page *page, unsigned long hmm_pfn,
-				 enum dma_data_direction dir,
-				 struct drm_pagemap_device_addr *addr)
-{
-	return -EFAULT;
-}
-
-#endif
+EXPORT_SYMBOL(drm_gpusvm_scan_mm);
 
 MODULE_DESCRIPTION("DRM GPU shared virtual memory");
 MODULE_LICENSE("Dual MIT/GPL");

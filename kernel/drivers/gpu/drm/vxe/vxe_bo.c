@@ -12,6 +12,7 @@
 #include <drm/drm_gem_ttm_helper.h>
 #include <drm/drm_gpuvm.h>
 #include <drm/drm_managed.h>
+#include <drm/drm_pagemap.h>
 #include <drm/ttm/ttm_range_manager.h>
 #include <drm/ttm/ttm_tt.h>
 #include <kunit/visibility.h>
@@ -21,8 +22,6 @@
 #include "vxe_ttm_vram_mgr.h"
 #include "vxe_vm.h"
 #include "vxe_vram.h"
-#include <drm/drm_gpusvm.h>
-#include <drm/drm_pagemap.h>
 
 /**
  * DOC: vxe buffer objects
@@ -45,9 +44,9 @@
  * goes to TT.  The CPU maps a VRAM BO at its backing pages.
  *
  * SVM allocations are BOs too (vxe_bo_create_svm()), VRAM only, with a
- * &struct drm_gpusvm_devmem inside: their pages are process memory that
- * drm_gpusvm migrated, so evicting one from VRAM migrates its pages back
- * to the processes (drm_gpusvm_evict_to_ram()) and keeps nothing.  The
+ * &struct drm_pagemap_devmem inside: their pages are process memory that
+ * drm_pagemap migrated, so evicting one from VRAM migrates its pages back
+ * to the processes (drm_pagemap_evict_to_ram()) and keeps nothing.  The
  * last device page freed drops the allocation's BO reference (deferred to
  * a worker: pages are freed in atomic context).
  *
@@ -153,6 +152,27 @@ static int vxe_bo_copy(struct vxe_bo *bo, struct ttm_resource *vram,
 	return err;
 }
 
+/*
+ * How long eviction waits for an exiting process to free the pages of an
+ * SVM allocation (its address space is gone already).
+ */
+#define VXE_BO_SVM_EXIT_WAIT	(10 * HZ)
+
+/*
+ * Give an SVM allocation's pages back to the processes.  A process that
+ * is exiting frees them itself: wait for that.  Context: the BO reserved.
+ */
+static int vxe_bo_evict_svm(struct vxe_bo *bo)
+{
+	int err = drm_pagemap_evict_to_ram(&bo->devmem);
+
+	if (err == -EFAULT &&
+	    wait_for_completion_timeout(&bo->devmem.detached,
+					VXE_BO_SVM_EXIT_WAIT))
+		err = 0;
+	return err;
+}
+
 /* Moves into or out of VRAM. */
 static int vxe_ttm_move_vram(struct vxe_bo *bo, struct ttm_resource *new_mem,
 			     struct ttm_place *hop)
@@ -164,7 +184,7 @@ static int vxe_ttm_move_vram(struct vxe_bo *bo, struct ttm_resource *new_mem,
 	if (bo->svm) {
 		/* The pages are the processes': give them back. */
 		if (old && old->mem_type == TTM_PL_VRAM) {
-			err = drm_gpusvm_evict_to_ram(&bo->devmem);
+			err = vxe_bo_evict_svm(bo);
 			if (err)
 				return err;
 		}
@@ -309,6 +329,8 @@ int vxe_ttm_init(struct vxe_device *vxe)
 		return err;
 	init_llist_head(&vxe->bo_puts);
 	INIT_WORK(&vxe->bo_put_work, vxe_bo_put_work);
+	spin_lock_init(&vxe->svm_bos_lock);
+	INIT_LIST_HEAD(&vxe->svm_bos);
 	err = ttm_range_man_init(&vxe->ttm, TTM_PL_TT, true, totalram_pages());
 	if (err)
 		goto err_device;
@@ -350,8 +372,12 @@ static void vxe_ttm_bo_destroy(struct ttm_buffer_object *tbo)
 	struct vxe_device *vxe = to_vxe_device(tbo->base.dev);
 
 	atomic_dec(&vxe->nr_bos);
-	if (bo->svm)
+	if (bo->svm) {
+		spin_lock(&vxe->svm_bos_lock);
+		list_del_init(&bo->svm_link);
+		spin_unlock(&vxe->svm_bos_lock);
 		atomic_dec(&vxe->nr_svm_bos);
+	}
 	drm_gem_object_release(&tbo->base);
 	if (bo->vm)
 		vxe_vm_put(bo->vm);
@@ -370,13 +396,13 @@ static void vxe_bo_set_placement(struct vxe_bo *bo, u32 regions)
 	bo->placement.placement = bo->places;
 }
 
-static struct vxe_bo *to_svm_bo(struct drm_gpusvm_devmem *devmem)
+static struct vxe_bo *to_svm_bo(struct drm_pagemap_devmem *devmem)
 {
 	return container_of(devmem, struct vxe_bo, devmem);
 }
 
 /* Pages are freed in atomic context: the BO reference goes in a worker. */
-static void vxe_svm_devmem_release(struct drm_gpusvm_devmem *devmem)
+static void vxe_svm_devmem_release(struct drm_pagemap_devmem *devmem)
 {
 	struct vxe_bo *bo = to_svm_bo(devmem);
 	struct vxe_device *vxe = to_vxe_device(bo->ttm.base.dev);
@@ -385,7 +411,7 @@ static void vxe_svm_devmem_release(struct drm_gpusvm_devmem *devmem)
 	queue_work(vxe_wq, &vxe->bo_put_work);
 }
 
-static int vxe_svm_populate_devmem_pfn(struct drm_gpusvm_devmem *devmem,
+static int vxe_svm_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
 				       unsigned long npages, unsigned long *pfn)
 {
 	struct vxe_bo *bo = to_svm_bo(devmem);
@@ -406,13 +432,22 @@ static int vxe_svm_populate_devmem_pfn(struct drm_gpusvm_devmem *devmem,
 	return 0;
 }
 
-/* Both copy directions: device pages and the DMA addresses of system pages. */
-static int vxe_svm_copy(struct page **pages, dma_addr_t *dma_addr,
+/*
+ * Both copy directions: device pages, and the addresses of the system
+ * pages on the other side (0: a page the CPU never populated, zeroes).
+ * vxe devices reach no other device's memory: a peer's address is refused.
+ */
+static int vxe_svm_copy(struct page **pages, struct drm_pagemap_addr *addr,
 			unsigned long npages, bool to_vram)
 {
+	enum vxe_gt_stats_id us = to_vram ? VXE_GT_STATS_ID_SVM_DEVICE_COPY_US :
+					    VXE_GT_STATS_ID_SVM_CPU_COPY_US;
+	enum vxe_gt_stats_id kb = to_vram ? VXE_GT_STATS_ID_SVM_DEVICE_COPY_KB :
+					    VXE_GT_STATS_ID_SVM_CPU_COPY_KB;
 	struct vxe_vram *vram = NULL;
+	unsigned long i, copied = 0;
+	ktime_t start = ktime_get();
 	struct page **sys;
-	unsigned long i;
 	u64 *off;
 	int err;
 
@@ -430,30 +465,53 @@ static int vxe_svm_copy(struct page **pages, dma_addr_t *dma_addr,
 	}
 	for (i = 0; i < npages; i++) {
 		off[i] = pages[i] ? vxe_vram_page_offset(vram, pages[i]) : U64_MAX;
-		if (pages[i] && dma_addr[i] != DMA_MAPPING_ERROR)
-			sys[i] = pfn_to_page(PHYS_PFN(dma_to_phys(vram->vxe->drm.dev,
-								  dma_addr[i])));
+		copied += !!pages[i];
+		if (!pages[i] || !addr[i].addr)
+			continue;
+		if (addr[i].proto != DRM_INTERCONNECT_SYSTEM) {
+			err = -EOPNOTSUPP;
+			goto out;
+		}
+		sys[i] = pfn_to_page(PHYS_PFN(dma_to_phys(vram->vxe->drm.dev,
+							  addr[i].addr)));
 	}
 	err = vxe_vram_copy(vram, off, sys, npages, to_vram);
+	if (!err) {
+		struct vxe_gt_stats *stats = &vram->vxe->stats;
+		u64 size = (u64)copied << PAGE_SHIFT;
+
+		vxe_gt_stats_incr(stats, us, ktime_us_delta(ktime_get(), start));
+		vxe_gt_stats_us_sized(stats, us + 1, size, start);
+		vxe_gt_stats_incr(stats, kb, size / SZ_1K);
+		vxe_gt_stats_incr_sized(stats, kb + 1, size, size / SZ_1K);
+	}
 out:
 	kvfree(sys);
 	kvfree(off);
 	return err;
 }
 
-static int vxe_svm_copy_to_devmem(struct page **pages, dma_addr_t *dma_addr,
-				  unsigned long npages)
+/*
+ * The copies are done when they return: nothing is pipelined, and the
+ * allocation has no fence to wait for (vxe_bo_create_svm() sets none).
+ */
+static int vxe_svm_copy_to_devmem(struct page **pages,
+				  struct drm_pagemap_addr *addr,
+				  unsigned long npages,
+				  struct dma_fence *pre_migrate_fence)
 {
-	return vxe_svm_copy(pages, dma_addr, npages, true);
+	return vxe_svm_copy(pages, addr, npages, true);
 }
 
-static int vxe_svm_copy_to_ram(struct page **pages, dma_addr_t *dma_addr,
-			       unsigned long npages)
+static int vxe_svm_copy_to_ram(struct page **pages,
+			       struct drm_pagemap_addr *addr,
+			       unsigned long npages,
+			       struct dma_fence *pre_migrate_fence)
 {
-	return vxe_svm_copy(pages, dma_addr, npages, false);
+	return vxe_svm_copy(pages, addr, npages, false);
 }
 
-static const struct drm_gpusvm_devmem_ops vxe_svm_devmem_ops = {
+static const struct drm_pagemap_devmem_ops vxe_svm_devmem_ops = {
 	.devmem_release = vxe_svm_devmem_release,
 	.populate_devmem_pfn = vxe_svm_populate_devmem_pfn,
 	.copy_to_devmem = vxe_svm_copy_to_devmem,
@@ -464,16 +522,20 @@ static const struct drm_gpusvm_devmem_ops vxe_svm_devmem_ops = {
  * vxe_bo_create_svm() - allocate VRAM for an SVM range
  * @vxe: the device, with VRAM
  * @size: bytes, page aligned
+ * @mm: the address space the range belongs to
+ * @dpagemap: the pagemap of @vxe's VRAM the allocation is made from
  *
  * A kernel BO placed in VRAM (TTM evicts other BOs to make room), with its
- * &vxe_bo.devmem set up for drm_gpusvm_migrate_to_devmem().  It is
+ * &vxe_bo.devmem set up for drm_pagemap_migrate_to_devmem().  It is
  * returned reserved, so that it cannot be evicted before the migration
  * into it is done.
  *
  * Return: the BO, reserved, with one reference; ERR_PTR(-ENOSPC) when
  * nothing more can be evicted, -ENOMEM, or the injected error.
  */
-struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
+struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size,
+				 struct mm_struct *mm,
+				 struct drm_pagemap *dpagemap)
 {
 	struct ttm_operation_ctx ctx = { .interruptible = false };
 	struct vxe_bo *bo;
@@ -489,10 +551,13 @@ struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
 	bo->svm = true;
 	atomic_inc(&vxe->nr_bos);
 	atomic_inc(&vxe->nr_svm_bos);
+	INIT_LIST_HEAD(&bo->svm_link);
 	vxe_bo_set_placement(bo, BIT(VXE_MEM_REGION_VRAM));
 	drm_gem_private_object_init(&vxe->drm, &bo->ttm.base, size);
 	bo->ttm.base.funcs = &vxe_gem_object_funcs;
 	drm_gem_gpuva_init(&bo->ttm.base);
+	drm_pagemap_devmem_init(&bo->devmem, vxe->drm.dev, mm,
+				&vxe_svm_devmem_ops, dpagemap, size, NULL);
 
 	/* From here on, TTM owns the BO: errors go through the destroy. */
 	err = ttm_bo_init_reserved(&vxe->ttm, &bo->ttm, ttm_bo_type_kernel,
@@ -500,9 +565,52 @@ struct vxe_bo *vxe_bo_create_svm(struct vxe_device *vxe, u64 size)
 				   vxe_ttm_bo_destroy);
 	if (err)
 		return ERR_PTR(err);
-	drm_gpusvm_devmem_init(&bo->devmem, vxe->drm.dev, &vxe_svm_devmem_ops,
-			       &vxe->vram->dpagemap, size);
+	spin_lock(&vxe->svm_bos_lock);
+	list_add_tail(&bo->svm_link, &vxe->svm_bos);
+	spin_unlock(&vxe->svm_bos_lock);
 	return bo;
+}
+
+/**
+ * vxe_bo_evict_svm_all() - give every SVM allocation's pages back to the
+ *	processes
+ * @vxe: the device
+ *
+ * For the removal of the device: the data of processes in its VRAM goes
+ * back to system memory (their GPU mappings are invalidated on the way).
+ *
+ * Context: process context; takes the allocations' reservations.
+ * Return: 0, or the first error of an allocation that kept pages in VRAM.
+ */
+int vxe_bo_evict_svm_all(struct vxe_device *vxe)
+{
+	LIST_HEAD(done);
+	struct vxe_bo *bo;
+	int err = 0;
+
+	spin_lock(&vxe->svm_bos_lock);
+	while ((bo = list_first_entry_or_null(&vxe->svm_bos, struct vxe_bo,
+					      svm_link))) {
+		int ret;
+
+		list_move_tail(&bo->svm_link, &done);
+		if (!kref_get_unless_zero(&bo->ttm.base.refcount))
+			continue;
+		spin_unlock(&vxe->svm_bos_lock);
+
+		ret = ttm_bo_reserve(&bo->ttm, false, false, NULL);
+		if (!ret) {
+			ret = vxe_bo_evict_svm(bo);
+			ttm_bo_unreserve(&bo->ttm);
+		}
+		err = err ?: ret;
+		drm_gem_object_put(&bo->ttm.base);
+
+		spin_lock(&vxe->svm_bos_lock);
+	}
+	list_splice(&done, &vxe->svm_bos);
+	spin_unlock(&vxe->svm_bos_lock);
+	return err;
 }
 
 /**
@@ -611,7 +719,7 @@ int vxe_bo_validate(struct vxe_bo *bo)
  * Return: 0, -EINVAL beyond the BO, -EAGAIN when it is not in %TTM_PL_TT.
  */
 int vxe_bo_dma_addrs(struct vxe_bo *bo, u64 offset, unsigned long npages,
-		     struct drm_pagemap_device_addr *addrs)
+		     struct drm_pagemap_addr *addrs)
 {
 	struct ttm_tt *tt = bo->ttm.ttm;
 	pgoff_t first = offset >> PAGE_SHIFT;
@@ -627,9 +735,9 @@ int vxe_bo_dma_addrs(struct vxe_bo *bo, u64 offset, unsigned long npages,
 			if (vxe_vram_resource_offset(bo->ttm.resource, first + i,
 						     &off))
 				return -EINVAL;
-			addrs[i] = drm_pagemap_device_addr_encode(off,
-								  DRM_INTERCONNECT_DRIVER,
-								  0, DMA_BIDIRECTIONAL);
+			addrs[i] = drm_pagemap_addr_encode(off,
+							   DRM_INTERCONNECT_DRIVER,
+							   0, DMA_BIDIRECTIONAL);
 		}
 		return 0;
 	}
@@ -637,9 +745,9 @@ int vxe_bo_dma_addrs(struct vxe_bo *bo, u64 offset, unsigned long npages,
 	    !tt || !ttm_tt_is_populated(tt) || !tt->dma_address)
 		return -EAGAIN;
 	for (i = 0; i < npages; i++)
-		addrs[i] = drm_pagemap_device_addr_encode(tt->dma_address[first + i],
-							  DRM_INTERCONNECT_SYSTEM,
-							  0, DMA_BIDIRECTIONAL);
+		addrs[i] = drm_pagemap_addr_encode(tt->dma_address[first + i],
+						   DRM_INTERCONNECT_SYSTEM,
+						   0, DMA_BIDIRECTIONAL);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/kstrtox.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/string_choices.h>
@@ -23,8 +24,12 @@
  * Under ``/sys/kernel/debug/dri/<minor>/`` of the primary node:
  *
  * - ``gt0/stats``: Xe's per-GT statistics file, with the lines Xe prints
- *   (``svm_pagefault_count: N`` is what IGT reads: the GPU page faults
- *   served in CPU-address mirrors);
+ *   (vxe_gt_stats.c: ``svm_pagefault_count: N`` is what IGT reads: the GPU
+ *   page faults served in CPU-address mirrors); writing a true value
+ *   clears them, as on Xe;
+ * - ``atomic_svm_timeslice_ms``: how long a range migrated to VRAM for a
+ *   GPU atomic stays there before a CPU fault may take it back, as Xe's
+ *   (read and written in milliseconds);
  * - ``gt0/force_reset``, ``gt0/force_reset_sync``: a write resets the GT,
  *   as on Xe: the jobs running then fail and their queues are banned; the
  *   second returns once they have stopped (vxe_gt_reset());
@@ -49,13 +54,60 @@ static int vxe_gt_stats_show(struct seq_file *m, void *data)
 {
 	struct vxe_device *vxe = m->private;
 
-	seq_printf(m, "svm_pagefault_count: %lld\n",
-		   atomic64_read(&vxe->stats.svm_pagefault_count));
-	seq_printf(m, "tlb_inval_count: %lld\n",
-		   atomic64_read(&vxe->stats.tlb_inval_count));
+	vxe_gt_stats_print(&vxe->stats, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(vxe_gt_stats);
+
+static int vxe_gt_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vxe_gt_stats_show, inode->i_private);
+}
+
+/* As Xe's: a true value (kstrtobool()) clears the statistics. */
+static ssize_t vxe_gt_stats_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	struct vxe_device *vxe = file_inode(file)->i_private;
+	bool clear;
+	int err;
+
+	err = kstrtobool_from_user(buf, count, &clear);
+	if (err)
+		return err;
+	if (clear)
+		vxe_gt_stats_clear(&vxe->stats);
+	return count;
+}
+
+static const struct file_operations vxe_gt_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = vxe_gt_stats_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = vxe_gt_stats_write,
+};
+
+static int vxe_atomic_svm_timeslice_get(void *data, u64 *val)
+{
+	struct vxe_device *vxe = data;
+
+	*val = READ_ONCE(vxe->atomic_svm_timeslice_ms);
+	return 0;
+}
+
+static int vxe_atomic_svm_timeslice_set(void *data, u64 val)
+{
+	struct vxe_device *vxe = data;
+
+	if (val > U32_MAX)
+		return -EINVAL;
+	WRITE_ONCE(vxe->atomic_svm_timeslice_ms, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vxe_atomic_svm_timeslice_fops,
+			 vxe_atomic_svm_timeslice_get,
+			 vxe_atomic_svm_timeslice_set, "%llu\n");
 
 static ssize_t vxe_force_reset_write(struct file *file,
 				     const char __user *buf, size_t count,
@@ -167,9 +219,9 @@ static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 			seq_printf(m, "  range [%#lx, %#lx) %s%s%s%s\n",
 				   drm_gpusvm_range_start(r),
 				   drm_gpusvm_range_end(r),
-				   r->flags.has_devmem_pages ? "vram" : "sysmem",
+				   range->pages.flags.has_devmem_pages ? "vram" : "sysmem",
 				   range->bound ? " bound" : "",
-				   r->flags.has_dma_mapping ? " pages" : "",
+				   range->pages.flags.has_dma_mapping ? " pages" : "",
 				   r->flags.unmapped ? " unmapped" : "");
 		}
 	}
@@ -235,7 +287,7 @@ void vxe_debugfs_init(struct drm_minor *minor)
 	struct dentry *gt;
 
 	gt = debugfs_create_dir("gt0", minor->debugfs_root);
-	debugfs_create_file("stats", 0444, gt, vxe, &vxe_gt_stats_fops);
+	debugfs_create_file("stats", 0644, gt, vxe, &vxe_gt_stats_fops);
 	debugfs_create_file("force_reset", 0200, gt, vxe,
 			    &vxe_force_reset_fops);
 	debugfs_create_file("force_reset_sync", 0200, gt, vxe,
@@ -244,6 +296,9 @@ void vxe_debugfs_init(struct drm_minor *minor)
 			    &vxe_svm_fops);
 	debugfs_create_file("objects", 0444, minor->debugfs_root, vxe,
 			    &vxe_objects_fops);
+	debugfs_create_file_unsafe("atomic_svm_timeslice_ms", 0644,
+				   minor->debugfs_root, vxe,
+				   &vxe_atomic_svm_timeslice_fops);
 	debugfs_create_file("info", 0444, minor->debugfs_root, vxe,
 			    &vxe_info_fops);
 	debugfs_create_file("forcewake_all", 0400, minor->debugfs_root, vxe,

@@ -27,6 +27,7 @@
 #include "vxe_pt.h"
 #include "vxe_query.h"
 #include "vxe_vm.h"
+#include "vxe_pagemap.h"
 #include "vxe_vram.h"
 
 static unsigned int vxe_num_devices = 1;
@@ -36,6 +37,9 @@ MODULE_PARM_DESC(num_devices, "vxe devices created at load (default 1, at most 1
 static ushort vxe_devid = 0xe20b;
 module_param_named(devid, vxe_devid, ushort, 0444);
 MODULE_PARM_DESC(devid, "PCI device id reported (default 0xe20b, a Battlemage)");
+
+/* Xe's default atomic_svm_timeslice_ms */
+#define VXE_ATOMIC_SVM_TIMESLICE_MS	5
 
 static unsigned int vxe_vram_size_mib = 256;
 module_param_named(vram_size, vxe_vram_size_mib, uint, 0444);
@@ -471,6 +475,7 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 
 	vxe->info.devid = vxe_devid;
 	vxe->info.va_bits = 48;
+	vxe->atomic_svm_timeslice_ms = VXE_ATOMIC_SVM_TIMESLICE_MS;
 	err = vxe_parse_engines(vxe_engines, &vxe->info);
 	if (err)
 		return ERR_PTR(err);
@@ -497,6 +502,9 @@ struct vxe_device *vxe_device_create(struct device *parent, u64 vram_size)
 	if (err)
 		return ERR_PTR(err);
 	err = vxe_ttm_init(vxe);
+	if (err)
+		return ERR_PTR(err);
+	err = vxe_pagemap_init(vxe);
 	if (err)
 		return ERR_PTR(err);
 

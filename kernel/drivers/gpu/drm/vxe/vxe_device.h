@@ -9,6 +9,7 @@
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <drm/drm_device.h>
@@ -18,12 +19,15 @@
 #include <linux/wait.h>
 #include <drm/ttm/ttm_device.h>
 
+#include "vxe_gt_stats.h"
 #include "vxe_inject.h"
 #include "vxe_sysfs.h"
 #include "vxe_ttm_vram_mgr.h"
 
 struct device;
 struct drm_minor;
+struct drm_pagemap_cache;
+struct drm_pagemap_shrinker;
 struct vxe_pt_xlate;
 struct vxe_vram;
 
@@ -161,9 +165,10 @@ struct vxe_gt_reset {
  * @ttm: the TTM device managing its buffer objects
  * @ufence_wq: woken whenever a user fence may have been written
  *	(DRM_IOCTL_XE_WAIT_USER_FENCE waits on it)
- * @stats: device-wide counters, as Xe's per-GT stats (one GT)
- * @stats.svm_pagefault_count: GPU page faults served in CPU-address mirrors
- * @stats.tlb_inval_count: TLB invalidations issued
+ * @stats: Xe's per-GT statistics (one GT), see vxe_gt_stats.c
+ * @atomic_svm_timeslice_ms: how long a range migrated to VRAM for a GPU
+ *	atomic stays there before a CPU fault may take it back (Xe's, 5 ms;
+ *	debugfs atomic_svm_timeslice_ms)
  * @vms_lock: protects @vms; taken inside the mmap lock (freeing a VM), so
  *	never held around a VM lock (which comes before the mmap lock)
  * @vms: every VM of the device (debugfs lists them)
@@ -177,6 +182,11 @@ struct vxe_gt_reset {
  * @vram_mgr: TTM's manager of @vram
  * @bo_puts: released SVM allocations whose BO reference @bo_put_work drops
  * @bo_put_work: drops them
+ * @svm_bos_lock: protects @svm_bos
+ * @svm_bos: the live SVM allocations (&vxe_bo.svm_link)
+ * @pagemap: the &struct drm_pagemap of @vram (vxe_pagemap.c)
+ * @pagemap.shrinker: destroys the cached pagemap under memory pressure
+ * @pagemap.cache: keeps the pagemap while no one uses it
  * @groups: its engine groups, by &enum vxe_group_id
  * @sched_lock: serialises writes of @sched (vxe_sysfs.c)
  * @sched: the scheduling properties of each engine class (sysfs
@@ -194,10 +204,8 @@ struct vxe_device {
 	atomic_t nr_vms;
 	struct ttm_device ttm;
 	wait_queue_head_t ufence_wq;
-	struct {
-		atomic64_t svm_pagefault_count;
-		atomic64_t tlb_inval_count;
-	} stats;
+	struct vxe_gt_stats stats;
+	u32 atomic_svm_timeslice_ms;
 	struct mutex vms_lock; /* protects vms */
 	struct list_head vms;
 	atomic_t nr_queues;
@@ -210,6 +218,12 @@ struct vxe_device {
 	struct vxe_ttm_vram_mgr vram_mgr;
 	struct llist_head bo_puts;
 	struct work_struct bo_put_work;
+	spinlock_t svm_bos_lock; /* protects svm_bos */
+	struct list_head svm_bos;
+	struct {
+		struct drm_pagemap_shrinker *shrinker;
+		struct drm_pagemap_cache *cache;
+	} pagemap;
 	struct vxe_engine_group groups[VXE_NR_GROUPS];
 	struct mutex sched_lock; /* serialises writes of sched */
 	struct vxe_sched_value sched[VXE_NR_ENGINE_CLASSES][VXE_NR_SCHED_PROPS];

@@ -726,7 +726,8 @@ static u64 mi_atomic_op(const struct mi_atomic *at, u64 old)
  * The memory port of MI_ATOMIC: a read-modify-write of the kmapped word
  * with compare-and-exchange, so that engines and CPU threads updating the
  * same word at once never lose an update.  Called with the page-table lock
- * held, on the one 4K piece holding the (naturally aligned) word.
+ * held, on the one 4K piece holding the (naturally aligned) word.  A leaf
+ * that does not allow atomics (no %VXE_PTE_AE) faults, as on Xe.
  */
 static int mi_atomic_copy(void *priv, const struct vxe_pt_xlate *x,
 			  void *buf, size_t len, bool write)
@@ -736,6 +737,8 @@ static int mi_atomic_copy(void *priv, const struct vxe_pt_xlate *x,
 
 	if (len != at->size || !write)
 		return -EINVAL;
+	if (!(x->pte & VXE_PTE_AE))
+		return -ENOENT;
 	vaddr = vxe_mem_kmap(at->vxe, x);
 	if (!vaddr)
 		return -EIO;
@@ -822,8 +825,8 @@ static int mi_atomic(struct mi_run *r)
 		at.op2 = (u32)at.op2;
 	}
 
-	err = vxe_gpu_access_fn(r->vm, addr, &at.old, at.size, true,
-				mi_atomic_copy, &at);
+	err = vxe_gpu_atomic_fn(r->vm, addr, &at.old, at.size, mi_atomic_copy,
+				&at);
 	if (err)
 		return mi_fault(r, addr, err);
 	mi_clobber(r, addr, at.size);

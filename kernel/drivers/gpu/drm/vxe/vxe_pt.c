@@ -264,8 +264,8 @@ static int vxe_pt_write_null(struct vxe_pt *pt, u64 start,
 }
 
 static int vxe_pt_write(struct vxe_pt *pt, u64 start,
-			const struct drm_pagemap_device_addr *addrs,
-			unsigned long npages, u64 bits, bool dry)
+			const struct drm_pagemap_addr *addrs,
+			unsigned long npages, u64 bits, u32 flags, bool dry)
 {
 	unsigned long i, j;
 	int err;
@@ -274,7 +274,7 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
 		return vxe_pt_write_null(pt, start, npages, bits, dry);
 
 	for (i = 0, j = 0; i < npages; i += 1UL << addrs[j++].order) {
-		const struct drm_pagemap_device_addr *a = &addrs[j];
+		const struct drm_pagemap_addr *a = &addrs[j];
 		u64 size = (u64)PAGE_SIZE << a->order;
 		u64 va = start + ((u64)i << PAGE_SHIFT);
 		u64 pte_bits = bits;
@@ -282,6 +282,9 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
 
 		if (a->proto != DRM_INTERCONNECT_SYSTEM)
 			pte_bits |= VXE_PTE_DM;
+		if (flags & (pte_bits & VXE_PTE_DM ? VXE_PT_NO_ATOMIC_DM :
+					       VXE_PT_NO_ATOMIC_SYS))
+			pte_bits &= ~VXE_PTE_AE;
 		while (off < size) {
 			unsigned int shift = vxe_pt_leaf_shift(va + off,
 							       a->addr + off,
@@ -308,11 +311,14 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
  *	each entry maps the next (1 << order) pages
  * @npages: number of pages to map
  * @flags: %VXE_PT_READ_ONLY, %VXE_PT_NULL (@addrs is not used: the range
- *	reads as zeros and drops writes, as Xe's NULL PTEs), or 0
+ *	reads as zeros and drops writes, as Xe's NULL PTEs),
+ *	%VXE_PT_NO_ATOMIC_SYS, %VXE_PT_NO_ATOMIC_DM, or 0
  *
  * Picks the largest leaf (2M, 64K, 4K) that the alignment of both the
  * virtual and the device address allows.  Entries with a protocol other
- * than %DRM_INTERCONNECT_SYSTEM are mapped as device memory.  All or
+ * than %DRM_INTERCONNECT_SYSTEM are mapped as device memory.  Leaves allow
+ * GPU atomics (%VXE_PTE_AE), unless @flags say otherwise for their kind of
+ * memory (a GPU atomic through them faults, as on Xe).  All or
  * nothing: nothing is written when any leaf cannot be.  Translations
  * cached in the TLB are not touched: replacing a valid mapping needs a
  * vxe_pt_tlb_invalidate() by the caller.
@@ -323,10 +329,10 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
  * 4K/64K leaf would go inside a present 2M leaf; an injected error.
  */
 int vxe_pt_commit(struct vxe_pt *pt, u64 start,
-		  const struct drm_pagemap_device_addr *addrs,
+		  const struct drm_pagemap_addr *addrs,
 		  unsigned long npages, u32 flags)
 {
-	u64 bits = VXE_PTE_PRESENT;
+	u64 bits = VXE_PTE_PRESENT | VXE_PTE_AE;
 	unsigned long i, j;
 	int err;
 
@@ -348,9 +354,9 @@ int vxe_pt_commit(struct vxe_pt *pt, u64 start,
 		bits |= VXE_PTE_NULL;
 
 	spin_lock(&pt->lock);
-	err = vxe_pt_write(pt, start, addrs, npages, bits, true);
+	err = vxe_pt_write(pt, start, addrs, npages, bits, flags, true);
 	if (!err)
-		vxe_pt_write(pt, start, addrs, npages, bits, false);
+		vxe_pt_write(pt, start, addrs, npages, bits, flags, false);
 	spin_unlock(&pt->lock);
 	return err;
 }

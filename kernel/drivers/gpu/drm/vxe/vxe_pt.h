@@ -10,7 +10,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
-struct drm_pagemap_device_addr;
+struct drm_pagemap_addr;
 struct vxe_inject;
 struct vxe_pt_node;
 
@@ -20,6 +20,7 @@ struct vxe_pt_node;
 #define VXE_PDE_PS_2M		BIT_ULL(7)
 #define VXE_PTE_PS64		BIT_ULL(8)
 #define VXE_PTE_NULL		BIT_ULL(9)	/* reads zero, writes dropped */
+#define VXE_PTE_AE		BIT_ULL(10)	/* atomics allowed (Xe's USM AE) */
 #define VXE_PTE_DM		BIT_ULL(11)
 #define VXE_PTE_ADDR_MASK	GENMASK_ULL(51, 12)
 
@@ -47,6 +48,10 @@ static inline unsigned int vxe_pt_level_shift(unsigned int level)
 #define VXE_PT_READ_ONLY	BIT(0)
 /* vxe_pt_commit() flag: a NULL (sparse) mapping, no pages behind it */
 #define VXE_PT_NULL		BIT(1)
+/* vxe_pt_commit() flag: system memory leaves without %VXE_PTE_AE */
+#define VXE_PT_NO_ATOMIC_SYS	BIT(2)
+/* vxe_pt_commit() flag: device memory leaves without %VXE_PTE_AE */
+#define VXE_PT_NO_ATOMIC_DM	BIT(3)
 
 /* Number of translations the TLB model caches */
 #define VXE_TLB_ENTRIES		32
@@ -146,7 +151,7 @@ int vxe_pt_init(struct vxe_pt *pt, unsigned int va_bits,
 void vxe_pt_fini(struct vxe_pt *pt);
 int vxe_pt_prepare(struct vxe_pt *pt, u64 start, u64 end);
 int vxe_pt_commit(struct vxe_pt *pt, u64 start,
-		  const struct drm_pagemap_device_addr *addrs,
+		  const struct drm_pagemap_addr *addrs,
 		  unsigned long npages, u32 flags);
 unsigned long vxe_pt_zap(struct vxe_pt *pt, u64 start, u64 end);
 int vxe_pt_lookup(struct vxe_pt *pt, u64 va, struct vxe_pt_xlate *x);

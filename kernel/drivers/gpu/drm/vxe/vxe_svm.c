@@ -7,11 +7,13 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
+#include <drm/drm_pagemap.h>
 #include <drm/drm_print.h>
 #include <kunit/visibility.h>
 
-#include "vxe_bo.h"
 #include "vxe_device.h"
+#include "vxe_gt_stats.h"
+#include "vxe_pagemap.h"
 #include "vxe_vm.h"
 
 /**
@@ -128,16 +130,24 @@ static struct drm_gpusvm_range *vxe_svm_range_alloc(struct drm_gpusvm *gpusvm)
 	range = kzalloc(sizeof(*range), GFP_KERNEL);
 	if (!range)
 		return NULL;
+	drm_gpusvm_init_pages(&range->pages, &gpusvm_to_vm(gpusvm)->vxe->drm);
 	INIT_LIST_HEAD(&range->gc_link);
 	atomic_inc(&gpusvm_to_vm(gpusvm)->nr_ranges);
 	atomic_inc(&gpusvm_to_vm(gpusvm)->vxe->nr_svm_ranges);
 	return &range->base;
 }
 
+static unsigned long vxe_svm_range_npages(struct drm_gpusvm_range *r)
+{
+	return drm_gpusvm_range_size(r) >> PAGE_SHIFT;
+}
+
 static void vxe_svm_range_free(struct drm_gpusvm_range *r)
 {
 	struct vxe_vm *vm = gpusvm_to_vm(r->gpusvm);
 
+	drm_gpusvm_free_pages(r->gpusvm, &to_vxe_svm_range(r)->pages,
+			      vxe_svm_range_npages(r));
 	atomic_dec(&vm->nr_ranges);
 	atomic_dec(&vm->vxe->nr_svm_ranges);
 	kfree(to_vxe_svm_range(r));
@@ -172,6 +182,29 @@ static bool vxe_svm_range_zap(struct vxe_vm *vm, struct vxe_svm_range *range,
 	return true;
 }
 
+/*
+ * A migration this device started (to its VRAM, or of its pages back to
+ * system memory) over ranges whose pages are not mapped: nothing to zap
+ * or unmap, so nothing to do.  Without this, every migration to VRAM of a
+ * range about to be faulted in would cost a TLB invalidation of nothing.
+ */
+static bool vxe_svm_own_migration(struct vxe_vm *vm,
+				  struct drm_gpusvm_notifier *notifier,
+				  const struct mmu_notifier_range *mmu_range,
+				  unsigned long start, unsigned long end)
+{
+	struct drm_gpusvm_range *r = NULL;
+
+	if (mmu_range->event != MMU_NOTIFY_MIGRATE || !vm->svm.owner ||
+	    mmu_range->owner != vm->svm.owner)
+		return false;
+	drm_gpusvm_for_each_range(r, notifier, start, end)
+		if (drm_gpusvm_pages_valid(&vm->svm.gpusvm,
+					   &to_vxe_svm_range(r)->pages))
+			return false;
+	return true;
+}
+
 static void vxe_svm_invalidate(struct drm_gpusvm *gpusvm,
 			       struct drm_gpusvm_notifier *notifier,
 			       const struct mmu_notifier_range *mmu_range)
@@ -184,24 +217,37 @@ static void vxe_svm_invalidate(struct drm_gpusvm *gpusvm,
 				drm_gpusvm_notifier_end(notifier));
 	u64 tlb_start = U64_MAX, tlb_end = 0;
 	struct drm_gpusvm_range *r = NULL;
+	ktime_t begin;
 
+	if (vxe_svm_own_migration(vm, notifier, mmu_range, start, end))
+		return;
 	atomic_inc(&vm->stats.invalidations);
+	begin = ktime_get();
 
 	drm_gpusvm_for_each_range(r, notifier, start, end) {
 		struct vxe_svm_range *range = to_vxe_svm_range(r);
 
 		if (vxe_svm_range_zap(vm, range, &tlb_start, &tlb_end))
 			atomic_inc(&vm->stats.ranges_zapped);
-		drm_gpusvm_range_unmap_pages(gpusvm, r, &ctx);
+		drm_gpusvm_unmap_pages(gpusvm, &range->pages,
+				       vxe_svm_range_npages(r), &ctx);
 		if (mmu_range->event == MMU_NOTIFY_UNMAP) {
-			drm_gpusvm_range_set_unmapped(r, mmu_range);
+			drm_gpusvm_range_set_unmapped(r, &range->pages, 1,
+						      mmu_range);
 			vxe_svm_gc_queue(vm, range);
 		}
 	}
 
 	/* Once for all zapped ranges; nothing to do if the GPU mapped none. */
-	if (tlb_start < tlb_end)
+	if (tlb_start < tlb_end) {
 		vxe_vm_tlb_invalidate(vm, tlb_start, tlb_end);
+		/* As Xe: the invalidations of SVM, zap and TLB together */
+		vxe_gt_stats_incr(&vm->vxe->stats,
+				  VXE_GT_STATS_ID_SVM_TLB_INVAL_COUNT, 1);
+		vxe_gt_stats_incr(&vm->vxe->stats,
+				  VXE_GT_STATS_ID_SVM_TLB_INVAL_US,
+				  ktime_us_delta(ktime_get(), begin));
+	}
 }
 
 static const struct drm_gpusvm_ops vxe_svm_ops = {
@@ -215,6 +261,7 @@ static const struct drm_gpusvm_ops vxe_svm_ops = {
 /* Zap a range if the GPU still maps it, and remove it. */
 static void vxe_svm_range_remove(struct vxe_vm *vm, struct vxe_svm_range *range)
 {
+	const struct drm_gpusvm_ctx ctx = {};
 	u64 tlb_start = U64_MAX, tlb_end = 0;
 
 	spin_lock(&vm->svm.gc.lock);
@@ -226,6 +273,8 @@ static void vxe_svm_range_remove(struct vxe_vm *vm, struct vxe_svm_range *range)
 	if (vxe_svm_range_zap(vm, range, &tlb_start, &tlb_end))
 		vxe_vm_tlb_invalidate(vm, tlb_start, tlb_end);
 	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+	drm_gpusvm_unmap_pages(&vm->svm.gpusvm, &range->pages,
+			       vxe_svm_range_npages(&range->base), &ctx);
 	drm_gpusvm_range_remove(&vm->svm.gpusvm, &range->base);
 }
 
@@ -269,53 +318,87 @@ static void vxe_svm_gc_work(struct work_struct *work)
 /**
  * vxe_svm_init() - set up a VM's shared virtual memory
  * @vm: the VM, with &vxe_vm.svm.cfg set
- * @mm: the process address space to mirror
+ * @mm: the process address space to mirror (fault-mode VMs), or NULL:
+ *	then the VM's drm_gpusvm only serves the pages of its userptrs
  *
- * Return: 0 or a negative errno from drm_gpusvm_init().
+ * A VM mirroring a process on a device with VRAM holds the VRAM's pagemap
+ * for its life, and takes its device-private page owner.
+ *
+ * Return: 0 or a negative errno from drm_gpusvm_init() or
+ * vxe_pagemap_get().
  */
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm)
 {
 	const struct vxe_svm_config *cfg = &vm->svm.cfg;
+	struct drm_pagemap *dpagemap;
 	int err;
 
 	spin_lock_init(&vm->svm.gc.lock);
 	INIT_LIST_HEAD(&vm->svm.gc.ranges);
 	INIT_WORK(&vm->svm.gc.work, vxe_svm_gc_work);
 
-	err = drm_gpusvm_init(&vm->svm.gpusvm, "vxe", &vm->vxe->drm, mm,
-			      vm->vxe, cfg->mirror_start,
+	if (!mm)
+		return drm_gpusvm_init(&vm->svm.gpusvm, "vxe (userptr)", NULL,
+				       0, 0, 0, NULL, NULL, 0);
+
+	dpagemap = vxe_pagemap_get(vm->vxe);
+	if (IS_ERR(dpagemap))
+		return PTR_ERR(dpagemap);
+	err = drm_gpusvm_init(&vm->svm.gpusvm, "vxe", mm, cfg->mirror_start,
 			      cfg->mirror_end - cfg->mirror_start,
 			      cfg->notifier_size, &vxe_svm_ops,
 			      cfg->chunk_sizes, cfg->num_chunks);
-	if (err)
+	if (err) {
+		drm_pagemap_put(dpagemap);
 		return err;
+	}
 	drm_gpusvm_driver_set_lock(&vm->svm.gpusvm, &vm->lock);
+	vm->svm.dpagemap = dpagemap;
+	vm->svm.owner = dpagemap ? dpagemap->pagemap->owner : NULL;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_init);
 
 /**
+ * vxe_svm_owner() - the device-private page owner of a VM
+ * @vm: the VM
+ *
+ * Return: the owner of its device's VRAM pages for a fault-mode VM on a
+ * device with VRAM (they are left in place, and mapped), NULL otherwise.
+ */
+void *vxe_svm_owner(struct vxe_vm *vm)
+{
+	return vm->svm.owner;
+}
+
+/**
  * vxe_svm_close() - tear down a VM's shared virtual memory
  * @vm: the VM
  *
- * Zaps and removes every range, finalizes the drm_gpusvm and stops the
- * garbage collector.
+ * Zaps and removes every range, finalizes the drm_gpusvm, stops the
+ * garbage collector and drops the VRAM's pagemap.
  */
 void vxe_svm_close(struct vxe_vm *vm)
 {
 	mutex_lock(&vm->lock);
 	vxe_svm_garbage_collector(vm);
 	vxe_svm_unmap_range(vm, 0, ULONG_MAX);
+	/* No notifier is left to queue more work after this. */
+	drm_gpusvm_fini(&vm->svm.gpusvm);
 	mutex_unlock(&vm->lock);
 
-	/* No notifier is left to queue more work: stop the worker. */
-	drm_gpusvm_fini(&vm->svm.gpusvm);
 	cancel_work_sync(&vm->svm.gc.work);
+	drm_pagemap_put(vm->svm.dpagemap);
+	vm->svm.dpagemap = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_close);
 
-/* Map a range whose pages are collected; -EAGAIN if they went meanwhile. */
-static int vxe_svm_bind(struct vxe_vm *vm, struct vxe_svm_range *range)
+/*
+ * Map a range whose pages are collected, with the atomics @pt_flags allow;
+ * -EAGAIN if the pages went meanwhile.
+ */
+static int vxe_svm_bind(struct vxe_vm *vm, struct vxe_svm_range *range,
+			u32 pt_flags)
 {
 	struct drm_gpusvm_range *r = &range->base;
 	unsigned long start = drm_gpusvm_range_start(r);
@@ -328,11 +411,11 @@ static int vxe_svm_bind(struct vxe_vm *vm, struct vxe_svm_range *range)
 		return err;
 
 	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
-	if (!drm_gpusvm_range_pages_valid(&vm->svm.gpusvm, r)) {
+	if (!drm_gpusvm_pages_valid(&vm->svm.gpusvm, &range->pages)) {
 		err = -EAGAIN;
 	} else if (!range->bound) {
-		err = vxe_pt_commit(&vm->pt, start, r->dma_addr,
-				    (end - start) >> PAGE_SHIFT, 0);
+		err = vxe_pt_commit(&vm->pt, start, range->pages.dma_addr,
+				    (end - start) >> PAGE_SHIFT, pt_flags);
 		range->bound = !err;
 	}
 	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
@@ -353,56 +436,58 @@ static bool vxe_svm_range_unmapped(struct drm_gpusvm_range *r)
 }
 
 /*
- * Move a range into VRAM: a VRAM BO of its size, and drm_gpusvm migrates
- * the pages.  Lock order: VM lock, mmap lock, BO reservation.
+ * Move a range into VRAM: unless its pages are all there already, the
+ * pagemap populates it (a VRAM BO of its size, and drm_pagemap migrates
+ * the pages).  A migration that finds pages elsewhere (busy, another
+ * device's) evicts the range to system memory and tries once more, as Xe
+ * does.  Lock order: VM lock, mmap lock, BO reservation.
  */
 static int vxe_svm_alloc_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
 			      const struct drm_gpusvm_ctx *ctx)
 {
-	struct mm_struct *mm = vm->svm.gpusvm.mm;
-	struct vxe_bo *bo;
-	int err;
+	struct drm_gpusvm_range *r = &range->base;
+	struct drm_pagemap *dpagemap = vm->svm.dpagemap;
+	int err, retries = 1;
 
-	if (!mmget_not_zero(mm))
-		return -EFAULT;
-	mmap_read_lock(mm);
-	bo = vxe_bo_create_svm(vm->vxe, drm_gpusvm_range_size(&range->base));
-	if (IS_ERR(bo)) {
-		err = PTR_ERR(bo);
-		goto out;
+	if (drm_gpusvm_scan_mm(r, ctx->device_private_page_owner,
+			       dpagemap->pagemap) == DRM_GPUSVM_SCAN_EQUAL)
+		return 0;
+	for (;;) {
+		err = drm_pagemap_populate_mm(dpagemap, drm_gpusvm_range_start(r),
+					      drm_gpusvm_range_end(r),
+					      vm->svm.gpusvm.mm,
+					      ctx->timeslice_ms);
+		if (err != -EBUSY || !retries--)
+			break;
+		drm_gpusvm_range_evict(&vm->svm.gpusvm, r);
 	}
-	/* The creation reference goes to the pages: keep one meanwhile. */
-	drm_gem_object_get(&bo->ttm.base);
-	err = drm_gpusvm_migrate_to_devmem(&vm->svm.gpusvm, &range->base,
-					   &bo->devmem, ctx);
-	if (err > 0)
-		atomic_add(err, &vm->stats.vram_pages);
-	ttm_bo_unreserve(&bo->ttm);
-	drm_gem_object_put(&bo->ttm.base);
-out:
-	mmap_read_unlock(mm);
-	mmput(mm);
-	return err < 0 ? err : 0;
+	if (!err)
+		atomic_add(vxe_svm_range_npages(r), &vm->stats.vram_pages);
+	return err;
 }
 
 /* Are all the range's pages in this device's VRAM (a hint)? */
-static bool vxe_svm_range_in_vram(struct vxe_vm *vm, struct drm_gpusvm_range *r)
+static bool vxe_svm_range_in_vram(struct vxe_vm *vm, struct vxe_svm_range *range)
 {
 	bool in;
 
 	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
-	in = drm_gpusvm_range_pages_valid(&vm->svm.gpusvm, r) &&
-	     r->flags.has_devmem_pages;
+	in = drm_gpusvm_pages_valid(&vm->svm.gpusvm, &range->pages) &&
+	     range->pages.flags.has_devmem_pages;
 	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
 	return in;
 }
 
-/* Put the range where @place says before its pages are collected. */
-static void vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
+/*
+ * Put the range where @place says before its pages are collected.
+ * Return: whether a migration to VRAM was tried.
+ */
+static bool vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
 				enum vxe_svm_place place,
 				const struct drm_gpusvm_ctx *ctx)
 {
 	struct drm_gpusvm_range *r = &range->base;
+	bool migrated = false;
 	int err;
 
 	switch (place) {
@@ -411,22 +496,25 @@ static void vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
 		break;
 	case VXE_SVM_PLACE_FAULT:
 		if (range->skip_migrate && !vxe_svm_always_migrate_to_vram)
-			return;
+			return false;
 		fallthrough;
 	case VXE_SVM_PLACE_VRAM:
-		if (!r->flags.migrate_devmem || vxe_svm_range_in_vram(vm, r))
-			return;
+		if (!r->flags.migrate_devmem || !vm->svm.dpagemap ||
+		    vxe_svm_range_in_vram(vm, range))
+			return false;
 		range->skip_migrate = true;
 		err = vxe_svm_alloc_vram(vm, range, ctx);
+		migrated = true;
 		break;
 	default:
-		return;
+		return false;
 	}
 	if (err)
 		drm_dbg_driver(&vm->vxe->drm,
 			       "vxe: range [%#lx, %#lx) stays where it is: %d\n",
 			       drm_gpusvm_range_start(r), drm_gpusvm_range_end(r),
 			       err);
+	return migrated;
 }
 
 /*
@@ -444,23 +532,136 @@ static enum vxe_svm_place vxe_svm_fault_place(struct vxe_vm *vm,
 }
 
 /*
- * Make the GPU map the range around @addr, inside [@vma_start, @vma_end):
- * find or create it, place it, collect its pages, bind it; start over when
- * the pages went meanwhile, a bounded number of times.  *@range_end tells
- * where the range ends (the next address a prefetch loop visits).
+ * Collect a range's pages.  Pages one &struct drm_gpusvm_pages cannot hold
+ * together (device pages of two allocations, say) are brought back to
+ * system memory, and the caller tries again, as Xe does.
  */
-static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
-			    u64 vma_end, enum vxe_svm_place place,
-			    u64 *range_end)
+static int vxe_svm_range_get_pages(struct vxe_vm *vm,
+				   struct vxe_svm_range *range,
+				   const struct drm_gpusvm_ctx *ctx)
 {
+	struct drm_gpusvm_range *r = &range->base;
+	int err;
+
+	err = drm_gpusvm_get_pages(&vm->svm.gpusvm, &range->pages,
+				   vm->svm.gpusvm.mm, &r->notifier->notifier,
+				   drm_gpusvm_range_start(r),
+				   drm_gpusvm_range_end(r), ctx);
+	if (err == -EOPNOTSUPP)
+		drm_gpusvm_range_evict(&vm->svm.gpusvm, r);
+	return err;
+}
+
+/* Attempts at moving a range to VRAM for an atomic, as Xe's. */
+#define VXE_SVM_ATOMIC_MIGRATE_TRIES	3
+
+/*
+ * Does a GPU atomic in @vma need the memory in VRAM?  As Xe's
+ * xe_vma_need_vram_for_atomic() on Battlemage, whose device atomics work
+ * in system memory: only for a discrete GPU (vxe with VRAM), per the
+ * VMA's atomic attribute (MADVISE).
+ *
+ * Return: 1 when it does, 0 when not, -EACCES when GPU atomics are not
+ * allowed there (%DRM_XE_ATOMIC_CPU).
+ */
+static int vxe_svm_need_vram_for_atomic(struct vxe_vm *vm,
+					const struct vxe_vma *vma, bool atomic)
+{
+	if (!vm->vxe->vram || !atomic)
+		return 0;
+	switch (vma->attr.atomic) {
+	case DRM_XE_ATOMIC_DEVICE:
+		return 0;
+	case DRM_XE_ATOMIC_CPU:
+		return -EACCES;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Where the GPU may do atomics in a mirror VMA, as Xe's PTEs allow them
+ * (xe_atomic_for_system(), xe_atomic_for_vram()): never with
+ * %DRM_XE_ATOMIC_CPU; in VRAM otherwise; in system memory on a discrete
+ * GPU only with %DRM_XE_ATOMIC_DEVICE (other atomics fault, and the fault
+ * moves the range to VRAM).
+ */
+static u32 vxe_svm_pt_flags(struct vxe_vm *vm, const struct vxe_vma *vma)
+{
+	if (vma->attr.atomic == DRM_XE_ATOMIC_CPU)
+		return VXE_PT_NO_ATOMIC_SYS | VXE_PT_NO_ATOMIC_DM;
+	if (vm->vxe->vram && vma->attr.atomic != DRM_XE_ATOMIC_DEVICE)
+		return VXE_PT_NO_ATOMIC_SYS;
+	return 0;
+}
+
+/*
+ * Is the range mapped as a fault needs it: bound, with its pages, and (for
+ * an atomic that needs it) in this device's VRAM?  A hint, without the
+ * notifier lock held afterwards: the fault finds out otherwise on retry.
+ */
+static bool vxe_svm_range_is_valid(struct vxe_vm *vm,
+				   struct vxe_svm_range *range,
+				   bool devmem_only)
+{
+	bool valid;
+
+	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
+	valid = range->bound &&
+		drm_gpusvm_pages_valid(&vm->svm.gpusvm, &range->pages) &&
+		(!devmem_only || (range->pages.flags.has_devmem_pages &&
+				  range->pages.dpagemap == vm->svm.dpagemap));
+	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+	return valid;
+}
+
+/**
+ * struct vxe_svm_request - what a GPU fault or a prefetch asks of a range
+ * @vma: the mirror VMA: ranges stay inside it, and are mapped with its
+ *	attributes
+ * @place: where to put the range
+ * @devmem_only: an atomic needs the range in VRAM
+ * @fault: a GPU fault, counted in the GT statistics
+ * @range_end: set to the end of the range (the next address a prefetch
+ *	loop visits)
+ * @range_size: set to the size of the range
+ */
+struct vxe_svm_request {
+	struct vxe_vma *vma;
+	enum vxe_svm_place place;
+	bool devmem_only;
+	bool fault;
+	u64 range_end;
+	u64 range_size;
+};
+
+/*
+ * Make the GPU map the range around @addr, as @req asks: find or create
+ * it, place it, collect its pages, bind it; start over when the pages went
+ * meanwhile, a bounded number of times.  An atomic that needs VRAM tries
+ * the migration up to three times, each time with a timeslice twice as
+ * long (so the CPU cannot take the range back before the GPU used it),
+ * then fails, as Xe's fault handler does.
+ */
+static int vxe_svm_populate(struct vxe_vm *vm, u64 addr,
+			    struct vxe_svm_request *req)
+{
+	bool devmem_only = req->devmem_only && vm->svm.dpagemap;
 	struct drm_gpusvm_ctx ctx = {
+		.device_private_page_owner = vxe_svm_owner(vm),
 		.check_pages_threshold = vm->svm.cfg.check_pages_threshold,
-		.devmem_possible = !!vm->vxe->vram,
+		.devmem_possible = !!vm->svm.dpagemap,
+		.devmem_only = devmem_only,
+		.timeslice_ms = devmem_only ?
+			READ_ONCE(vm->vxe->atomic_svm_timeslice_ms) : 0,
 	};
-	u64 win_start = max(vma_start, vm->svm.cfg.mirror_start);
-	u64 win_end = min(vma_end, vm->svm.cfg.mirror_end);
+	int migrate_tries = devmem_only ? VXE_SVM_ATOMIC_MIGRATE_TRIES : 1;
+	u64 win_start = max(vma_start(req->vma), vm->svm.cfg.mirror_start);
+	u64 win_end = min(vma_end(req->vma), vm->svm.cfg.mirror_end);
+	struct vxe_gt_stats *stats = &vm->vxe->stats;
 	struct drm_gpusvm_range *r;
 	int err = -EBUSY, tries;
+	ktime_t start;
 
 	lockdep_assert_held(&vm->lock);
 
@@ -468,6 +669,9 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
 	vxe_svm_garbage_collector(vm);
 
 	for (tries = 0; tries < VXE_SVM_FAULT_TRIES; tries++) {
+		struct vxe_svm_range *range;
+		u64 size;
+
 		if (tries)
 			atomic_inc(&vm->stats.fault_retries);
 
@@ -475,29 +679,80 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
 						    win_start, win_end, &ctx);
 		if (IS_ERR(r)) {
 			err = PTR_ERR(r);
+			/* No VMA, or no pages to mirror in it: vxe says -EFAULT. */
+			if (err == -ENOENT || err == -EIO)
+				err = -EFAULT;
 			break;
 		}
-		if (range_end)
-			*range_end = drm_gpusvm_range_end(r);
+		range = to_vxe_svm_range(r);
+		size = drm_gpusvm_range_size(r);
+		req->range_end = drm_gpusvm_range_end(r);
+		req->range_size = size;
+		if (req->fault && !tries)
+			vxe_gt_stats_incr_sized(stats,
+						VXE_GT_STATS_ID_SVM_4K_PAGEFAULT_COUNT,
+						size, 1);
 		if (vxe_svm_range_unmapped(r)) {
 			/* Unmapped since the collection above: again. */
 			vxe_svm_garbage_collector(vm);
 			err = -EBUSY;
 			continue;
 		}
+		if (devmem_only && !r->flags.migrate_devmem) {
+			err = -EACCES;	/* no VRAM for this memory (a file) */
+			break;
+		}
+		if (req->fault && vxe_svm_range_is_valid(vm, range, devmem_only)) {
+			vxe_gt_stats_incr_sized(stats,
+						VXE_GT_STATS_ID_SVM_4K_VALID_PAGEFAULT_COUNT,
+						size, 1);
+			err = 0;
+			break;
+		}
 
-		if (!tries)
-			vxe_svm_place_range(vm, to_vxe_svm_range(r), place, &ctx);
-		err = drm_gpusvm_range_get_pages(&vm->svm.gpusvm, r, &ctx);
-		if (err == -EBUSY ||
-		    (err == -EFAULT && vxe_svm_range_unmapped(r)))
+		if (devmem_only ? migrate_tries-- > 0 : !tries) {
+			start = ktime_get();
+			if (vxe_svm_place_range(vm, range, devmem_only ?
+						VXE_SVM_PLACE_VRAM : req->place,
+						&ctx) && req->fault) {
+				vxe_gt_stats_incr_sized(stats,
+							VXE_GT_STATS_ID_SVM_4K_MIGRATE_COUNT,
+							size, 1);
+				vxe_gt_stats_us_sized(stats,
+						      VXE_GT_STATS_ID_SVM_4K_MIGRATE_US,
+						      size, start);
+			}
+			ctx.timeslice_ms <<= 1;
+		}
+
+		start = ktime_get();
+		err = vxe_svm_range_get_pages(vm, range, &ctx);
+		if (req->fault)
+			vxe_gt_stats_us_sized(stats,
+					      VXE_GT_STATS_ID_SVM_4K_GET_PAGES_US,
+					      size, start);
+		if (err == -EBUSY || err == -EOPNOTSUPP ||
+		    (err == -EFAULT && vxe_svm_range_unmapped(r))) {
+			ctx.timeslice_ms <<= 1;
 			continue;
+		}
+		/* System pages where an atomic needs VRAM: move them again. */
+		if (err == -EFAULT && devmem_only && migrate_tries > 0) {
+			ctx.timeslice_ms <<= 1;
+			continue;
+		}
 		if (err)
 			break;
 
-		err = vxe_svm_bind(vm, to_vxe_svm_range(r));
+		start = ktime_get();
+		err = vxe_svm_bind(vm, range, vxe_svm_pt_flags(vm, req->vma));
+		if (req->fault)
+			vxe_gt_stats_us_sized(stats,
+					      VXE_GT_STATS_ID_SVM_4K_BIND_US,
+					      size, start);
 		if (err != -EAGAIN)
 			break;
+		ctx.timeslice_ms <<= 1;
 	}
 	return err == -EAGAIN ? -EBUSY : err;
 }
@@ -508,29 +763,52 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr, u64 vma_start,
  * @vma: the mirror VMA containing @addr: ranges stay inside it, and go
  *	where its attributes say
  * @addr: the faulting GPU virtual address (the same CPU address)
+ * @atomic: the faulting access was an atomic
  *
- * Counted in the VM's and the device's SVM page-fault statistics.
+ * As Xe's xe_svm_handle_pagefault(): an atomic where the VMA's atomic
+ * policy needs device memory must find the range in this device's VRAM
+ * (&drm_gpusvm_ctx.devmem_only: migrated, up to three times, with a
+ * timeslice of &vxe_device.atomic_svm_timeslice_ms, doubled at each
+ * retry); a policy that forbids GPU atomics fails the fault.  Counted in
+ * the VM's and the device's statistics (vxe_gt_stats.c).
  *
  * Context: the VM lock.
  * Return: 0 once the GPU maps @addr; -EINVAL outside the mirror; -EFAULT
- * when the CPU maps nothing there (or the process exited); -EPERM for a
- * read-only CPU mapping; -EBUSY when invalidations kept racing; -ENOMEM or
- * an injected backend error.
+ * when the CPU maps nothing there (or the process exited), or an atomic
+ * that needs VRAM did not get it; -EACCES for an atomic the policy forbids
+ * (%DRM_XE_ATOMIC_CPU), or that needs VRAM in memory that cannot move
+ * there; -EPERM for a read-only CPU mapping; -EBUSY when invalidations
+ * kept racing; -ENOMEM or an injected backend error.
  */
-int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr)
+int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr,
+			 bool atomic)
 {
+	struct vxe_svm_request req = {
+		.vma = vma,
+		.place = vxe_svm_fault_place(vm, vma),
+		.fault = true,
+	};
+	ktime_t start = ktime_get();
 	int err;
 
 	lockdep_assert_held(&vm->lock);
 	atomic_inc(&vm->stats.faults);
-	atomic64_inc(&vm->vxe->stats.svm_pagefault_count);
+	vxe_gt_stats_incr(&vm->vxe->stats, VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT,
+			  1);
 
-	err = vxe_svm_populate(vm, addr, vma_start(vma), vma_end(vma),
-			       vxe_svm_fault_place(vm, vma), NULL);
+	err = vxe_svm_need_vram_for_atomic(vm, vma, atomic);
+	if (err >= 0) {
+		req.devmem_only = err;
+		err = vxe_svm_populate(vm, addr, &req);
+	}
 	if (err) {
 		atomic_inc(&vm->stats.fault_errors);
-		drm_dbg_driver(&vm->vxe->drm, "vxe: GPU fault at %#llx: %d\n",
-			       addr, err);
+		drm_dbg_driver(&vm->vxe->drm, "vxe: GPU %sfault at %#llx: %d\n",
+			       atomic ? "atomic " : "", addr, err);
+	} else {
+		vxe_gt_stats_us_sized(&vm->vxe->stats,
+				      VXE_GT_STATS_ID_SVM_4K_PAGEFAULT_US,
+				      req.range_size, start);
 	}
 	return err;
 }
@@ -557,23 +835,27 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_svm_handle_fault);
 int vxe_svm_prefetch(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 		     u64 end, u32 region)
 {
-	enum vxe_svm_place place = VXE_SVM_PLACE_ANY;
+	struct vxe_svm_request req = {
+		.vma = vma,
+		.place = VXE_SVM_PLACE_ANY,
+	};
 	u64 addr = start;
 
 	lockdep_assert_held(&vm->lock);
 	if (region == VXE_MEM_REGION_SYS)
-		place = VXE_SVM_PLACE_SYS;
+		req.place = VXE_SVM_PLACE_SYS;
 	else if (region == VXE_MEM_REGION_VRAM && vm->vxe->vram)
-		place = VXE_SVM_PLACE_VRAM;
+		req.place = VXE_SVM_PLACE_VRAM;
 	else if (vxe_svm_fault_place(vm, vma) != VXE_SVM_PLACE_ANY)
-		place = VXE_SVM_PLACE_VRAM;
+		req.place = VXE_SVM_PLACE_VRAM;
 
 	while (addr < end) {
-		u64 next = addr + PAGE_SIZE;
+		u64 next;
 		int err;
 
-		err = vxe_svm_populate(vm, addr, vma_start(vma), vma_end(vma),
-				       place, &next);
+		req.range_end = addr + PAGE_SIZE;
+		err = vxe_svm_populate(vm, addr, &req);
+		next = req.range_end;
 		if (err == -EFAULT || err == -ENOENT)
 			next = addr + PAGE_SIZE;
 		else if (err)

@@ -3,13 +3,10 @@
  * Copyright © 2026 The gpusvm authors
  */
 
-#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
-#include <linux/hmm.h>
 #include <linux/mmu_notifier.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <drm/drm_pagemap.h>
+#include <drm/drm_gpusvm.h>
 #include <drm/drm_print.h>
 #include <kunit/visibility.h>
 
@@ -23,8 +20,10 @@
  * memory at a GPU address of the caller's choosing: [addr, addr + range)
  * of the GPU shows [obj_offset, obj_offset + range) of the binding
  * process.  As in Xe, the VMA keeps &drm_gpuva.gem.offset at the CPU
- * address, has an MMU interval notifier over that CPU range, collects its
- * pages with hmm_range_fault() and maps them for DMA, in every VM mode.
+ * address, has an MMU interval notifier over that CPU range, and its pages
+ * are a &struct drm_gpusvm_pages of the VM's drm_gpusvm (one without mm in
+ * the VM modes without SVM): drm_gpusvm_get_pages() collects and maps
+ * them, in every VM mode.
  *
  * - MAP_USERPTR collects the pages before the bind changes anything: an
  *   address without memory behind it fails the bind with -EFAULT.  The
@@ -48,25 +47,20 @@
  *   userptr unbound; the job touching it fails.
  * - A piece of a userptr VMA that a partial unbind leaves (drm_gpuvm
  *   REMAP) gets a notifier of its own and is bound again on first use.
- * - Pages of another device's memory (and of vxe's own VRAM) are migrated
- *   back to system memory by hmm_range_fault(): userptr pages are always
- *   system pages.
+ * - As in Xe, a fault-mode VM maps pages of its device's VRAM where they
+ *   are (the VM's device-private page owner; system and VRAM pages mixed);
+ *   in the other modes, and for another device's memory, hmm_range_fault()
+ *   migrates them back to system memory first.
  *
- * Locking: the VM lock around collecting and binding; &vxe_vm.userptr_lock
- * (taken in the invalidation callback, so nothing allocates under it)
- * around publishing pages, writing and zapping the entries,
- * &vxe_vma.bound of userptr VMAs, the list of invalidated userptrs, and
- * adding a job's fence to the VM's reservation object.  An EXEC holds it
- * from the check that no userptr waits to be bound again until its fence
- * is in place, so an invalidation either waits for the job or is seen.
+ * Locking: the VM lock around collecting and binding; the notifier lock of
+ * the VM's drm_gpusvm (the userptr notifier lock: taken for writing in the
+ * invalidation callbacks, so nothing allocates under it) around the pages'
+ * state, writing and zapping the entries, &vxe_vma.bound of userptr VMAs,
+ * the list of invalidated userptrs (changed under the lock held for
+ * writing), and, held for reading, from an EXEC's check that no userptr
+ * waits to be bound again until its job's fence is in the VM's reservation
+ * object: an invalidation either waits for the job or is seen.
  */
-
-/*
- * As drm_gpusvm's: the GPU snoops the CPU caches, so there is nothing to sync,
- * and one page may be mapped for several VMs (or userptrs) at once, which
- * the DMA API allows only without CPU syncs.
- */
-#define VXE_USERPTR_DMA_ATTRS	DMA_ATTR_SKIP_CPU_SYNC
 
 /*
  * How long an invalidation waits for the jobs of a dma-fence VM: Xe's job
@@ -82,75 +76,50 @@
  * struct vxe_userptr - the process memory behind a userptr VMA
  * @notifier: MMU interval notifier over the CPU range, in the binding
  *	process's mm
+ * @pages: the pages, mapped for the device (the notifier lock of the VM's
+ *	drm_gpusvm)
  * @vm: the VM of the VMA
  * @vma: the VMA
  * @start: first CPU address
  * @npages: number of pages
  * @inval_link: in &vxe_vm.userptr_invalidated (dma-fence VMs), while
- *	waiting for an EXEC to bind it again (&vxe_vm.userptr_lock)
- * @seq: notifier sequence @addrs were collected at
- * @addrs: device (DMA) addresses of the pages, one per page; NULL when
- *	none are mapped (&vxe_vm.userptr_lock)
+ *	waiting for an EXEC to bind it again (the notifier lock)
  * @read_only: the VMA is read-only: pages are collected without write
  *	access and mapped to the device only
  */
 struct vxe_userptr {
 	struct mmu_interval_notifier notifier;
+	struct drm_gpusvm_pages pages;
 	struct vxe_vm *vm;
 	struct vxe_vma *vma;
 	unsigned long start;
 	unsigned long npages;
 	struct list_head inval_link;
-	unsigned long seq;
-	struct drm_pagemap_device_addr *addrs;
 	bool read_only;
 };
 
-static enum dma_data_direction vxe_userptr_dir(const struct vxe_userptr *u)
+static struct drm_gpusvm *vxe_userptr_gpusvm(struct vxe_vm *vm)
 {
-	return u->read_only ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
-}
-
-static void vxe_userptr_dma_unmap(struct vxe_device *vxe,
-				  struct drm_pagemap_device_addr *addrs,
-				  unsigned long npages,
-				  enum dma_data_direction dir)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++)
-		dma_unmap_page_attrs(vxe->drm.dev, addrs[i].addr, PAGE_SIZE, dir,
-				     VXE_USERPTR_DMA_ATTRS);
-	kvfree(addrs);
-}
-
-/* Drop the pages of @u.  Context: &vxe_vm.userptr_lock. */
-static void vxe_userptr_put_pages(struct vxe_userptr *u)
-{
-	lockdep_assert_held(&u->vm->userptr_lock);
-	if (!u->addrs)
-		return;
-	vxe_userptr_dma_unmap(u->vm->vxe, u->addrs, u->npages,
-			      vxe_userptr_dir(u));
-	u->addrs = NULL;
+	return &vm->svm.gpusvm;
 }
 
 /*
  * A userptr of a dma-fence VM left unbound (invalidated, a lazy piece, a
- * zap, a failed bind): the next EXEC binds it.  Context: userptr_lock.
+ * zap, a failed bind): the next EXEC binds it.  Context: the notifier lock
+ * held for writing.
  */
 static void vxe_userptr_needs_exec_bind(struct vxe_vm *vm,
 					struct vxe_userptr *u)
 {
-	lockdep_assert_held(&vm->userptr_lock);
+	lockdep_assert_held_write(&vxe_userptr_gpusvm(vm)->notifier_lock);
 	if (!(vm->flags & VXE_VM_LR_MODE) && list_empty(&u->inval_link))
 		list_add_tail(&u->inval_link, &vm->userptr_invalidated);
 }
 
-/* Zap the entries of @vma, if it has any.  Context: userptr_lock. */
+/* Zap the entries of @vma, if it has any.  Context: the notifier lock. */
 static void vxe_userptr_zap(struct vxe_vm *vm, struct vxe_vma *vma)
 {
-	lockdep_assert_held(&vm->userptr_lock);
+	lockdep_assert_held(&vxe_userptr_gpusvm(vm)->notifier_lock);
 	vxe_vma_zap_range(vm, vma, vma_start(vma), vma_end(vma));
 }
 
@@ -161,12 +130,14 @@ static bool vxe_userptr_invalidate(struct mmu_interval_notifier *mni,
 	struct vxe_userptr *u = container_of(mni, struct vxe_userptr,
 					     notifier);
 	struct vxe_vm *vm = u->vm;
+	struct drm_gpusvm *gpusvm = vxe_userptr_gpusvm(vm);
+	const struct drm_gpusvm_ctx ctx = { .in_notifier = true };
 
 	/* The lock sleeps: as Xe, refuse non-blocking invalidations. */
 	if (!mmu_notifier_range_blockable(range))
 		return false;
 
-	mutex_lock(&vm->userptr_lock);
+	down_write(&gpusvm->notifier_lock);
 	mmu_interval_set_seq(mni, cur_seq);
 	atomic_inc(&vm->stats.invalidations);
 	if (!(vm->flags & VXE_VM_LR_MODE)) {
@@ -180,8 +151,8 @@ static bool vxe_userptr_invalidate(struct mmu_interval_notifier *mni,
 		vxe_userptr_needs_exec_bind(vm, u);
 	}
 	vxe_userptr_zap(vm, u->vma);
-	vxe_userptr_put_pages(u);
-	mutex_unlock(&vm->userptr_lock);
+	drm_gpusvm_unmap_pages(gpusvm, &u->pages, u->npages, &ctx);
+	up_write(&gpusvm->notifier_lock);
 	return true;
 }
 
@@ -190,91 +161,21 @@ static const struct mmu_interval_notifier_ops vxe_userptr_notifier_ops = {
 };
 
 /*
- * Collect the pages of @u and map them for DMA; publish them unless an
- * invalidation came in meanwhile (-EAGAIN then).  Pages already valid are
- * kept.  Context: the VM lock; takes the mmap lock and userptr_lock.
+ * Collect the pages of @u and map them for the device; pages already
+ * valid are kept.  Context: the VM lock; takes the mmap lock and the
+ * notifier lock.
  */
 static int vxe_userptr_get_pages(struct vxe_userptr *u)
 {
-	struct mm_struct *mm = u->notifier.mm;
-	struct device *dev = u->vm->vxe->drm.dev;
-	enum dma_data_direction dir = vxe_userptr_dir(u);
-	struct drm_pagemap_device_addr *addrs;
-	struct hmm_range hr = {
-		.notifier = &u->notifier,
-		.start = u->start,
-		.end = u->start + (u->npages << PAGE_SHIFT),
-		.default_flags = HMM_PFN_REQ_FAULT |
-				 (u->read_only ? 0 : HMM_PFN_REQ_WRITE),
+	const struct drm_gpusvm_ctx ctx = {
+		.read_only = u->read_only,
+		.device_private_page_owner = vxe_svm_owner(u->vm),
+		.allow_mixed = true,
 	};
-	unsigned long timeout, *pfns, i;
-	bool valid;
-	int err;
 
-	mutex_lock(&u->vm->userptr_lock);
-	valid = u->addrs && !mmu_interval_read_retry(&u->notifier, u->seq);
-	mutex_unlock(&u->vm->userptr_lock);
-	if (valid)
-		return 0;
-
-	pfns = kvmalloc_array(u->npages, sizeof(*pfns), GFP_KERNEL);
-	addrs = kvmalloc_array(u->npages, sizeof(*addrs), GFP_KERNEL);
-	if (!pfns || !addrs) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	hr.hmm_pfns = pfns;
-
-	if (!mmget_not_zero(mm)) {
-		err = -EFAULT;
-		goto out_free;
-	}
-	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	do {
-		hr.notifier_seq = mmu_interval_read_begin(&u->notifier);
-		mmap_read_lock(mm);
-		err = hmm_range_fault(&hr);
-		mmap_read_unlock(mm);
-	} while (err == -EBUSY && time_before(jiffies, timeout));
-	mmput(mm);
-	if (err)
-		goto out_free;
-
-	for (i = 0; i < u->npages; i++) {
-		dma_addr_t dma = dma_map_page_attrs(dev, hmm_pfn_to_page(pfns[i]),
-						    0, PAGE_SIZE, dir,
-						    VXE_USERPTR_DMA_ATTRS);
-
-		if (dma_mapping_error(dev, dma)) {
-			vxe_userptr_dma_unmap(u->vm->vxe, addrs, i, dir);
-			addrs = NULL;
-			err = -EFAULT;
-			goto out_free;
-		}
-		addrs[i] = drm_pagemap_device_addr_encode(dma,
-							  DRM_INTERCONNECT_SYSTEM,
-							  0, dir);
-	}
-
-	mutex_lock(&u->vm->userptr_lock);
-	if (mmu_interval_read_retry(&u->notifier, hr.notifier_seq)) {
-		err = -EAGAIN;
-	} else {
-		vxe_userptr_put_pages(u);
-		u->addrs = addrs;
-		u->seq = hr.notifier_seq;
-		addrs = NULL;
-	}
-	mutex_unlock(&u->vm->userptr_lock);
-	if (addrs)
-		vxe_userptr_dma_unmap(u->vm->vxe, addrs, u->npages, dir);
-	kvfree(pfns);
-	return err;
-
-out_free:
-	kvfree(addrs);
-	kvfree(pfns);
-	return err;
+	return drm_gpusvm_get_pages(vxe_userptr_gpusvm(u->vm), &u->pages,
+				    u->notifier.mm, &u->notifier, u->start,
+				    u->start + (u->npages << PAGE_SHIFT), &ctx);
 }
 
 /*
@@ -283,13 +184,14 @@ out_free:
  */
 static int vxe_userptr_commit(struct vxe_vm *vm, struct vxe_vma *vma)
 {
+	struct drm_gpusvm *gpusvm = vxe_userptr_gpusvm(vm);
 	struct vxe_userptr *u = vma->userptr;
 	u32 flags = u->read_only ? VXE_PT_READ_ONLY : 0;
 	int err = -EAGAIN;
 
-	mutex_lock(&vm->userptr_lock);
-	if (u->addrs && !mmu_interval_read_retry(&u->notifier, u->seq)) {
-		err = vxe_pt_commit(&vm->pt, vma_start(vma), u->addrs,
+	drm_gpusvm_notifier_lock(gpusvm);
+	if (drm_gpusvm_pages_valid(gpusvm, &u->pages)) {
+		err = vxe_pt_commit(&vm->pt, vma_start(vma), u->pages.dma_addr,
 				    u->npages, flags);
 		/* Replaced entries may be cached; drop them (all on error) */
 		vma->bound = true;
@@ -299,7 +201,7 @@ static int vxe_userptr_commit(struct vxe_vm *vm, struct vxe_vma *vma)
 			vxe_vm_tlb_invalidate(vm, vma_start(vma),
 					      vma_end(vma));
 	}
-	mutex_unlock(&vm->userptr_lock);
+	drm_gpusvm_notifier_unlock(gpusvm);
 	return err;
 }
 
@@ -364,13 +266,13 @@ int vxe_userptr_check_mm(u64 uaddr, u64 size, bool write)
  * Context: the VM lock; process context of the binding process.
  * Return: 0; -EFAULT when there is no process memory at [@uaddr, @uaddr +
  * @size) (or it cannot be written and @vma is writable); -ENOMEM;
- * -EAGAIN when invalidations kept taking the pages.
+ * -EBUSY when invalidations kept taking the pages.
  */
 int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
 		       u64 size, bool populate)
 {
 	struct vxe_userptr *u;
-	int err, tries = 0;
+	int err;
 
 	lockdep_assert_held(&vm->lock);
 	if (!current->mm)
@@ -384,6 +286,7 @@ int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
 	u->start = uaddr;
 	u->npages = size >> PAGE_SHIFT;
 	u->read_only = vma->gpuva.flags & VXE_VMA_READ_ONLY;
+	drm_gpusvm_init_pages(&u->pages, &vm->vxe->drm);
 
 	err = mmu_interval_notifier_insert(&u->notifier, current->mm, uaddr,
 					   size, &vxe_userptr_notifier_ops);
@@ -395,14 +298,12 @@ int vxe_userptr_create(struct vxe_vm *vm, struct vxe_vma *vma, u64 uaddr,
 	atomic_inc(&vm->vxe->nr_userptrs);
 
 	if (!populate) {
-		mutex_lock(&vm->userptr_lock);
+		down_write(&vxe_userptr_gpusvm(vm)->notifier_lock);
 		vxe_userptr_needs_exec_bind(vm, u);
-		mutex_unlock(&vm->userptr_lock);
+		up_write(&vxe_userptr_gpusvm(vm)->notifier_lock);
 		return 0;
 	}
-	do {
-		err = vxe_userptr_get_pages(u);
-	} while (err == -EAGAIN && ++tries < VXE_USERPTR_TRIES);
+	err = vxe_userptr_get_pages(u);
 	if (err) {
 		vxe_userptr_destroy(vm, vma);
 		drm_dbg(&vm->vxe->drm,
@@ -421,24 +322,25 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_userptr_create);
  * Zaps its entries, removes the notifier (waiting for a running
  * invalidation) and unmaps the pages.
  *
- * Context: may sleep; not under &vxe_vm.userptr_lock.
+ * Context: may sleep; not under the notifier lock.
  */
 void vxe_userptr_destroy(struct vxe_vm *vm, struct vxe_vma *vma)
 {
+	struct drm_gpusvm *gpusvm = vxe_userptr_gpusvm(vm);
 	struct vxe_userptr *u = vma->userptr;
 
 	if (!u)
 		return;
-	mutex_lock(&vm->userptr_lock);
+	down_write(&gpusvm->notifier_lock);
 	vxe_userptr_zap(vm, vma);
-	mutex_unlock(&vm->userptr_lock);
+	up_write(&gpusvm->notifier_lock);
 
 	mmu_interval_notifier_remove(&u->notifier);
 
-	mutex_lock(&vm->userptr_lock);
+	down_write(&gpusvm->notifier_lock);
 	list_del_init(&u->inval_link);
-	vxe_userptr_put_pages(u);
-	mutex_unlock(&vm->userptr_lock);
+	up_write(&gpusvm->notifier_lock);
+	drm_gpusvm_free_pages(gpusvm, &u->pages, u->npages);
 	vma->userptr = NULL;
 	atomic_dec(&vm->vxe->nr_userptrs);
 	kfree(u);
@@ -455,10 +357,12 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_userptr_destroy);
  */
 void vxe_userptr_zap_vma(struct vxe_vm *vm, struct vxe_vma *vma)
 {
-	mutex_lock(&vm->userptr_lock);
+	struct drm_gpusvm *gpusvm = vxe_userptr_gpusvm(vm);
+
+	down_write(&gpusvm->notifier_lock);
 	vxe_userptr_zap(vm, vma);
 	vxe_userptr_needs_exec_bind(vm, vma->userptr);
-	mutex_unlock(&vm->userptr_lock);
+	up_write(&gpusvm->notifier_lock);
 }
 
 /**
@@ -513,9 +417,9 @@ int vxe_userptr_bind_collected(struct vxe_vm *vm, struct vxe_vma *vma)
 	if (!err)
 		err = vxe_userptr_commit(vm, vma);
 	if (err) {
-		mutex_lock(&vm->userptr_lock);
+		down_write(&vxe_userptr_gpusvm(vm)->notifier_lock);
 		vxe_userptr_needs_exec_bind(vm, vma->userptr);
-		mutex_unlock(&vm->userptr_lock);
+		up_write(&vxe_userptr_gpusvm(vm)->notifier_lock);
 	}
 	return err == -EAGAIN ? 0 : err;
 }
@@ -533,6 +437,7 @@ int vxe_userptr_bind_collected(struct vxe_vm *vm, struct vxe_vma *vma)
  */
 int vxe_userptr_repin(struct vxe_vm *vm)
 {
+	struct drm_gpusvm *gpusvm = vxe_userptr_gpusvm(vm);
 	struct vxe_userptr *u;
 	int err;
 
@@ -540,12 +445,12 @@ int vxe_userptr_repin(struct vxe_vm *vm)
 	if (err)
 		return err;
 	for (;;) {
-		mutex_lock(&vm->userptr_lock);
+		down_write(&gpusvm->notifier_lock);
 		u = list_first_entry_or_null(&vm->userptr_invalidated,
 					     struct vxe_userptr, inval_link);
 		if (u)
 			list_del_init(&u->inval_link);
-		mutex_unlock(&vm->userptr_lock);
+		up_write(&gpusvm->notifier_lock);
 		if (!u)
 			break;
 		err = vxe_userptr_bind(vm, u->vma);
@@ -553,11 +458,11 @@ int vxe_userptr_repin(struct vxe_vm *vm)
 		if (err == -EFAULT)
 			err = 0;
 		if (err) {
-			mutex_lock(&vm->userptr_lock);
+			down_write(&gpusvm->notifier_lock);
 			if (list_empty(&u->inval_link))
 				list_add(&u->inval_link,
 					 &vm->userptr_invalidated);
-			mutex_unlock(&vm->userptr_lock);
+			up_write(&gpusvm->notifier_lock);
 			break;
 		}
 	}
@@ -569,37 +474,31 @@ int vxe_userptr_repin(struct vxe_vm *vm)
  * vxe_userptr_exec_check() - the last step of vxe_vm_exec_lock()
  * @vm: the VM, with its reservation object locked
  *
- * Locks &vxe_vm.userptr_lock and checks that no userptr was invalidated
- * since vxe_userptr_repin(): an invalidation from now on waits for the
- * job's fence, which the caller adds before it unlocks.
+ * Takes the notifier lock of the VM's drm_gpusvm for reading and checks
+ * that no userptr was invalidated since vxe_userptr_repin(): an
+ * invalidation from now on waits for the job's fence, which the caller
+ * adds before it drops the lock (vxe_userptr_exec_unlock()).
  *
- * Return: true with &vxe_vm.userptr_lock held; false (not held) when a
- * userptr waits to be bound again.
+ * Return: true with the lock held; false (not held) when a userptr waits
+ * to be bound again.
  */
 bool vxe_userptr_exec_check(struct vxe_vm *vm)
 {
+	struct drm_gpusvm *gpusvm = vxe_userptr_gpusvm(vm);
+
 	dma_resv_assert_held(vxe_vm_resv(vm));
-	mutex_lock(&vm->userptr_lock);
+	drm_gpusvm_notifier_lock(gpusvm);
 	if (list_empty(&vm->userptr_invalidated))
 		return true;
-	mutex_unlock(&vm->userptr_lock);
+	drm_gpusvm_notifier_unlock(gpusvm);
 	return false;
 }
 
 /**
- * vxe_userptr_lock_init() - initialize &vxe_vm.userptr_lock and its list
+ * vxe_userptr_exec_unlock() - drop what vxe_userptr_exec_check() took
  * @vm: the VM
- *
- * Tells lockdep up front that the lock is taken in MMU notifier context,
- * under reclaim, so that an allocation under it is reported at once.
  */
-void vxe_userptr_lock_init(struct vxe_vm *vm)
+void vxe_userptr_exec_unlock(struct vxe_vm *vm)
 {
-	mutex_init(&vm->userptr_lock);
-	INIT_LIST_HEAD(&vm->userptr_invalidated);
-	if (IS_ENABLED(CONFIG_LOCKDEP)) {
-		fs_reclaim_acquire(GFP_KERNEL);
-		might_lock(&vm->userptr_lock);
-		fs_reclaim_release(GFP_KERNEL);
-	}
+	drm_gpusvm_notifier_unlock(vxe_userptr_gpusvm(vm));
 }

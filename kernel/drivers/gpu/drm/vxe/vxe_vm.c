@@ -16,6 +16,7 @@
 #include <kunit/visibility.h>
 
 #include "vxe_device.h"
+#include "vxe_gt_stats.h"
 #include "vxe_vm.h"
 
 /* The GPU virtual address space: 48 bits, as on Xe2. */
@@ -38,7 +39,6 @@ static void vxe_vm_free(struct drm_gpuvm *gpuvm)
 	WARN_ON(!list_empty(&vm->bind.jobs));
 	dma_fence_put(vm->bind.last_fence);
 	atomic_dec(&vm->vxe->nr_vms);
-	mutex_destroy(&vm->userptr_lock);
 	mutex_destroy(&vm->lock);
 	kfree(vm);
 }
@@ -62,7 +62,7 @@ static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 	vm->vxe = vxe;
 	vm->flags = flags;
 	mutex_init(&vm->lock);
-	vxe_userptr_lock_init(vm);
+	INIT_LIST_HEAD(&vm->userptr_invalidated);
 	vm->svm.cfg = cfg ? *cfg : vxe_svm_default_config;
 	INIT_LIST_HEAD(&vm->bind.jobs);
 	vm->bind.fence_context = dma_fence_context_alloc(1);
@@ -85,14 +85,12 @@ static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 	list_add_tail(&vm->link, &vxe->vms);
 	mutex_unlock(&vxe->vms_lock);
 
-	/* Only a fault-mode VM mirrors the process (SVM). */
-	if (flags & VXE_VM_FAULT_MODE) {
-		err = vxe_svm_init(vm, mm);
-		if (err) {
-			vm->closed = true;
-			vxe_vm_put(vm);
-			return ERR_PTR(err);
-		}
+	/* Only a fault-mode VM mirrors the process (SVM); all have userptrs. */
+	err = vxe_svm_init(vm, flags & VXE_VM_FAULT_MODE ? mm : NULL);
+	if (err) {
+		vm->closed = true;
+		vxe_vm_put(vm);
+		return ERR_PTR(err);
 	}
 	return vm;
 
@@ -100,7 +98,6 @@ err_pt:
 	vxe_pt_fini(&vm->pt);
 err_free:
 	mutex_destroy(&vm->lock);
-	mutex_destroy(&vm->userptr_lock);
 	kfree(vm);
 	return ERR_PTR(err);
 }
@@ -179,8 +176,7 @@ void vxe_vm_close(struct vxe_vm *vm)
 	WRITE_ONCE(vm->closed, true);
 	mutex_unlock(&vm->lock);
 
-	if (vm->flags & VXE_VM_FAULT_MODE)
-		vxe_svm_close(vm);
+	vxe_svm_close(vm);
 	WARN(atomic_read(&vm->nr_ranges), "vxe: %d SVM ranges leaked\n",
 	     atomic_read(&vm->nr_ranges));
 }
@@ -255,7 +251,8 @@ bool vxe_vm_validate_should_retry(int err, ktime_t *end)
 	return true;
 }
 
-static int __vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr, bool *bo)
+static int __vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr, bool atomic,
+				 bool *bo)
 {
 	struct drm_gpuva *va;
 	int err;
@@ -266,15 +263,22 @@ static int __vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr, bool *bo)
 		goto out;
 	}
 	va = drm_gpuva_find_first(&vm->gpuvm, addr, 1);
-	if (!va)
+	if (!va) {
 		err = -EFAULT;
-	else if (vxe_vma_is_mirror(to_vxe_vma(va)))
-		err = vxe_svm_handle_fault(vm, to_vxe_vma(va), addr);
-	else if (vxe_vma_is_userptr(to_vxe_vma(va)) &&
-		 !(vm->flags & VXE_VM_LR_MODE))
-		err = -EFAULT;	/* bound by EXEC only, as in Xe */
-	else
-		err = vxe_vma_bind(vm, to_vxe_vma(va));
+	} else if (vxe_vma_is_mirror(to_vxe_vma(va))) {
+		err = vxe_svm_handle_fault(vm, to_vxe_vma(va), addr, atomic);
+	} else {
+		vxe_gt_stats_incr(&vm->vxe->stats,
+				  VXE_GT_STATS_ID_VMA_PAGEFAULT_COUNT, 1);
+		vxe_gt_stats_incr(&vm->vxe->stats,
+				  VXE_GT_STATS_ID_VMA_PAGEFAULT_KB,
+				  va->va.range / SZ_1K);
+		if (vxe_vma_is_userptr(to_vxe_vma(va)) &&
+		    !(vm->flags & VXE_VM_LR_MODE))
+			err = -EFAULT;	/* bound by EXEC only, as in Xe */
+		else
+			err = vxe_vma_bind(vm, to_vxe_vma(va));
+	}
 	*bo = va && va->gem.obj;
 out:
 	mutex_unlock(&vm->lock);
@@ -285,25 +289,27 @@ out:
  * vxe_vm_handle_fault() - serve a GPU page fault
  * @vm: the VM
  * @addr: the faulting GPU virtual address
+ * @atomic: the faulting access was an atomic (Xe's fault access type)
  *
  * As Xe's fault handler: find the VMA; a CPU-address mirror goes to the
  * SVM fault handler; a BO binding is bound (again: after its BO moved), a
  * userptr binding (again: after an invalidation) and a NULL binding too.
  * A BO that finds VRAM full of BOs others hold is tried again for a while
- * (vxe_vm_validate_should_retry()), without the VM lock.
+ * (vxe_vm_validate_should_retry()), without the VM lock.  Counted in the
+ * GT statistics (SVM faults, or VMA faults and the size of their VMAs).
  *
  * Context: process context; takes the VM lock.
  * Return: 0 once @addr is mapped; -EFAULT outside any VMA; -EIO on a closed
  * VM; an error of the handler.
  */
-int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr)
+int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr, bool atomic)
 {
 	ktime_t end = 0;
 	bool bo = false;
 	int err;
 
 	do {
-		err = __vxe_vm_handle_fault(vm, addr, &bo);
+		err = __vxe_vm_handle_fault(vm, addr, atomic, &bo);
 	} while (bo && vxe_vm_validate_should_retry(err, &end));
 	return err;
 }
@@ -329,7 +335,7 @@ int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
 	KUNIT_STATIC_STUB_REDIRECT(vxe_vm_tlb_invalidate, vm, start, end);
 
 	atomic_inc(&vm->stats.tlb_invalidations);
-	atomic64_inc(&vm->vxe->stats.tlb_inval_count);
+	vxe_gt_stats_incr(&vm->vxe->stats, VXE_GT_STATS_ID_TLB_INVAL, 1);
 	for (i = 0; i < 2 * VXE_TLB_INVAL_TRIES; i++) {
 		err = i < VXE_TLB_INVAL_TRIES ?
 			vxe_pt_tlb_invalidate(&vm->pt, start, end) :
@@ -347,33 +353,14 @@ int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end)
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_tlb_invalidate);
 
-/**
- * vxe_gpu_access_fn() - the GPU accesses memory at a virtual address
- * @vm: the VM
- * @gva: GPU virtual address
- * @buf: data to write, or where to read to (passed to @copy)
- * @len: number of bytes
- * @write: write rather than read (a write needs a writable GPU mapping)
- * @copy: carries out the access of one translated piece, with the
- *	page-table lock held (vxe_mem_copy() for plain reads and writes; an
- *	engine passes its own for atomics)
- * @priv: passed to @copy
- *
- * What an engine of the mock GPU does for every memory access: translate
- * through the TLB and page tables; on a miss, raise a GPU page fault into
- * the SVM fault handler and retry once it is served.  In a VM created with
- * %DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE, an access that no mapping serves
- * goes to the scratch page instead of failing: it reads zeros and its
- * writes are lost.
- *
- * Context: process context, not holding the VM lock; may sleep.
- * Return: 0; the fault handler's error when a fault cannot be served
- * (-EFAULT outside any mapping, -EPERM for a read-only CPU mapping, ...);
- * -EACCES for a write through a read-only GPU mapping; -EFAULT after
- * repeated faults at one address; -EIO on a wedged VM; an error of @copy.
+/*
+ * What an engine of the mock GPU does for every memory access; see
+ * vxe_gpu_access_fn().  An @atomic access faults as one (Xe's fault access
+ * type): the SVM fault handler may move the memory to VRAM for it.
  */
-int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
-		      bool write, vxe_pt_copy_fn copy, void *priv)
+static int __vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+			    bool write, bool atomic, vxe_pt_copy_fn copy,
+			    void *priv)
 {
 	unsigned int faults = 0;
 	u64 fault_va, last_fault = U64_MAX;
@@ -403,7 +390,7 @@ int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		 * userptr zapped by an invalidation, is bound again in any
 		 * mode, as Xe revalidates before an exec.
 		 */
-		err = vxe_vm_handle_fault(vm, fault_va);
+		err = vxe_vm_handle_fault(vm, fault_va, atomic);
 		if (err == -EFAULT && vm->flags & VXE_VM_SCRATCH_PAGE) {
 			/* Xe's scratch page: reads give zeros, writes are lost */
 			size_t n = min_t(size_t, len,
@@ -422,7 +409,63 @@ int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 			return err;
 	}
 }
+
+/**
+ * vxe_gpu_access_fn() - the GPU accesses memory at a virtual address
+ * @vm: the VM
+ * @gva: GPU virtual address
+ * @buf: data to write, or where to read to (passed to @copy)
+ * @len: number of bytes
+ * @write: write rather than read (a write needs a writable GPU mapping)
+ * @copy: carries out the access of one translated piece, with the
+ *	page-table lock held (vxe_mem_copy() for plain reads and writes; an
+ *	engine passes its own for a copy of several pieces)
+ * @priv: passed to @copy
+ *
+ * What an engine of the mock GPU does for every memory access: translate
+ * through the TLB and page tables; on a miss, raise a GPU page fault into
+ * the SVM fault handler and retry once it is served.  In a VM created with
+ * %DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE, an access that no mapping serves
+ * goes to the scratch page instead of failing: it reads zeros and its
+ * writes are lost.
+ *
+ * Context: process context, not holding the VM lock; may sleep.
+ * Return: 0; the fault handler's error when a fault cannot be served
+ * (-EFAULT outside any mapping, -EPERM for a read-only CPU mapping, ...);
+ * -EACCES for a write through a read-only GPU mapping; -EFAULT after
+ * repeated faults at one address; -EIO on a wedged VM; an error of @copy.
+ */
+int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+		      bool write, vxe_pt_copy_fn copy, void *priv)
+{
+	return __vxe_gpu_access(vm, gva, buf, len, write, false, copy, priv);
+}
 EXPORT_SYMBOL_IF_KUNIT(vxe_gpu_access_fn);
+
+/**
+ * vxe_gpu_atomic_fn() - the GPU does an atomic at a virtual address
+ * @vm: the VM
+ * @gva: GPU virtual address of the (naturally aligned) word
+ * @buf: passed to @copy
+ * @len: size of the word
+ * @copy: the read-modify-write, with the page-table lock held; it faults
+ *	(-ENOENT) on a leaf that does not allow atomics (%VXE_PTE_AE)
+ * @priv: passed to @copy
+ *
+ * As vxe_gpu_access_fn() for a write, but its faults are atomic faults:
+ * the SVM fault handler applies the VMA's atomic policy (MADVISE), which
+ * may want the memory in VRAM, or refuse GPU atomics (-EACCES).
+ *
+ * Context: process context, not holding the VM lock; may sleep.
+ * Return: as vxe_gpu_access_fn(); -EACCES when the policy forbids GPU
+ * atomics there.
+ */
+int vxe_gpu_atomic_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+		      vxe_pt_copy_fn copy, void *priv)
+{
+	return __vxe_gpu_access(vm, gva, buf, len, true, true, copy, priv);
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_gpu_atomic_fn);
 
 /**
  * vxe_gpu_access() - the GPU reads or writes memory at a virtual address

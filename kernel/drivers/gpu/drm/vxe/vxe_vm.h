@@ -82,8 +82,15 @@ struct vxe_vm_stats {
  *	of the VM), the drm_gpusvm notifier lock and the mmap lock.
  * @pt: the GPU page tables and TLB
  * @svm: shared virtual memory state
- * @svm.gpusvm: the drm_gpusvm mirroring the process
+ * @svm.gpusvm: the drm_gpusvm mirroring the process (fault mode); in the
+ *	other modes one without mm, for the pages of userptrs.  Its notifier
+ *	lock is also the userptr notifier lock: the pages of the userptr
+ *	VMAs and their page-table entries.  Inside @lock.
  * @svm.cfg: the configuration it was created with
+ * @svm.dpagemap: (fault mode, with VRAM) the pagemap of the device's VRAM,
+ *	referenced: where ranges migrate to
+ * @svm.owner: the device-private page owner of @svm.dpagemap's pages, or
+ *	NULL: what the VM's SVM ranges and userptrs map in place
  * @svm.gc: the garbage collector of unmapped ranges
  * @svm.gc.lock: protects @svm.gc.ranges; taken in the invalidation
  *	callback, inside the notifier lock
@@ -93,13 +100,9 @@ struct vxe_vm_stats {
  * @wedged: TLB invalidation failed for good: GPU accesses fail with -EIO
  * @closed: destroyed by userspace (or its file closed): no more binds,
  *	GPU accesses fail with -EIO.  Set under @lock.
- * @userptr_lock: the userptr notifier lock: the pages of its userptr VMAs
- *	and their page-table entries.  Taken in their MMU notifiers'
- *	invalidation callbacks: nothing may allocate memory under it.  Inside
- *	@lock.
  * @userptr_invalidated: userptrs of a VM with dma-fence jobs (neither LR
  *	nor fault mode) invalidated since they were bound: the next EXEC
- *	binds them again (@userptr_lock)
+ *	binds them again (the notifier lock of @svm.gpusvm)
  * @stats: counters
  * @nr_ranges: live ranges (for leak checks)
  * @link: in &vxe_device.vms (its vms_lock)
@@ -118,6 +121,8 @@ struct vxe_vm {
 	struct {
 		struct drm_gpusvm gpusvm;
 		struct vxe_svm_config cfg;
+		struct drm_pagemap *dpagemap;
+		void *owner;
 		struct {
 			spinlock_t lock; /* protects ranges */
 			struct list_head ranges;
@@ -125,7 +130,6 @@ struct vxe_vm {
 		} gc;
 	} svm;
 	u32 flags;
-	struct mutex userptr_lock; /* see the kernel-doc above */
 	struct list_head userptr_invalidated;
 	bool wedged;
 	bool closed;
@@ -143,6 +147,7 @@ struct vxe_vm {
 /**
  * struct vxe_svm_range - a drm_gpusvm range of a vxe VM
  * @base: the drm_gpusvm range
+ * @pages: its pages, mapped for the device
  * @gc_link: link in &vxe_vm.svm.gc.ranges (protected by its lock)
  * @bound: the GPU page tables map the range (notifier lock)
  * @skip_migrate: the range went to VRAM once; GPU faults leave it where it
@@ -150,6 +155,7 @@ struct vxe_vm {
  */
 struct vxe_svm_range {
 	struct drm_gpusvm_range base;
+	struct drm_gpusvm_pages pages;
 	struct list_head gc_link;
 	bool bound;
 	bool skip_migrate;
@@ -222,7 +228,8 @@ struct vxe_vma_attr {
  * @userptr: (userptr VMAs) the process memory behind it
  * @bound: (all but mirrors) the GPU page tables map it.  Of a BO VMA:
  *	written under the VM lock and the BO's reservation lock, read under
- *	either.  Of a userptr VMA: under &vxe_vm.userptr_lock.
+ *	either.  Of a userptr VMA: under the notifier lock of
+ *	&vxe_vm.svm.gpusvm.
  * @undo_link: (the VM lock) in the undo journal of the VM_BIND that
  *	inserted or removed it, until that ioctl commits or unwinds
  * @undo_vm_bo: (a removed BO VMA, while on @undo_link) its &drm_gpuvm_bo,
@@ -350,7 +357,7 @@ struct vxe_vm *vxe_vm_create_mode(struct vxe_device *vxe, u32 flags);
 void vxe_vm_close(struct vxe_vm *vm);
 void vxe_vm_destroy(struct vxe_vm *vm);
 struct vxe_vm *vxe_file_vm_get(struct vxe_file *vf, u32 id);
-int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr);
+int vxe_vm_handle_fault(struct vxe_vm *vm, u64 addr, bool atomic);
 int vxe_vm_bind_ioctl(struct drm_device *dev, void *data,
 		      struct drm_file *file);
 void vxe_vm_bo_invalidate(struct vxe_bo *bo);
@@ -367,6 +374,8 @@ int vxe_vm_destroy_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *file);
 int vxe_gpu_access_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		      bool write, vxe_pt_copy_fn copy, void *priv);
+int vxe_gpu_atomic_fn(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
+		      vxe_pt_copy_fn copy, void *priv);
 int vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		   bool write);
 int vxe_vm_tlb_invalidate(struct vxe_vm *vm, u64 start, u64 end);
@@ -385,13 +394,15 @@ void vxe_userptr_destroy(struct vxe_vm *vm, struct vxe_vma *vma);
 void vxe_userptr_zap_vma(struct vxe_vm *vm, struct vxe_vma *vma);
 int vxe_userptr_bind(struct vxe_vm *vm, struct vxe_vma *vma);
 int vxe_userptr_bind_collected(struct vxe_vm *vm, struct vxe_vma *vma);
-void vxe_userptr_lock_init(struct vxe_vm *vm);
 int vxe_userptr_repin(struct vxe_vm *vm);
 bool vxe_userptr_exec_check(struct vxe_vm *vm);
+void vxe_userptr_exec_unlock(struct vxe_vm *vm);
 
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm);
+void *vxe_svm_owner(struct vxe_vm *vm);
 void vxe_svm_close(struct vxe_vm *vm);
-int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr);
+int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr,
+			 bool atomic);
 int vxe_svm_prefetch(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 		     u64 end, u32 region);
 bool vxe_svm_has_mapping(struct vxe_vm *vm, u64 start, u64 end);

@@ -124,7 +124,7 @@ static void vxe_vma_zap(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
  */
 static int vxe_vma_bind_bo_locked(struct vxe_vm *vm, struct vxe_vma *vma)
 {
-	struct drm_pagemap_device_addr *addrs;
+	struct drm_pagemap_addr *addrs;
 	struct vxe_bo *bo = vma_bo(vma);
 	unsigned long npages = vma->gpuva.va.range >> PAGE_SHIFT, done;
 	u32 flags = vma->gpuva.flags & VXE_VMA_READ_ONLY ? VXE_PT_READ_ONLY : 0;
@@ -332,14 +332,15 @@ static int vxe_vm_exec_reserve(struct drm_exec *exec)
  * again; lock the VM's reservation object and those of the BOs bound in
  * it from outside, with room for a fence each; validate the BOs that moved
  * since their bind (evicted from VRAM by another VM, swapped out) and bind
- * them again; then lock &vxe_vm.userptr_lock and check that no
+ * them again; then take the userptr notifier lock and check that no
  * invalidation came in meanwhile (otherwise start over).  When VRAM is
  * full of BOs other EXECs hold, starts over for up to a second, as Xe
  * does.  The caller adds the job's fence (vxe_vm_exec_add_fence()),
  * without allocating, and calls vxe_vm_exec_unlock().
  *
  * Context: process context, no VM lock held; takes the VM lock for a while.
- * Return: 0 with the reservation objects and &vxe_vm.userptr_lock held;
+ * Return: 0 with the reservation objects and the userptr notifier lock
+ * held (vxe_userptr_exec_check());
  * -EINTR or -ERESTARTSYS on a signal; -ENOMEM (no room for a BO, even
  * after eviction); -EAGAIN when the pages of a userptr could not be
  * collected; -ECANCELED on a closed VM.
@@ -413,7 +414,7 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_exec_add_fence);
  */
 void vxe_vm_exec_unlock(struct vxe_vm *vm, struct drm_exec *exec)
 {
-	mutex_unlock(&vm->userptr_lock);
+	vxe_userptr_exec_unlock(vm);
 	drm_exec_fini(exec);
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vm_exec_unlock);

@@ -10,8 +10,9 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
-#include <drm/drm_gpusvm.h>
 #include <drm/drm_managed.h>
+#include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
 #include <kunit/visibility.h>
 
 #include "vxe_device.h"
@@ -25,9 +26,12 @@
  * table entries with %VXE_PTE_DM) and the copy engine copies to and from.
  * To the mm, VRAM is device-private memory: memremap_pages() with
  * %MEMORY_DEVICE_PRIVATE over a free physical address range of the same
- * size (request_free_mem_region()), owned by the device, with drm_gpusvm's
- * &dev_pagemap_ops.  Process memory migrated to VRAM is mapped by the CPU
- * as device-private entries; a CPU access migrates it back.
+ * size (request_free_mem_region()), with drm_pagemap's &dev_pagemap_ops,
+ * owned by the device's interconnect group (drm_pagemap_acquire_owner():
+ * a group of one device, vxe devices share no interconnect).  Process
+ * memory migrated to VRAM is mapped by the CPU as device-private entries;
+ * a CPU access migrates it back.  The &struct drm_pagemap of this memory
+ * is vxe_pagemap.c's.
  *
  * TTM manages the VRAM (vxe_ttm_vram_mgr.c): buffer objects and SVM
  * allocations are placed in it by a buddy allocator and evicted from it by
@@ -37,27 +41,29 @@
 
 #if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
 
-static struct drm_pagemap_device_addr
-vxe_vram_device_map(struct drm_pagemap *dpagemap, struct device *dev,
-		    struct page *page, unsigned int order,
-		    enum dma_data_direction dir)
-{
-	struct vxe_vram *vram = container_of(dpagemap, struct vxe_vram,
-					     dpagemap);
+/*
+ * Devices joined by a fast interconnect share a device-private page owner.
+ * vxe devices have none between them: each is a group of its own.
+ */
+static DRM_PAGEMAP_OWNER_LIST_DEFINE(vxe_vram_owner_list);
 
-	/* No peer access yet: only the device itself reaches its VRAM. */
-	if (dev != dpagemap->dev)
-		return drm_pagemap_device_addr_encode(DMA_MAPPING_ERROR,
-						      DRM_INTERCONNECT_DRIVER,
-						      order, dir);
-	return drm_pagemap_device_addr_encode(vxe_vram_page_offset(vram, page),
-					      DRM_INTERCONNECT_DRIVER, order,
-					      dir);
+static bool vxe_vram_has_interconnect(struct drm_pagemap_peer *peer1,
+				      struct drm_pagemap_peer *peer2)
+{
+	return peer1->private == peer2->private;
 }
 
-static const struct drm_pagemap_ops vxe_vram_pagemap_ops = {
-	.device_map = vxe_vram_device_map,
-};
+/*
+ * Join @peer to the interconnect group of @vxe: 0 (&drm_pagemap_peer.owner
+ * is the device's VRAM owner), or -ENOMEM.
+ */
+static int vxe_vram_acquire_owner(struct drm_pagemap_peer *peer,
+				  struct vxe_device *vxe)
+{
+	peer->private = vxe;
+	return drm_pagemap_acquire_owner(peer, &vxe_vram_owner_list,
+					 vxe_vram_has_interconnect);
+}
 
 /*
  * One job of the copy engine: @npages pages between VRAM offsets and
@@ -152,6 +158,7 @@ static void vxe_vram_release(struct drm_device *drm, void *arg)
 	memunmap_pages(&vram->pagemap);
 	release_mem_region(vram->pagemap.range.start,
 			   range_len(&vram->pagemap.range));
+	drm_pagemap_release_owner(&vram->peer);
 	destroy_workqueue(vram->copy_wq);
 	for (i = 0; i < vram->size >> PAGE_SHIFT; i++)
 		__free_page(vram->backing[i]);
@@ -211,16 +218,17 @@ int vxe_vram_init(struct vxe_device *vxe, u64 size)
 	vram->pagemap.range.start = res->start;
 	vram->pagemap.range.end = res->end;
 	vram->pagemap.nr_range = 1;
-	vram->pagemap.ops = drm_gpusvm_pagemap_ops_get();
-	vram->pagemap.owner = vxe;
+	vram->pagemap.ops = drm_pagemap_pagemap_ops_get();
+	err = vxe_vram_acquire_owner(&vram->peer, vxe);
+	if (err)
+		goto err_region;
+	vram->pagemap.owner = vram->peer.owner;
 	addr = memremap_pages(&vram->pagemap, NUMA_NO_NODE);
 	if (IS_ERR(addr)) {
 		err = PTR_ERR(addr);
-		goto err_region;
+		goto err_owner;
 	}
 	vram->pfn_first = PHYS_PFN(res->start);
-	vram->dpagemap.ops = &vxe_vram_pagemap_ops;
-	vram->dpagemap.dev = vxe->drm.dev;
 
 	err = drmm_add_action_or_reset(&vxe->drm, vxe_vram_release, vram);
 	if (err)
@@ -228,6 +236,8 @@ int vxe_vram_init(struct vxe_device *vxe, u64 size)
 	vxe->vram = vram;
 	return 0;
 
+err_owner:
+	drm_pagemap_release_owner(&vram->peer);
 err_region:
 	release_mem_region(res->start, resource_size(res));
 err_wq:

@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/types.h>
 #include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
 
 struct vxe_device;
 
@@ -21,7 +22,7 @@ struct vxe_device;
  *	engine read and write at a VRAM offset
  * @pagemap: the device-private pages standing for VRAM in the mm, over a
  *	free physical address range of the same size
- * @dpagemap: the provider of those pages to drm_gpusvm
+ * @peer: the device in its interconnect group, whose owner owns @pagemap
  * @pfn_first: the device pfn of VRAM offset 0
  * @copy_wq: the copy engine: an ordered workqueue running copy jobs
  * @copy_delay_us: injected delay of every copy job (tests)
@@ -36,7 +37,7 @@ struct vxe_vram {
 	u64 size;
 	struct page **backing;
 	struct dev_pagemap pagemap;
-	struct drm_pagemap dpagemap;
+	struct drm_pagemap_peer peer;
 	unsigned long pfn_first;
 	struct workqueue_struct *copy_wq;
 	unsigned int copy_delay_us;
