@@ -4,10 +4,11 @@
  * bindings, data in VRAM and a job still running; then vxe's debugfs
  * counters (file objects) must come back to zero: no VM, exec queue,
  * job, BO, SVM range or notifier left, no VRAM in use.  Last, the device
- * goes away under a process whose memory is in its VRAM (the module is
- * unloaded, or with vxe built in, its platform devices are unbound: the
- * same remove path) and comes back.  The cases that need vxe's debugfs
- * skip on other Xe devices.
+ * goes away (its platform devices unbound) under a process whose memory is
+ * in its VRAM, with a job in flight: the data comes back to system memory
+ * intact, vxe as a module unloads once the last reference is gone (not
+ * before: the memory holds it), and the device comes back.  The cases that
+ * need vxe's debugfs skip on other Xe devices.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -425,6 +426,23 @@ static int vxe_unload(void)
 }
 
 /*
+ * Unload vxe once nothing holds it any more: the last reference of a
+ * pagemap goes in a worker, shortly after its last page.  0 or -errno.
+ */
+static int vxe_unload_wait(void)
+{
+	int err, i;
+
+	for (i = 0; i < 100; i++) {
+		err = vxe_unload();
+		if (err != -EWOULDBLOCK)
+			break;
+		usleep(100 * 1000);
+	}
+	return err;
+}
+
+/*
  * Load vxe again: from the file $VXE_KO names (a guest without the
  * module installed, as ci/selftests.sh runs it), else with modprobe.
  */
@@ -481,30 +499,33 @@ static void expect_device_empty(struct __test_metadata *_metadata)
 	close(fd);
 }
 
-/* Bind the @n devices of @names again: they must start with nothing */
-static void bind_again_and_check_empty(struct __test_metadata *_metadata,
-				       char names[][32], int n)
+/* Bind the unbound devices again, or load the module again */
+static void device_back(struct __test_metadata *_metadata, char names[][32],
+			int n)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
+	if (vxe_modular()) {
+		ASSERT_EQ(0, vxe_unload_wait());
+		ASSERT_EQ(0, vxe_load());
+		return;
+	}
+	for (int i = 0; i < n; i++)
 		ASSERT_EQ(0, sysfs_write(VXE_DRIVER "/bind", names[i]));
-	expect_device_empty(_metadata);
 }
 
 /*
  * The device goes away while a process's data is in its VRAM (the file
- * closed, the memory still mapped): the module unloads (vxe built as a
- * module) or its platform devices unbind (vxe built in: the same remove
- * path), the data comes back to system memory intact, and the device, back,
- * runs a job and is left with nothing once that process is done.
+ * closed, the memory still mapped).  As upstream's drm_pagemap, the memory
+ * holds the DRM device and its driver's module while data is in it: vxe
+ * as a module cannot be unloaded yet (EWOULDBLOCK).  Unbinding the device
+ * (the same remove path vxe built in takes) migrates the data back to
+ * system memory, intact; then the module unloads, the device comes back,
+ * runs a job, and is left with nothing once that process is done.
  */
 TEST(device_removal_with_data_in_vram)
 {
-	const int modular = vxe_modular();
 	char names[8][32];
 	struct client c;
-	int fd, n = 0, i;
+	int fd, n;
 
 	fd = xe_open_card();
 	if (fd < 0)
@@ -514,24 +535,17 @@ TEST(device_removal_with_data_in_vram)
 		SKIP(return, "not vxe, or not root");
 	}
 	close(fd);
-	TH_LOG("seed %#x; vxe %s", SEED, modular ? "module" : "built in");
+	TH_LOG("seed %#x; vxe %s", SEED, vxe_modular() ? "module" : "built in");
 	ASSERT_EQ(0, client_start(&c));
 	ASSERT_EQ(0, close(c.fd));
 
-	if (modular) {
-		ASSERT_EQ(0, vxe_unload());
-	} else {
-		n = unbind_all(names, 8);
-		ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
-	}
+	if (vxe_modular())
+		EXPECT_EQ(-EWOULDBLOCK, vxe_unload());
+	n = unbind_all(names, 8);
+	ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
 	EXPECT_EQ(-1, xe_open_card());
 	EXPECT_EQ(0, client_bad(&c));
-	if (modular) {
-		ASSERT_EQ(0, vxe_load());
-	} else {
-		for (i = 0; i < n; i++)
-			ASSERT_EQ(0, sysfs_write(VXE_DRIVER "/bind", names[i]));
-	}
+	device_back(_metadata, names, n);
 
 	/* Back: the same flow works on the new device */
 	client_unmap(&c);
@@ -548,8 +562,9 @@ TEST(device_removal_with_data_in_vram)
  * The device goes away while a process still has its file open, a job
  * waiting in the engine and data in VRAM (hot unplug): the file's ioctls
  * fail with -ENODEV, the job still ends when its gate opens (the memory
- * it writes is the process's), the data reads back right, and the last
- * close frees the device; bound again, it starts with nothing.
+ * it writes is the process's, back in system memory), the data reads back
+ * right, and the last close frees the device: vxe as a module unloads.
+ * Bound again (or loaded again), it starts with nothing.
  */
 TEST(device_removal_with_file_open)
 {
@@ -562,15 +577,17 @@ TEST(device_removal_with_file_open)
 	if (fd < 0)
 		SKIP(return, "no DRM device driven by \"xe\"");
 	close(fd);
-	if (vxe_param("vram_size") < 0 || getuid() || vxe_modular())
-		SKIP(return, "not vxe built in, or not root");
-	TH_LOG("seed %#x", SEED);
+	if (vxe_param("vram_size") < 0 || getuid())
+		SKIP(return, "not vxe, or not root");
+	TH_LOG("seed %#x; vxe %s", SEED, vxe_modular() ? "module" : "built in");
 	ASSERT_EQ(0, client_start(&c));
 
 	n = unbind_all(names, 8);
 	ASSERT_LT(0, n) TH_LOG("unbind: %s", strerror(-n));
 	EXPECT_EQ(-ENODEV, xe_ioctl(c.fd, DRM_IOCTL_XE_DEVICE_QUERY, &dq));
 	EXPECT_EQ(-ENODEV, xe_exec(c.fd, c.q, c.batch, c.ufence));
+	if (vxe_modular())
+		EXPECT_EQ(-EWOULDBLOCK, vxe_unload());
 	*c.gate = 1;
 	for (i = 0; i < 600 &&
 	     __atomic_load_n(c.ufence, __ATOMIC_ACQUIRE) != XE_UFENCE_VALUE; i++)
@@ -580,7 +597,8 @@ TEST(device_removal_with_file_open)
 	EXPECT_EQ(0, close(c.fd));
 	EXPECT_EQ(0, client_bad(&c));
 	client_unmap(&c);
-	bind_again_and_check_empty(_metadata, names, n);
+	device_back(_metadata, names, n);
+	expect_device_empty(_metadata);
 }
 
 /*
@@ -752,7 +770,8 @@ TEST(device_removal_during_gpu_faults)
 	TH_LOG("%u of %u pages written by the GPU", marked, pages);
 	EXPECT_EQ(0, bad);
 	munmap(data, BIG_SIZE);
-	bind_again_and_check_empty(_metadata, names, n);
+	device_back(_metadata, names, n);
+	expect_device_empty(_metadata);
 }
 
 TEST_HARNESS_MAIN

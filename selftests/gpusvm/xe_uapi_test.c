@@ -2125,4 +2125,68 @@ TEST_F(uapi, debugfs_files)
 		fclose(f);
 }
 
+/* Sum of the values of debugfs @name's "key: value" lines; lines, or -errno */
+static long debugfs_sum(int fd, const char *name, unsigned long long *sum)
+{
+	FILE *f = debugfs_open(fd, name);
+	unsigned long long v;
+	char key[64];
+	long n = 0;
+
+	if (!f)
+		return -errno;
+	*sum = 0;
+	while (fscanf(f, " %63[^:]: %llu", key, &v) == 2) {
+		*sum += v;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Write @s to debugfs @name of @fd's device: 0 or -errno */
+static int debugfs_write(int fd, const char *name, const char *s)
+{
+	char path[128];
+	int err = debugfs_path(fd, name, path, sizeof(path));
+
+	return err ?: sysfs_write(path, s);
+}
+
+/*
+ * Xe's SVM statistics (gt0/stats, "name: value" lines, which IGT's
+ * xe_exec_system_allocator reads): a true value written clears them, other
+ * text is -EINVAL.  atomic_svm_timeslice_ms, the time a range moved for a
+ * GPU atomic stays in VRAM: read, written, and -EINVAL above 32 bits.
+ */
+TEST_F(uapi, gt_stats_and_atomic_timeslice)
+{
+	unsigned long long sum;
+	char buf[32];
+	long lines, old;
+	FILE *f;
+
+	lines = debugfs_sum(self->fd, "gt0/stats", &sum);
+	if (lines == -ENOENT || vxe_param("vram_size") < 0)
+		SKIP(return, "no gt0/stats, or not vxe");
+	ASSERT_EQ(0, debugfs_write(self->fd, "gt0/stats", "1"));
+	ASSERT_LT(20, debugfs_sum(self->fd, "gt0/stats", &sum));
+	EXPECT_EQ(0, sum);
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "gt0/stats",
+				      "svm_pagefault_count: 0"));
+	EXPECT_EQ(-EINVAL, debugfs_write(self->fd, "gt0/stats", "maybe"));
+
+	f = debugfs_open(self->fd, "atomic_svm_timeslice_ms");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%ld", &old));
+	fclose(f);
+	ASSERT_EQ(0, debugfs_write(self->fd, "atomic_svm_timeslice_ms", "7"));
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "atomic_svm_timeslice_ms", "7"));
+	EXPECT_EQ(-EINVAL, debugfs_write(self->fd, "atomic_svm_timeslice_ms",
+					 "4294967296"));
+	EXPECT_EQ(1, debugfs_has_line(self->fd, "atomic_svm_timeslice_ms", "7"));
+	snprintf(buf, sizeof(buf), "%ld", old);
+	EXPECT_EQ(0, debugfs_write(self->fd, "atomic_svm_timeslice_ms", buf));
+}
+
 TEST_HARNESS_MAIN
