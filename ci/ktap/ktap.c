@@ -398,7 +398,7 @@ static size_t utf8_valid(const unsigned char *s, size_t n)
 
 /* ------------------------------------------------------------- matcher */
 
-enum { M_END = 1, M_SPLAT = 2, M_EXEC = 4 };
+enum { M_END = 1, M_SPLAT = 2, M_EXEC = 4, M_QUIET = 8 };
 
 struct pattern {
 	const char *text;
@@ -432,6 +432,12 @@ struct pattern {
  * is not a splat.  "Call Trace:" counts anywhere: it follows every report
  * on its own line, so a report whose first line was glued to a program's
  * unfinished output line is still caught.
+ *
+ * M_QUIET lines start like a report but are not one: kmemleak's status
+ * at boot ("kmemleak: Kernel memory leak detector initialized (mem pool
+ * available: 15678)", or "... disabled" when it is off unless asked for).
+ * Its failures print a stack trace before that line, and a scan that
+ * finds leaks says "kmemleak: N new suspected memory leaks".
  */
 static struct pattern patterns[] = {
 	PAT("List of all partitions:", M_END),
@@ -450,6 +456,7 @@ static struct pattern patterns[] = {
 	PAT("KMSAN: ", M_SPLAT),
 	PAT("stack-protector: Kernel stack is corrupted", M_SPLAT),
 	PAT("kmemleak: ", M_SPLAT),
+	PAT("kmemleak: Kernel memory leak detector ", M_QUIET),
 	PAT("INFO: task ", M_SPLAT),
 	PAT("INFO: rcu_", M_SPLAT),
 	PAT("rcu: INFO: ", M_SPLAT),
@@ -523,7 +530,7 @@ static unsigned match_line(const char *s, size_t n)
 			if (i < pt->at || i - pt->at + pt->len > n ||
 			    memcmp(c - pt->at, pt->text, pt->len))
 				continue;
-			if (pt->kind == M_SPLAT && !pt->anywhere) {
+			if ((pt->kind & (M_SPLAT | M_QUIET)) && !pt->anywhere) {
 				if (body == (size_t)-1)
 					body = line_body(s, n);
 				if (i - pt->at != body)
@@ -533,7 +540,7 @@ static unsigned match_line(const char *s, size_t n)
 		}
 		c = memchr(c + 1, ':', n - i - 1);
 	}
-	return found;
+	return found & M_QUIET ? found & ~(M_QUIET | M_SPLAT) : found;
 }
 
 /* --------------------------------------------------------- classifying */

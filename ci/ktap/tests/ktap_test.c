@@ -1038,6 +1038,27 @@ static void t_splat_kinds(void)
 	}
 }
 
+static void t_splat_not_kmemleak_status(void)
+{
+	static const char *const quiet[] = {
+		"kmemleak: Kernel memory leak detector disabled",
+		"kmemleak: Kernel memory leak detector initialized (mem pool available: 15678)",
+	};
+	size_t i;
+
+	/* kmemleak's status at boot is no report; its leak reports are */
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		struct res r;
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "KTAP version 1\n1..1\n"
+			 "[    0.512345] %s\nok 1 a\n", quiet[i]);
+		parse_str(&r, buf);
+		CHECK_COUNTS(r.p, 1, 0, 0, 0, 0);
+		res_free(&r);
+	}
+}
+
 static void t_splat_not_diag(void)
 {
 	struct res r;
@@ -2290,7 +2311,8 @@ static const struct test t_errors[] = {
 };
 
 static const struct test t_crashes[] = {
-	T(t_splat_in_ok_test), T(t_splat_kinds), T(t_splat_not_diag),
+	T(t_splat_in_ok_test), T(t_splat_kinds), T(t_splat_not_kmemleak_status),
+	T(t_splat_not_diag),
 	T(t_splat_not_program_output), T(t_splat_time_stamped_and_glued),
 	T(t_splat_between_suites), T(t_splat_in_suite_exit),
 	T(t_splat_param_depth), T(t_splat_stray), T(t_splat_stray_fail),
