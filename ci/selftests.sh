@@ -11,7 +11,9 @@
 # (ci/vxe-ko/Kbuild) is built against the same kernel, which boots a
 # second time with its built-in vxe idle (initcall_blacklist=vxe_init),
 # loads the module and runs xe_lifecycle_test, whose module cases unload
-# and reload it.  Output: build/logs/selftests.{log,stats} and
+# and reload it: the "selftests-module" coverage layer (vxe_module.c and
+# the unbind and unload paths count there).  Output:
+# build/logs/selftests.{log,stats} and
 # selftests-module.log; exit status non-zero on a failed test, a splat,
 # or a build error.
 set -uo pipefail
@@ -79,17 +81,28 @@ if ! "${kmake[@]}" modules >"$LOGS/vxe-ko-build.log" 2>&1; then
 	ko_rc=1
 else
 	p=$OUT/kselftest/gpusvm/xe_lifecycle_test
-	cmd="echo 'TAP version 13'; echo 1..1
+	# kmemleak (on for this boot only: kmemleak=on) then scans what the
+	# module's life left: whatever it reports once vxe_ko is gone, and was
+	# not there before insmod, is a leak of the unbind and unload paths.
+	kml=/sys/kernel/debug/kmemleak
+	cmd="echo 'TAP version 13'; echo 1..2
+sleep 6; echo scan >$kml && echo clear >$kml || exit 1
 insmod $KO/vxe_ko.ko || exit 1
 VXE_MODULE=vxe_ko VXE_KO=$KO/vxe_ko.ko $p 2>&1 | sed -u 's/^/  /'; s=\${PIPESTATUS[0]}
 case \$s in
 0) echo 'ok 1 xe_lifecycle_test (vxe_ko.ko)' ;;
 4) echo 'ok 1 xe_lifecycle_test (vxe_ko.ko) # SKIP' ;;
-*) echo 'not ok 1 xe_lifecycle_test (vxe_ko.ko)'; exit 1 ;;
-esac"
+*) echo 'not ok 1 xe_lifecycle_test (vxe_ko.ko)' ;;
+esac
+! grep -q '^vxe_ko ' /proc/modules || rmmod vxe_ko ||
+	{ echo 'not ok 2 kmemleak: nothing left after unbind and rmmod # vxe_ko does not unload'; exit 1; }
+sleep 6; echo scan >$kml; echo scan >$kml; leaks=\$(cat $kml)
+if [ -z \"\$leaks\" ]; then echo 'ok 2 kmemleak: nothing left after unbind and rmmod'
+else printf '%s\\n' \"\$leaks\" | sed 's/^/# /'; echo 'not ok 2 kmemleak: nothing left after unbind and rmmod'; exit 1; fi
+[ \$s = 0 ] || [ \$s = 4 ]"
 	echo "  RUN     xe_lifecycle_test with vxe_ko.ko (console: ${LOGS#"$TOP"/}/selftests-module.log)"
-	VM_APPEND="${VM_APPEND:-} initcall_blacklist=vxe_init" VM_LOG="$LOGS/selftests-module.log" \
-		"$TOP/ci/vm-run" -c "$cmd" >"$LOGS/selftests-module.out" 2>&1 || ko_rc=$?
+	VM_APPEND="${VM_APPEND:-} initcall_blacklist=vxe_init kmemleak=on" VM_LOG="$LOGS/selftests-module.log" \
+		"$TOP/ci/vm-run" --gcov selftests-module -c "$cmd" >"$LOGS/selftests-module.out" 2>&1 || ko_rc=$?
 	"$KTAP" parse --fail-strays --stats "$LOGS/selftests-module.stats" "$LOGS/selftests-module.log"
 	[ $ko_rc -eq 0 ] || tail -5 "$LOGS/selftests-module.out" >&2
 fi

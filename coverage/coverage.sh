@@ -27,13 +27,14 @@ set -euo pipefail
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 OBJ=$BUILD/x86_64
+KO=$BUILD/vxe-ko
 C=$BUILD/coverage
 THRESHOLDS=${COVERAGE_THRESHOLDS:-$TOP/coverage/thresholds}
 MODE=${1:-report}
 RC=(--rc lcov_branch_coverage=1)
-# our sources, as they appear in the prepared tree
+# our sources, as they appear in the prepared tree and in build/vxe-ko
 PATTERNS=('*/drivers/gpu/drm/drm_gpusvm.c' '*/drivers/gpu/drm/drm_pagemap*.c'
-	  '*/drivers/gpu/drm/vxe/*.c')
+	  '*/drivers/gpu/drm/vxe/*.c' '*/vxe-ko/*.c')
 
 die() { echo "coverage: $*" >&2; exit 1; }
 
@@ -57,10 +58,14 @@ ours() {
 	rm -f "$2.tmp"
 }
 
-# capture LAYER - build/coverage/LAYER.info from LAYER/gcov.img
+# capture LAYER - build/coverage/LAYER.info from LAYER/gcov.img.  The
+# archive names each .gcda by the object's path at build time: under
+# build/x86_64 for the kernel (built-in vxe, the library), under
+# build/vxe-ko for vxe_ko.ko (ci/selftests.sh's module boot).  Each root is
+# captured with its own notes, then both are added into one tracefile.
 capture() {
-	local layer=$1 d=$C/$1 rel n=0 gcda note=""
-	rm -rf "$d/gcda" "$C/$layer.info"
+	local layer=$1 d=$C/$1 root rel n=0 gcda note="" parts=()
+	rm -rf "$d/gcda" "$d"/all*.info "$C/$layer.info"
 	mkdir -p "$d/gcda"
 	[ "$d/gcov.img" -nt "$OBJ/arch/x86/boot/bzImage" ] ||
 		die "$layer: build/x86_64 was rebuilt after this layer ran: run it again (make kunit-x86_64)"
@@ -68,23 +73,34 @@ capture() {
 		die "$layer: the gcov archive $d/gcov.img is damaged (was the dump cut short? see the console log)"
 	[ -d "$d/gcda$OBJ" ] ||
 		die "$layer: no data for $OBJ in $d/gcov.img (the run ended before the dump? see the console log)"
-	while IFS= read -r -d '' gcda; do
-		rel=${gcda#"$d/gcda$OBJ/"}
-		[ -f "$OBJ/${rel%.gcda}.gcno" ] ||
-			die "$layer: $OBJ/${rel%.gcda}.gcno is missing: the kernel was rebuilt after the run"
-		# An object compiled again since (a W=1 check build, say) has
-		# notes that no longer match the counters.
-		[ "$OBJ/${rel%.gcda}.gcno" -nt "$d/gcov.img" ] &&
-			die "$layer: $OBJ/${rel%.gcda}.gcno was compiled after this layer ran: run it again (make coverage)"
-		cp "$OBJ/${rel%.gcda}.gcno" "${gcda%.gcda}.gcno"
-		n=$((n + 1))
-	done < <(find "$d/gcda" -name '*.gcda' -print0)
+	for root in "$OBJ" "$KO"; do
+		[ -d "$d/gcda$root" ] || continue
+		while IFS= read -r -d '' gcda; do
+			rel=${gcda#"$d/gcda$root/"}
+			[ -f "$root/${rel%.gcda}.gcno" ] ||
+				die "$layer: $root/${rel%.gcda}.gcno is missing: the objects were rebuilt after the run"
+			# An object compiled again since (a W=1 check build,
+			# say) has notes that no longer match the counters.
+			[ "$root/${rel%.gcda}.gcno" -nt "$d/gcov.img" ] &&
+				die "$layer: $root/${rel%.gcda}.gcno was compiled after this layer ran: run it again (make coverage)"
+			cp "$root/${rel%.gcda}.gcno" "${gcda%.gcda}.gcno"
+			n=$((n + 1))
+		done < <(find "$d/gcda$root" -name '*.gcda' -print0)
+		lcov --quiet "${RC[@]}" --capture --test-name "$layer" \
+			--directory "$d/gcda$root" --base-directory "$root" \
+			--output-file "$d/all${#parts[@]}.info" >>"$d/lcov.log" 2>&1 ||
+			{ cat "$d/lcov.log" >&2; die "$layer: lcov --capture of $root failed"; }
+		parts+=(--add-tracefile "$d/all${#parts[@]}.info")
+	done
 	[ $n -gt 0 ] || die "$layer: the archive holds no .gcda file"
-	lcov --quiet "${RC[@]}" --capture --test-name "$layer" \
-		--directory "$d/gcda$OBJ" --base-directory "$OBJ" \
-		--output-file "$d/all.info" >"$d/lcov.log" 2>&1 ||
-		{ cat "$d/lcov.log" >&2; die "$layer: lcov --capture failed"; }
-	ours "$d/all.info" "$C/$layer.info" "$d/lcov.log"
+	lcov --quiet "${RC[@]}" "${parts[@]}" --output-file "$d/all.info" >>"$d/lcov.log" 2>&1 ||
+		{ cat "$d/lcov.log" >&2; die "$layer: lcov --add-tracefile failed"; }
+	ours "$d/all.info" "$d/ours.info" "$d/lcov.log"
+	# One record per file: a module boot profiles the built-in copy of a
+	# file too (idle, at zero), which names the same source once resolved.
+	lcov --quiet "${RC[@]}" --add-tracefile "$d/ours.info" \
+		--output-file "$C/$layer.info" >>"$d/lcov.log" 2>&1 ||
+		{ cat "$d/lcov.log" >&2; die "$layer: lcov --add-tracefile failed"; }
 	[ -n "$(cat "$d/filter" 2>/dev/null)" ] &&
 		note=" (KUNIT_FILTER=$(cat "$d/filter"): partial data, gates may fail)"
 	echo "  LAYER   $layer: $n objects with data$note"
@@ -113,11 +129,11 @@ summarize() {
 		END {
 			for (i = 1; i <= n; i++) {
 				f = order[i]
-				printf "%-44s %-8s %s  %s  %s\n", f, label, cell(lh[f], lf[f]),
+				printf "%-44s %-16s %s  %s  %s\n", f, label, cell(lh[f], lf[f]),
 					cell(fh[f], ff[f]), cell(bh[f], bf[f])
 				tl += lf[f]; th += lh[f]; tf += ff[f]; tfh += fh[f]; tb += bf[f]; tbh += bh[f]
 			}
-			printf "%-44s %-8s %s  %s  %s\n", "total", label, cell(th, tl), cell(tfh, tf), cell(tbh, tb)
+			printf "%-44s %-16s %s  %s  %s\n", "total", label, cell(th, tl), cell(tfh, tf), cell(tbh, tb)
 		}' "$1"
 }
 
@@ -278,7 +294,7 @@ genhtml --quiet "${RC[@]}" --branch-coverage --legend --show-details \
 cobertura >"$C/cobertura.xml"
 
 {
-	printf '%-44s %-8s %-19s  %-19s  %s\n' "file" "layer" "lines" "functions" "branches"
+	printf '%-44s %-16s %-19s  %-19s  %s\n' "file" "layer" "lines" "functions" "branches"
 	for l in "${layers[@]}"; do summarize "$C/$l.info" "$l"; done
 	summarize "$C/merged.info" merged
 } | tee "$C/summary.txt"
