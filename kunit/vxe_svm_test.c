@@ -522,6 +522,14 @@ static void vxe_svm_gt_stats_faults(struct kunit *test)
 	KUNIT_EXPECT_GE(test, vxe_gt_stats_read(stats,
 						VXE_GT_STATS_ID_TLB_INVAL), 1);
 
+	/*
+	 * The garbage collector removes the range (its worker may have run
+	 * already): one run that removed ranges.
+	 */
+	gk_flush_gc(gk);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_COUNT), 1);
+
 	vxe_gt_stats_clear(stats);
 	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
 						VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 0);
@@ -561,6 +569,70 @@ static void vxe_svm_gt_stats_names(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, vxe_gt_stats_name(VXE_GT_STATS_NUM));
 }
 
+/*
+ * Time counters sum nanoseconds: three intervals of at least 0.6 us read
+ * as at least 1 us (Xe's whole microseconds per interval would give 0),
+ * and a microsecond counter reads in microseconds.
+ */
+static void vxe_svm_gt_stats_time_sum(struct kunit *test)
+{
+	struct vxe_gt_stats *stats = kunit_kzalloc(test, sizeof(*stats),
+						   GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, stats);
+	for (i = 0; i < 3; i++)
+		vxe_gt_stats_us(stats, VXE_GT_STATS_ID_SVM_TLB_INVAL_US,
+				ktime_sub_ns(ktime_get(), 600));
+	KUNIT_EXPECT_GE(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_TLB_INVAL_US), 1);
+	vxe_gt_stats_clear(stats);
+	vxe_gt_stats_us_sized(stats, VXE_GT_STATS_ID_SVM_4K_BIND_US, SZ_2M,
+			      ktime_sub_us(ktime_get(), 5000));
+	KUNIT_EXPECT_GE(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_2M_BIND_US), 5000);
+	KUNIT_EXPECT_LT(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_2M_BIND_US), 5000000);
+	/* Counts are not times */
+	vxe_gt_stats_incr(stats, VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT, 7);
+	KUNIT_EXPECT_EQ(test, vxe_gt_stats_read(stats,
+						VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT), 7);
+}
+
+/*
+ * svm_max_chunk_size drops the chunk sizes above it from new VMs; a value
+ * that is no chunk size leaves them all.
+ */
+static void vxe_svm_config_max_chunk(struct kunit *test)
+{
+	static const struct {
+		unsigned int kib;
+		unsigned long first;
+		int num;
+	} cases[] = {
+		{ 2048, SZ_2M, 3 },
+		{ 64, SZ_64K, 2 },
+		{ 4, SZ_4K, 1 },
+		{ 1024, SZ_2M, 3 },
+		{ 0, SZ_2M, 3 },
+	};
+	unsigned int saved = vxe_svm_max_chunk_kib;
+	struct vxe_svm_config cfg;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		vxe_svm_max_chunk_kib = cases[i].kib;
+		vxe_svm_config_current(&cfg);
+		KUNIT_EXPECT_EQ_MSG(test, cfg.chunk_sizes[0], cases[i].first,
+				    "svm_max_chunk_size=%u", cases[i].kib);
+		KUNIT_EXPECT_EQ_MSG(test, cfg.num_chunks, cases[i].num,
+				    "svm_max_chunk_size=%u", cases[i].kib);
+		KUNIT_EXPECT_EQ(test, cfg.chunk_sizes[cfg.num_chunks - 1],
+				(unsigned long)SZ_4K);
+	}
+	vxe_svm_max_chunk_kib = saved;
+}
+
 static struct kunit_case vxe_svm_cases[] = {
 	KUNIT_CASE(vxe_svm_gpu_reads_and_writes),
 	KUNIT_CASE(vxe_svm_fault_errors),
@@ -582,6 +654,8 @@ static struct kunit_case vxe_svm_cases[] = {
 	KUNIT_CASE(vxe_svm_fault_needs_vma),
 	KUNIT_CASE(vxe_svm_gt_stats_faults),
 	KUNIT_CASE(vxe_svm_gt_stats_names),
+	KUNIT_CASE(vxe_svm_gt_stats_time_sum),
+	KUNIT_CASE(vxe_svm_config_max_chunk),
 	{}
 };
 

@@ -480,7 +480,7 @@ static int vxe_svm_copy(struct page **pages, struct drm_pagemap_addr *addr,
 		struct vxe_gt_stats *stats = &vram->vxe->stats;
 		u64 size = (u64)copied << PAGE_SHIFT;
 
-		vxe_gt_stats_incr(stats, us, ktime_us_delta(ktime_get(), start));
+		vxe_gt_stats_us(stats, us, start);
 		vxe_gt_stats_us_sized(stats, us + 1, size, start);
 		vxe_gt_stats_incr(stats, kb, size / SZ_1K);
 		vxe_gt_stats_incr_sized(stats, kb + 1, size, size / SZ_1K);

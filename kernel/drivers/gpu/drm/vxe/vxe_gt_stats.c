@@ -3,8 +3,10 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/math64.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
+#include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "vxe_gt_stats.h"
@@ -17,7 +19,8 @@
  * (xe_gt_stats_get_count()) and our benchmarks read them as on Xe.
  * Writing a true value (kstrtobool()) to the file clears them, as on Xe.
  * Counters count since the device was made or last cleared; times are in
- * microseconds, amounts of data in KiB.  The 4K, 64K and 2M variants are
+ * microseconds (summed in nanoseconds, so that many short intervals add
+ * up), amounts of data in KiB.  The 4K, 64K and 2M variants are
  * by the size of the SVM range (of the copy, for the copy counters); other
  * sizes count in the totals only.
  */
@@ -69,6 +72,9 @@ static const char *const vxe_gt_stats_names[VXE_GT_STATS_NUM] = {
 	VXE_GT_STAT(SVM_4K_BIND_US, "svm_4K_bind_us"),
 	VXE_GT_STAT(SVM_64K_BIND_US, "svm_64K_bind_us"),
 	VXE_GT_STAT(SVM_2M_BIND_US, "svm_2M_bind_us"),
+	/* vxe's own, after Xe's: the garbage collector's cost */
+	VXE_GT_STAT(SVM_GARBAGE_COLLECTOR_COUNT, "svm_garbage_collector_count"),
+	VXE_GT_STAT(SVM_GARBAGE_COLLECTOR_US, "svm_garbage_collector_us"),
 };
 
 /**
@@ -119,9 +125,37 @@ void vxe_gt_stats_incr_sized(struct vxe_gt_stats *stats,
 		vxe_gt_stats_incr(stats, id_4k + off, incr);
 }
 
+/* Is  a time (a name ending in "_us", kept in nanoseconds)? */
+static bool vxe_gt_stats_is_time(enum vxe_gt_stats_id id)
+{
+	const char *name = vxe_gt_stats_names[id];
+	size_t len = strlen(name);
+
+	return len > 3 && !strcmp(name + len - 3, "_us");
+}
+
 /**
- * vxe_gt_stats_us_sized() - add the microseconds since @start to the 4K,
- *	64K or 2M variant of a time counter
+ * vxe_gt_stats_us() - add the time since @start to a time counter
+ * @stats: the statistics
+ * @id: the counter (a "_us" one)
+ * @start: when the timed work started (ktime_get())
+ *
+ * Time counters add nanoseconds and read as microseconds: the sum of many
+ * short intervals is not cut down by rounding each one (Xe adds each
+ * interval in whole microseconds).
+ *
+ * Context: any.
+ */
+void vxe_gt_stats_us(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
+		     ktime_t start)
+{
+	vxe_gt_stats_incr(stats, id, ktime_to_ns(ktime_sub(ktime_get(), start)));
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_gt_stats_us);
+
+/**
+ * vxe_gt_stats_us_sized() - add the time since @start to the 4K, 64K or
+ *	2M variant of a time counter
  * @stats: the statistics
  * @id_4k: the 4K variant
  * @size: the size that picks the variant
@@ -133,7 +167,7 @@ void vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
 			   enum vxe_gt_stats_id id_4k, u64 size, ktime_t start)
 {
 	vxe_gt_stats_incr_sized(stats, id_4k, size,
-				ktime_us_delta(ktime_get(), start));
+				ktime_to_ns(ktime_sub(ktime_get(), start)));
 }
 
 /**
@@ -141,11 +175,16 @@ void vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
  * @stats: the statistics
  * @id: the counter
  *
- * Return: its value.
+ * Return: its value; a time in microseconds.
  */
 u64 vxe_gt_stats_read(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id)
 {
-	return id < VXE_GT_STATS_NUM ? atomic64_read(&stats->counters[id]) : 0;
+	u64 v;
+
+	if (id >= VXE_GT_STATS_NUM)
+		return 0;
+	v = atomic64_read(&stats->counters[id]);
+	return vxe_gt_stats_is_time(id) ? div_u64(v, NSEC_PER_USEC) : v;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_gt_stats_read);
 

@@ -73,6 +73,10 @@ struct seq_file;
  *	in microseconds
  * @VXE_GT_STATS_ID_SVM_64K_BIND_US: 64K ranges
  * @VXE_GT_STATS_ID_SVM_2M_BIND_US: 2M ranges
+ * @VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_COUNT: runs of the SVM garbage
+ *	collector that removed ranges (vxe's own, as the next: Xe has none)
+ * @VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_US: the time those runs spent
+ *	removing ranges, in microseconds
  * @VXE_GT_STATS_NUM: the number of counters
  *
  * The 4K, 64K and 2M variants of a counter follow each other.  Xe's other
@@ -123,6 +127,8 @@ enum vxe_gt_stats_id {
 	VXE_GT_STATS_ID_SVM_4K_BIND_US,
 	VXE_GT_STATS_ID_SVM_64K_BIND_US,
 	VXE_GT_STATS_ID_SVM_2M_BIND_US,
+	VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_COUNT,
+	VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_US,
 	VXE_GT_STATS_NUM,
 };
 
@@ -138,6 +144,8 @@ void vxe_gt_stats_incr(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
 		       s64 incr);
 void vxe_gt_stats_incr_sized(struct vxe_gt_stats *stats,
 			     enum vxe_gt_stats_id id_4k, u64 size, s64 incr);
+void vxe_gt_stats_us(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
+		     ktime_t start);
 void vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
 			   enum vxe_gt_stats_id id_4k, u64 size, ktime_t start);
 u64 vxe_gt_stats_read(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id);

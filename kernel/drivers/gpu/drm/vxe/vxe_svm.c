@@ -68,18 +68,29 @@ module_param_named(svm_notifier_size, vxe_svm_notifier_size_mib, uint, 0600);
 MODULE_PARM_DESC(svm_notifier_size,
 		 "SVM notifier size in MiB for new VMs, a power of 2 of at least 2 (default 512)");
 
+VISIBLE_IF_KUNIT unsigned int vxe_svm_max_chunk_kib = SZ_2M / SZ_1K;
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_max_chunk_kib);
+module_param_named(svm_max_chunk_size, vxe_svm_max_chunk_kib, uint, 0600);
+MODULE_PARM_DESC(svm_max_chunk_size,
+		 "Largest SVM range of new VMs in KiB: 2048, 64 or 4 (default 2048; the smaller ones for benchmarks)");
+
 /**
  * vxe_svm_config_current() - the SVM configuration of a new uAPI VM
- * @cfg: filled with &vxe_svm_default_config and the notifier size of the
- *	svm_notifier_size module parameter (read now: it may change at run
- *	time, as Xe's)
+ * @cfg: filled with &vxe_svm_default_config, the notifier size of the
+ *	svm_notifier_size module parameter and the largest chunk of
+ *	svm_max_chunk_size (read now: they may change at run time, as Xe's
+ *	notifier size)
  *
- * A value that is not a power of 2 of at least 2 MiB (the largest chunk)
- * is ignored with a warning, and the default used.
+ * A notifier size that is not a power of 2 of at least 2 MiB (the largest
+ * chunk), or a largest chunk that is not one of the chunk sizes, is
+ * ignored with a warning, and the default used.  A smaller largest chunk
+ * drops the chunk sizes above it.
  */
 void vxe_svm_config_current(struct vxe_svm_config *cfg)
 {
+	unsigned long max_chunk = (unsigned long)READ_ONCE(vxe_svm_max_chunk_kib) * SZ_1K;
 	unsigned int mib = READ_ONCE(vxe_svm_notifier_size_mib);
+	int i;
 
 	*cfg = vxe_svm_default_config;
 	if (is_power_of_2(mib) && mib >= SZ_2M / SZ_1M)
@@ -87,6 +98,17 @@ void vxe_svm_config_current(struct vxe_svm_config *cfg)
 	else
 		pr_warn_once("vxe: svm_notifier_size=%u is not a power of 2 of at least 2: using %lu\n",
 			     mib, cfg->notifier_size / SZ_1M);
+
+	for (i = 0; i < cfg->num_chunks; i++)
+		if (cfg->chunk_sizes[i] == max_chunk)
+			break;
+	if (i < cfg->num_chunks) {
+		cfg->chunk_sizes += i;
+		cfg->num_chunks -= i;
+	} else {
+		pr_warn_once("vxe: svm_max_chunk_size=%lu KiB is no chunk size: using %lu\n",
+			     max_chunk / SZ_1K, cfg->chunk_sizes[0] / SZ_1K);
+	}
 }
 
 /* Attempts of one GPU page fault before giving up. */
@@ -244,9 +266,8 @@ static void vxe_svm_invalidate(struct drm_gpusvm *gpusvm,
 		/* As Xe: the invalidations of SVM, zap and TLB together */
 		vxe_gt_stats_incr(&vm->vxe->stats,
 				  VXE_GT_STATS_ID_SVM_TLB_INVAL_COUNT, 1);
-		vxe_gt_stats_incr(&vm->vxe->stats,
-				  VXE_GT_STATS_ID_SVM_TLB_INVAL_US,
-				  ktime_us_delta(ktime_get(), begin));
+		vxe_gt_stats_us(&vm->vxe->stats, VXE_GT_STATS_ID_SVM_TLB_INVAL_US,
+				begin);
 	}
 }
 
@@ -286,6 +307,9 @@ static void vxe_svm_range_remove(struct vxe_vm *vm, struct vxe_svm_range *range)
  */
 void vxe_svm_garbage_collector(struct vxe_vm *vm)
 {
+	ktime_t start = ktime_get();
+	unsigned int removed = 0;
+
 	lockdep_assert_held(&vm->lock);
 
 	for (;;) {
@@ -302,6 +326,13 @@ void vxe_svm_garbage_collector(struct vxe_vm *vm)
 
 		vxe_svm_range_remove(vm, range);
 		atomic_inc(&vm->stats.gc_removed);
+		removed++;
+	}
+	if (removed) {
+		vxe_gt_stats_incr(&vm->vxe->stats,
+				  VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_COUNT, 1);
+		vxe_gt_stats_us(&vm->vxe->stats,
+				VXE_GT_STATS_ID_SVM_GARBAGE_COLLECTOR_US, start);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_garbage_collector);

@@ -423,6 +423,8 @@ int vxe_vm_bind_precheck(struct vxe_vm *vm,
 #if IS_ENABLED(CONFIG_KUNIT)
 /* The always_migrate_to_vram module parameter, for KUnit tests. */
 extern bool vxe_svm_always_migrate_to_vram;
+/* The svm_max_chunk_size module parameter (KiB), for KUnit tests. */
+extern unsigned int vxe_svm_max_chunk_kib;
 int vxe_vm_bind_op(struct vxe_vm *vm, struct drm_xe_vm_bind_op *b,
 		   struct drm_gem_object *obj);
 #endif
