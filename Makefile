@@ -12,11 +12,13 @@ KUNIT_ARCH ?= um x86_64
 
 export TOP BUILD JOBS KDIR INPLACE FORCE KUNIT_FILTER KUNIT_TIMEOUT KUNIT_CONFIGS QEMU_ACCEL
 export IGT_DIR IGT_TARGET IGT_LISTS IGT_TIMEOUT IGT_RUNNER_OPTS IGT_SHARDS VM_OUT
+export BENCH_ARGS BENCH_MEM BENCH_TIMEOUT
 
 KTAP := ci/ktap/ktap
 
 .PHONY: all help deps tree ktap kunit $(addprefix kunit-,um x86_64) \
-	summary test check selftests igt igt-full coverage coverage-gaps vm-run patches clean distclean
+	summary test check selftests igt igt-full coverage coverage-gaps vm-run patches clean distclean \
+	bench hmm-tests
 
 # The main job: dependencies, the tree, our KUnit suites on UML and
 # x86_64, and their summary.
@@ -37,6 +39,9 @@ help:
 	@echo "make igt             upstream IGT (igt-tests/*.testlist) and our IGT tests on vxe (IGT_DIR=,"
 	@echo "                     IGT_TARGET=host: a lab's IGT on this machine's Xe GPU)"
 	@echo "make igt-full        all 1932 subtests of upstream xe_exec_system_allocator on vxe"
+	@echo "make hmm-tests       6.12's HMM selftests (lib/test_hmm) in the x86_64 test kernel"
+	@echo "make bench           benchmarks: GPU faults, migration, invalidation vs test_hmm and memcpy"
+	@echo "                     (BENCH_ARGS=-q: quick); ci/bench-compare OLD.json NEW.json compares runs"
 	@echo "make coverage        x86_64 KUnit + selftests with gcov: lcov/HTML/Cobertura, gates"
 	@echo "make coverage-gaps   every function and branch of our code that no test reaches"
 	@echo "make vm-run CMD=..  run CMD as root in the x86_64 test kernel (host root over 9p)"
@@ -87,6 +92,17 @@ igt-full: ktap $(if $(VM_OUT)$(filter host,$(IGT_TARGET)),,tree)
 	$(IGT_KERNEL)
 	@ci/igt.sh full
 
+# 6.12's own HMM selftests in the x86_64 test kernel (brought up to date)
+hmm-tests: tree ktap
+	@KUNIT_STEPS=config,build ci/kunit.sh x86_64
+	@ci/hmm-tests.sh
+
+# The benchmarks (ci/bench.sh): a kernel of their own, without the debug
+# options, in build/bench-kernel; results in build/bench.
+bench: tree ktap
+	@ci/deps.sh bench
+	@ci/bench.sh
+
 # Every layer on x86_64 (its kernel profiles our code: KUnit, then the
 # selftests), then the reports and the gates of coverage/thresholds.  A
 # failing test fails the target too, after the report.
@@ -110,7 +126,8 @@ patches:
 	@ci/patches.sh
 
 clean:
-	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs $(BUILD)/coverage $(BUILD)/vm
+	rm -rf $(BUILD)/um $(BUILD)/x86_64 $(BUILD)/logs $(BUILD)/coverage $(BUILD)/vm \
+		$(BUILD)/bench-kernel $(BUILD)/bench $(BUILD)/hmm-tests
 	@$(MAKE) -s -C ci/ktap clean
 
 distclean:

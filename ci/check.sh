@@ -25,7 +25,9 @@ mapfile -t files < <(find kernel kunit selftests -path kernel/patches -prune -o 
 	-type f \( -name '*.c' -o -name '*.h' \) -print | sort)
 mapfile -t patches < <(find kernel/patches -name '*.patch' | sort)
 # Our kbuild directories, for the W=1 build.
-wdirs=(drivers/gpu/drm/vxe/ drivers/gpu/drm/tests/gpusvm/)
+wdirs=(drivers/gpu/drm/vxe/ drivers/gpu/drm/tests/gpusvm/
+	# only in the benchmark kernel (ci/configs/bench.config): built here by name
+	drivers/gpu/drm/tests/gpusvm/drm_gpusvm_bench.o)
 for f in "${files[@]}"; do
 	case "$f" in
 	kernel/drivers/gpu/drm/drm_*.c) wdirs+=("${f#kernel/}"); wdirs[-1]=${wdirs[-1]%.c}.o ;;

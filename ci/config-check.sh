@@ -46,7 +46,13 @@ while IFS= read -r line; do
 			echo "      $f: $dep   [${vals# }]"
 		done
 	done
-done <"$frag"
+done < <(
+	# A later fragment overrides an earlier one (as kconfig reads the merged
+	# file): only the last line of each symbol counts.
+	awk 'match($0, /^CONFIG_[A-Za-z0-9_]+=/) { s = substr($0, 8, RLENGTH - 8) }
+	     match($0, /^# CONFIG_[A-Za-z0-9_]+ is not set/) { s = $2; sub(/^CONFIG_/, "", s) }
+	     s != "" { last[s] = $0; order[s] = NR; s = "" }
+	     END { for (k in last) print order[k] "\t" last[k] }' "$frag" | sort -n | cut -f2-)
 
 if [ "$missing" -gt 0 ]; then
 	echo "ci/config-check.sh: $missing requested option(s) are not in $config: unmet dependencies (see above)" >&2

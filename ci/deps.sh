@@ -5,8 +5,9 @@
 #
 # Groups: base (default: kernel build, QEMU, busybox, lcov, ccache, clang for
 # the ktap fuzzer), tarball (the Debian linux-source-6.12 package; skipped
-# when KDIR names another tree) and igt (what IGT GPU Tools needs to build:
-# meson, its libraries, and python3 for its code generators).  Idempotent: prints nothing when everything
+# when KDIR names another tree), igt (what IGT GPU Tools needs to build:
+# meson, its libraries, and python3 for its code generators) and bench
+# (gnuplot, for the plot of "make bench").  Idempotent: prints nothing when everything
 # is already installed.  Uses the machine's own apt configuration; it never
 # adds or edits package sources.
 set -euo pipefail
@@ -18,6 +19,8 @@ base=(
 	clang libclang-rt-14-dev
 )
 tarball=(linux-source-6.12)
+# make bench: the plot of its figures
+bench=(gnuplot-nox)
 igt=(
 	meson ninja-build pkg-config libdrm-dev libpciaccess-dev libkmod-dev
 	libproc2-dev libdw-dev libpixman-1-dev libcairo2-dev libudev-dev
@@ -33,7 +36,8 @@ for g in "${groups[@]}"; do
 	base) want+=("${base[@]}") ;;
 	tarball) want+=("${tarball[@]}") ;;
 	igt) want+=("${igt[@]}") ;;
-	*) echo "ci/deps.sh: unknown group '$g' (known: base tarball igt)" >&2; exit 2 ;;
+	bench) want+=("${bench[@]}") ;;
+	*) echo "ci/deps.sh: unknown group '$g' (known: base tarball igt bench)" >&2; exit 2 ;;
 	esac
 done
 

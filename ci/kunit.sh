@@ -8,6 +8,8 @@
 #   KUNIT_TIMEOUT   seconds before the run is killed (default 900)
 #   KUNIT_CONFIGS   extra config fragments, merged last (space separated)
 #   KUNIT_STEPS     config,build,run (default: all three)
+#   KUNIT_OUT       the build output (default build/ARCH); KUNIT_TAG names its
+#                   logs (default ARCH): the benchmark kernel is another one
 #   JOBS            parallel make jobs (default: nproc)
 #   QEMU_ACCEL      tcg (default) or kvm, for x86_64
 #
@@ -27,7 +29,8 @@ TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 ARCH=${1:?usage: ci/kunit.sh um|x86_64}
 TREE=$BUILD/linux
-OUT=$BUILD/$ARCH
+OUT=${KUNIT_OUT:-$BUILD/$ARCH}
+TAG=${KUNIT_TAG:-$ARCH}
 LOGS=$BUILD/logs
 KTAP=${KTAP:-$TOP/ci/ktap/ktap}
 JOBS=${JOBS:-$(nproc)}
@@ -57,23 +60,23 @@ if step config; then
 	for f in ${KUNIT_CONFIGS:-}; do frags+=("$f"); done
 	cat "${frags[@]}" >"$OUT/kunitconfig.merged"
 	cp "$OUT/kunitconfig.merged" "$OUT/.config"
-	if ! "${kmake[@]}" olddefconfig >"$LOGS/config-$ARCH.log" 2>&1; then
-		cat "$LOGS/config-$ARCH.log" >&2
-		echo "ci/kunit.sh: make olddefconfig failed for $ARCH" >&2
+	if ! "${kmake[@]}" olddefconfig >"$LOGS/config-$TAG.log" 2>&1; then
+		cat "$LOGS/config-$TAG.log" >&2
+		echo "ci/kunit.sh: make olddefconfig failed for $TAG" >&2
 		exit 1
 	fi
 	"$TOP/ci/config-check.sh" "$TREE" "$OUT/kunitconfig.merged" "$OUT/.config"
 fi
 
 if step build; then
-	echo "  BUILD   $ARCH kernel (log: ${LOGS#"$TOP"/}/build-$ARCH.log)"
-	if ! "${kmake[@]}" >"$LOGS/build-$ARCH.log" 2>&1; then
-		grep -E -B2 -A6 'error:|Error [0-9]|undefined reference' "$LOGS/build-$ARCH.log" | head -60 >&2 ||
-			tail -40 "$LOGS/build-$ARCH.log" >&2
-		echo "ci/kunit.sh: the $ARCH kernel does not build; full log: $LOGS/build-$ARCH.log" >&2
+	echo "  BUILD   $ARCH kernel (log: ${LOGS#"$TOP"/}/build-$TAG.log)"
+	if ! "${kmake[@]}" >"$LOGS/build-$TAG.log" 2>&1; then
+		grep -E -B2 -A6 'error:|Error [0-9]|undefined reference' "$LOGS/build-$TAG.log" | head -60 >&2 ||
+			tail -40 "$LOGS/build-$TAG.log" >&2
+		echo "ci/kunit.sh: the $ARCH kernel does not build; full log: $LOGS/build-$TAG.log" >&2
 		exit 1
 	fi
-	grep -E 'warning:' "$LOGS/build-$ARCH.log" | grep -E 'drivers/gpu/drm/(vxe|tests/gpusvm|drm_gpusvm|drm_pagemap)' >&2 || true
+	grep -E 'warning:' "$LOGS/build-$TAG.log" | grep -E 'drivers/gpu/drm/(vxe|tests/gpusvm|drm_gpusvm|drm_pagemap)' >&2 || true
 fi
 
 step run || exit 0
@@ -118,7 +121,7 @@ x86_64)
 	;;
 esac
 
-r=$LOGS/kunit-$ARCH
+r=$LOGS/kunit-$TAG
 echo "  RUN     kunit on $ARCH (console: ${r#"$TOP"/}.log)"
 set +e
 "$KTAP" run --fail-strays "${grace[@]}" --timeout "$KUNIT_TIMEOUT" --log "$r.log" --json "$r.json" \

@@ -97,6 +97,13 @@ if phase "tree: build/linux" "$R/tree.stats" ci/tree.sh; then
 	phase "vm-run: self-test (5 guest boots)" "$R/vm-test.stats" tap vm-test ci/vm-test.sh
 	phase "selftests: gpusvm in the x86_64 kernel" "$R/selftests.stats" \
 		counted "$L/selftests.stats" selftests ci/selftests.sh
+	# The benchmark programs build (against the test kernel's uAPI headers,
+	# which the selftests installed); bench-report and bench-compare pass
+	# their tests.  No benchmark runs here: "make bench".
+	phase "bench: programs build, report/compare tests" "$R/bench-test.stats" \
+		tap bench-test make -s -C bench O="$BUILD/bench" HDR="$BUILD/x86_64/usr/include" test
+	phase "hmm-tests: 6.12's HMM selftests (test_hmm)" "$R/hmm-tests.stats" \
+		counted "$L/hmm-tests.stats" hmm-tests ci/hmm-tests.sh
 	# The reports from the data the x86_64 phases copied out; one result
 	# per gate of coverage/thresholds.
 	phase "coverage: lcov report and gates" "$R/coverage.stats" \
