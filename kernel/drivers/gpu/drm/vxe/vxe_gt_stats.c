@@ -125,7 +125,7 @@ void vxe_gt_stats_incr_sized(struct vxe_gt_stats *stats,
 		vxe_gt_stats_incr(stats, id_4k + off, incr);
 }
 
-/* Is  a time (a name ending in "_us", kept in nanoseconds)? */
+/* Is @id a time (a name ending in "_us", kept in nanoseconds)? */
 static bool vxe_gt_stats_is_time(enum vxe_gt_stats_id id)
 {
 	const char *name = vxe_gt_stats_names[id];

@@ -307,8 +307,8 @@ static void vxe_svm_range_remove(struct vxe_vm *vm, struct vxe_svm_range *range)
  */
 void vxe_svm_garbage_collector(struct vxe_vm *vm)
 {
-	ktime_t start = ktime_get();
 	unsigned int removed = 0;
+	ktime_t start = 0;
 
 	lockdep_assert_held(&vm->lock);
 
@@ -324,6 +324,9 @@ void vxe_svm_garbage_collector(struct vxe_vm *vm)
 		if (!range)
 			break;
 
+		/* Timed only when there is work: every GPU fault calls this */
+		if (!removed)
+			start = ktime_get();
 		vxe_svm_range_remove(vm, range);
 		atomic_inc(&vm->stats.gc_removed);
 		removed++;
