@@ -146,6 +146,12 @@
  */
 #define DRM_GPUSVM_DMA_ATTRS	DMA_ATTR_SKIP_CPU_SYNC
 
+/*
+ * drm_gpusvm_get_pages() keeps the pfns of up to this many pages on the stack
+ * (a 64K range: 128 bytes), and allocates them for larger ones.
+ */
+#define DRM_GPUSVM_PFNS_ONSTACK	16
+
 #ifdef CONFIG_LOCKDEP
 static void drm_gpusvm_driver_lock_held(struct drm_gpusvm *gpusvm)
 {
@@ -583,7 +589,12 @@ drm_gpusvm_range_chunk_size(struct drm_gpusvm *gpusvm,
 
 		if (start < lo || end - 1 > last)
 			continue;
-		if (drm_gpusvm_range_find(notifier, start, end))
+		/*
+		 * The caller found no range at @fault_addr: no range (ranges
+		 * are whole pages) can overlap its page, the smallest chunk.
+		 */
+		if (size > PAGE_SIZE &&
+		    drm_gpusvm_range_find(notifier, start, end))
 			continue;
 		if (i < gpusvm->num_chunks - 1 &&
 		    size <= ctx->check_pages_threshold &&
@@ -1194,28 +1205,33 @@ int drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 		.end = pages_end,
 		.dev_private_owner = ctx->device_private_page_owner,
 	};
-	unsigned long *pfns;
+	unsigned long pfns_onstack[DRM_GPUSVM_PFNS_ONSTACK];
+	struct drm_pagemap_addr *dma_addr = NULL;
+	unsigned long *pfns = pfns_onstack;
 	int err;
 
 	if (drm_gpusvm_pages_valid_unlocked(gpusvm, svm_pages))
 		return 0;
 
-	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
-	if (!pfns)
-		return -ENOMEM;
+	/* The pfns of a small range (a 4K or 64K GPU fault) stay on the stack. */
+	if (npages > ARRAY_SIZE(pfns_onstack)) {
+		pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+		if (!pfns)
+			return -ENOMEM;
+	}
 	hmm_range.hmm_pfns = pfns;
 
-	if (!svm_pages->dma_addr) {
-		struct drm_pagemap_addr *dma_addr;
-
+	/*
+	 * The address array is allocated here, outside the notifier lock
+	 * (the invalidation callback takes it from reclaim), and published
+	 * under it together with the mappings.
+	 */
+	if (!READ_ONCE(svm_pages->dma_addr)) {
 		dma_addr = kvmalloc_array(npages, sizeof(*dma_addr), GFP_KERNEL);
 		if (!dma_addr) {
 			err = -ENOMEM;
 			goto out_free;
 		}
-		drm_gpusvm_notifier_lock(gpusvm);
-		svm_pages->dma_addr = dma_addr;
-		drm_gpusvm_notifier_unlock(gpusvm);
 	}
 
 	if (!mmget_not_zero(mm)) {
@@ -1247,6 +1263,10 @@ retry:
 		err = -EBUSY;
 		goto out_mmput;
 	}
+	if (dma_addr && !svm_pages->dma_addr) {
+		svm_pages->dma_addr = dma_addr;
+		dma_addr = NULL;
+	}
 	/* Mappings an invalidation did not take down go first. */
 	__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
 	err = drm_gpusvm_map_pages(gpusvm, svm_pages, pfns, npages, ctx);
@@ -1263,7 +1283,9 @@ retry:
 out_mmput:
 	mmput(mm);
 out_free:
-	kvfree(pfns);
+	kvfree(dma_addr);
+	if (pfns != pfns_onstack)
+		kvfree(pfns);
 	return err;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_get_pages);
