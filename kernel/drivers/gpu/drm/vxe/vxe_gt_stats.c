@@ -145,11 +145,15 @@ static bool vxe_gt_stats_is_time(enum vxe_gt_stats_id id)
  * interval in whole microseconds).
  *
  * Context: any.
+ * Return: the time now, the start of whatever is timed next.
  */
-void vxe_gt_stats_us(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
-		     ktime_t start)
+ktime_t vxe_gt_stats_us(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
+			ktime_t start)
 {
-	vxe_gt_stats_incr(stats, id, ktime_to_ns(ktime_sub(ktime_get(), start)));
+	ktime_t now = ktime_get();
+
+	vxe_gt_stats_incr(stats, id, ktime_to_ns(ktime_sub(now, start)));
+	return now;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_gt_stats_us);
 
@@ -162,12 +166,17 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_gt_stats_us);
  * @start: when the timed work started (ktime_get())
  *
  * Context: any.
+ * Return: the time now, the start of whatever is timed next.
  */
-void vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
-			   enum vxe_gt_stats_id id_4k, u64 size, ktime_t start)
+ktime_t vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
+			      enum vxe_gt_stats_id id_4k, u64 size,
+			      ktime_t start)
 {
+	ktime_t now = ktime_get();
+
 	vxe_gt_stats_incr_sized(stats, id_4k, size,
-				ktime_to_ns(ktime_sub(ktime_get(), start)));
+				ktime_to_ns(ktime_sub(now, start)));
+	return now;
 }
 
 /**

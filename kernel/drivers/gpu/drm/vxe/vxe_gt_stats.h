@@ -144,10 +144,11 @@ void vxe_gt_stats_incr(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
 		       s64 incr);
 void vxe_gt_stats_incr_sized(struct vxe_gt_stats *stats,
 			     enum vxe_gt_stats_id id_4k, u64 size, s64 incr);
-void vxe_gt_stats_us(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
-		     ktime_t start);
-void vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
-			   enum vxe_gt_stats_id id_4k, u64 size, ktime_t start);
+ktime_t vxe_gt_stats_us(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id,
+			ktime_t start);
+ktime_t vxe_gt_stats_us_sized(struct vxe_gt_stats *stats,
+			      enum vxe_gt_stats_id id_4k, u64 size,
+			      ktime_t start);
 u64 vxe_gt_stats_read(struct vxe_gt_stats *stats, enum vxe_gt_stats_id id);
 const char *vxe_gt_stats_name(enum vxe_gt_stats_id id);
 void vxe_gt_stats_print(struct vxe_gt_stats *stats, struct seq_file *m);

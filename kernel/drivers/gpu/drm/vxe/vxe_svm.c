@@ -312,6 +312,14 @@ void vxe_svm_garbage_collector(struct vxe_vm *vm)
 
 	lockdep_assert_held(&vm->lock);
 
+	/*
+	 * Every GPU fault calls this: an empty list, read without the lock,
+	 * costs nothing.  A range queued meanwhile waits for the next call
+	 * (or the worker its queueing started).
+	 */
+	if (list_empty(&vm->svm.gc.ranges))
+		return;
+
 	for (;;) {
 		struct vxe_svm_range *range;
 
@@ -640,6 +648,14 @@ static bool vxe_svm_range_is_valid(struct vxe_vm *vm,
 {
 	bool valid;
 
+	/*
+	 * A range the GPU does not map yet (every first fault) is not valid:
+	 * &vxe_svm_range.bound only turns true under the VM lock, which the
+	 * caller holds, so no notifier lock is needed to see that.
+	 */
+	if (!READ_ONCE(range->bound))
+		return false;
+
 	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
 	valid = range->bound &&
 		drm_gpusvm_pages_valid(&vm->svm.gpusvm, &range->pages) &&
@@ -759,12 +775,13 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr,
 			ctx.timeslice_ms <<= 1;
 		}
 
-		start = ktime_get();
+		/* Timed for GPU faults: the end of one step starts the next */
+		start = req->fault ? ktime_get() : 0;
 		err = vxe_svm_range_get_pages(vm, range, &ctx);
 		if (req->fault)
-			vxe_gt_stats_us_sized(stats,
-					      VXE_GT_STATS_ID_SVM_4K_GET_PAGES_US,
-					      size, start);
+			start = vxe_gt_stats_us_sized(stats,
+						      VXE_GT_STATS_ID_SVM_4K_GET_PAGES_US,
+						      size, start);
 		if (err == -EBUSY || err == -EOPNOTSUPP ||
 		    (err == -EFAULT && vxe_svm_range_unmapped(r))) {
 			ctx.timeslice_ms <<= 1;
@@ -778,7 +795,6 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr,
 		if (err)
 			break;
 
-		start = ktime_get();
 		err = vxe_svm_bind(vm, range, vxe_svm_pt_flags(vm, req->vma));
 		if (req->fault)
 			vxe_gt_stats_us_sized(stats,

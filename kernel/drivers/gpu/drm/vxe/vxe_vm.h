@@ -149,7 +149,8 @@ struct vxe_vm {
  * @base: the drm_gpusvm range
  * @pages: its pages, mapped for the device
  * @gc_link: link in &vxe_vm.svm.gc.ranges (protected by its lock)
- * @bound: the GPU page tables map the range (notifier lock)
+ * @bound: the GPU page tables map the range (notifier lock; set only with
+ *	the VM lock held too, so the VM lock holder may read false without it)
  * @skip_migrate: the range went to VRAM once; GPU faults leave it where it
  *	is from now on (unless always_migrate_to_vram) (VM lock)
  */
