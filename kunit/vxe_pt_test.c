@@ -40,29 +40,51 @@ static void vxe_pt_test_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->pt.nr_nodes), 0);
 }
 
-/* Describe @size bytes at device address @addr as chunks of @order pages. */
-static unsigned long fill_addrs(struct vxe_pt_test *t, u64 addr, u64 size,
-				unsigned int order,
-				enum drm_interconnect_protocol proto)
+/*
+ * Describe @size bytes at device address @addr as chunks of @order pages,
+ * @gap bytes apart (0: each chunk follows on from the one before).
+ */
+static unsigned long fill_addrs_gap(struct vxe_pt_test *t, u64 addr, u64 size,
+				    unsigned int order, u64 gap,
+				    enum drm_interconnect_protocol proto)
 {
 	unsigned long npages = size >> PAGE_SHIFT, i, j = 0;
 
-	for (i = 0; i < npages; i += 1UL << order)
-		t->addrs[j++] =
-			drm_pagemap_addr_encode(addr + (i << PAGE_SHIFT),
+	for (i = 0; i < npages; i += 1UL << order, j++)
+		t->addrs[j] =
+			drm_pagemap_addr_encode(addr + (i << PAGE_SHIFT) + j * gap,
 						proto, order,
 						DMA_BIDIRECTIONAL);
 	return npages;
 }
 
-static int map(struct vxe_pt_test *t, u64 va, u64 addr, u64 size,
-	       unsigned int order, u32 flags)
+static unsigned long fill_addrs(struct vxe_pt_test *t, u64 addr, u64 size,
+				unsigned int order,
+				enum drm_interconnect_protocol proto)
 {
-	unsigned long npages = fill_addrs(t, addr, size, order,
-					  DRM_INTERCONNECT_SYSTEM);
+	return fill_addrs_gap(t, addr, size, order, 0, proto);
+}
+
+static int map_gap(struct vxe_pt_test *t, u64 va, u64 addr, u64 size,
+		   unsigned int order, u64 gap, u32 flags)
+{
+	unsigned long npages = fill_addrs_gap(t, addr, size, order, gap,
+					      DRM_INTERCONNECT_SYSTEM);
 	int err = vxe_pt_prepare(&t->pt, va, va + size);
 
 	return err ?: vxe_pt_commit(&t->pt, va, t->addrs, npages, flags);
+}
+
+static int map(struct vxe_pt_test *t, u64 va, u64 addr, u64 size,
+	       unsigned int order, u32 flags)
+{
+	return map_gap(t, va, addr, size, order, 0, flags);
+}
+
+/* 4K pages that do not follow on (a page apart): 4K leaves only */
+static int map_4k_leaves(struct vxe_pt_test *t, u64 va, u64 addr, u64 size)
+{
+	return map_gap(t, va, addr, size, 0, SZ_4K, 0);
 }
 
 static void vxe_pt_init_bad_va_bits(struct kunit *test)
@@ -143,20 +165,30 @@ struct leaf_case {
 	u64 addr;
 	u64 size;
 	unsigned int order;
+	u64 gap;
 	unsigned int shift;
 	unsigned long leaves;
 };
 
 static const struct leaf_case leaf_cases[] = {
-	{ "4K", SZ_1G + SZ_4K, SZ_1M + SZ_4K, SZ_4K, 0, VXE_SHIFT_4K, 1 },
-	{ "64K", SZ_1G + SZ_64K, SZ_1M, SZ_64K, 4, VXE_SHIFT_64K, 1 },
-	{ "2M", SZ_1G, SZ_2M * 3, SZ_2M, 9, VXE_SHIFT_2M, 1 },
-	{ "2M-chunk-addr-64K-aligned", SZ_1G, SZ_2M + SZ_64K, SZ_2M, 9,
+	{ "4K", SZ_1G + SZ_4K, SZ_1M + SZ_4K, SZ_4K, 0, 0, VXE_SHIFT_4K, 1 },
+	{ "64K", SZ_1G + SZ_64K, SZ_1M, SZ_64K, 4, 0, VXE_SHIFT_64K, 1 },
+	{ "2M", SZ_1G, SZ_2M * 3, SZ_2M, 9, 0, VXE_SHIFT_2M, 1 },
+	{ "2M-chunk-addr-64K-aligned", SZ_1G, SZ_2M + SZ_64K, SZ_2M, 9, 0,
 	  VXE_SHIFT_64K, 32 },
 	{ "2M-chunk-va-not-64K-aligned-to-addr", SZ_1G + SZ_4K, SZ_2M, SZ_2M, 9,
-	  VXE_SHIFT_4K, 512 },
-	{ "64K-of-4K-chunks", SZ_1G, SZ_1M, SZ_64K, 0, VXE_SHIFT_4K, 16 },
-	{ "2M-of-64K-chunks", SZ_1G, SZ_2M, SZ_2M, 4, VXE_SHIFT_64K, 32 },
+	  0, VXE_SHIFT_4K, 512 },
+	/* Chunks that follow on are one run (VRAM's device pages, one each) */
+	{ "64K-of-4K-chunks", SZ_1G, SZ_1M, SZ_64K, 0, 0, VXE_SHIFT_64K, 1 },
+	{ "2M-of-4K-chunks", SZ_1G, SZ_2M, SZ_2M, 0, 0, VXE_SHIFT_2M, 1 },
+	{ "2M-of-64K-chunks", SZ_1G, SZ_2M, SZ_2M, 4, 0, VXE_SHIFT_2M, 1 },
+	{ "2M-of-4K-chunks-addr-64K-aligned", SZ_1G, SZ_1M, SZ_2M, 0, 0,
+	  VXE_SHIFT_64K, 32 },
+	/* Chunks apart are not */
+	{ "64K-of-4K-chunks-apart", SZ_1G, SZ_1M, SZ_64K, 0, SZ_4K,
+	  VXE_SHIFT_4K, 16 },
+	{ "2M-of-64K-chunks-apart", SZ_1G, SZ_2M, SZ_2M, 4, SZ_2M,
+	  VXE_SHIFT_64K, 32 },
 };
 
 static void leaf_case_desc(const struct leaf_case *c, char *desc)
@@ -174,7 +206,8 @@ static void vxe_pt_leaf_size(struct kunit *test)
 	struct vxe_pt_xlate x;
 	u64 off;
 
-	KUNIT_ASSERT_EQ(test, map(t, c->va, c->addr, c->size, c->order, 0), 0);
+	KUNIT_ASSERT_EQ(test, map_gap(t, c->va, c->addr, c->size, c->order,
+				      c->gap, 0), 0);
 	vxe_pt_get_stats(&t->pt, &st);
 	KUNIT_EXPECT_EQ(test, st.leaves_written, c->leaves);
 
@@ -182,8 +215,10 @@ static void vxe_pt_leaf_size(struct kunit *test)
 	 * expected size; nothing outside the range is mapped.
 	 */
 	for (off = 0; off < c->size; off += SZ_4K) {
+		u64 chunk = off >> (PAGE_SHIFT + c->order);
+
 		KUNIT_ASSERT_EQ(test, vxe_pt_lookup(&t->pt, c->va + off + 8, &x), 0);
-		KUNIT_EXPECT_EQ(test, x.addr, c->addr + off + 8);
+		KUNIT_EXPECT_EQ(test, x.addr, c->addr + off + chunk * c->gap + 8);
 		KUNIT_EXPECT_EQ(test, x.shift, c->shift);
 		KUNIT_EXPECT_TRUE(test, x.pte & VXE_PTE_RW);
 		KUNIT_EXPECT_FALSE(test, x.pte & VXE_PTE_DM);
@@ -213,6 +248,35 @@ static void vxe_pt_read_only_and_devmem(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vxe_pt_translate(&t->pt, SZ_2G + 4, true, &x), 0);
 	KUNIT_EXPECT_TRUE(test, x.pte & VXE_PTE_DM);
 	KUNIT_EXPECT_EQ(test, x.addr, SZ_64K + 4);
+}
+
+/*
+ * A run stops where the protocol changes, even when the addresses follow
+ * on: system pages and device pages are never one leaf.
+ */
+static void vxe_pt_runs_stop_at_protocol(struct kunit *test)
+{
+	struct vxe_pt_test *t = test->priv;
+	struct vxe_pt_stats st;
+	struct vxe_pt_xlate x;
+	unsigned int i;
+
+	fill_addrs(t, SZ_1M, SZ_32K, 0, DRM_INTERCONNECT_SYSTEM);
+	for (i = 0; i < 8; i++)
+		t->addrs[8 + i] =
+			drm_pagemap_addr_encode(SZ_1M + SZ_32K + i * SZ_4K,
+						DRM_INTERCONNECT_DRIVER, 0,
+						DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, vxe_pt_prepare(&t->pt, SZ_1G, SZ_1G + SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, vxe_pt_commit(&t->pt, SZ_1G, t->addrs, 16, 0), 0);
+	vxe_pt_get_stats(&t->pt, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_written, 16);
+	for (i = 0; i < 16; i++) {
+		KUNIT_ASSERT_EQ(test, vxe_pt_lookup(&t->pt, SZ_1G + i * SZ_4K, &x), 0);
+		KUNIT_EXPECT_EQ(test, x.shift, VXE_SHIFT_4K);
+		KUNIT_EXPECT_EQ(test, !!(x.pte & VXE_PTE_DM), i >= 8);
+		KUNIT_EXPECT_EQ(test, x.addr, SZ_1M + i * SZ_4K);
+	}
 }
 
 /* A memory port that must not be reached: counts its calls. */
@@ -319,7 +383,7 @@ static void vxe_pt_tlb_invalidate_range_only(struct kunit *test)
 	struct vxe_pt_xlate x;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, map(t, SZ_1G, SZ_1M, SZ_64K, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, map_4k_leaves(t, SZ_1G, SZ_1M, SZ_64K), 0);
 	for (i = 0; i < 16; i++)
 		KUNIT_ASSERT_EQ(test, vxe_pt_translate(&t->pt, SZ_1G + i * SZ_4K,
 						       false, &x), 0);
@@ -348,7 +412,7 @@ static void vxe_pt_tlb_lru_replacement(struct kunit *test)
 	struct vxe_pt_xlate x;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, map(t, 0, SZ_1M, SZ_2M, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, map_4k_leaves(t, 0, SZ_1M, SZ_2M), 0);
 	for (i = 0; i < VXE_TLB_ENTRIES; i++)
 		KUNIT_ASSERT_EQ(test, vxe_pt_translate(&t->pt, i * SZ_4K, false, &x), 0);
 	/* Touch page 0 again so page 1 is the least recently used. */
@@ -529,6 +593,7 @@ static struct kunit_case vxe_pt_cases[] = {
 	KUNIT_CASE(vxe_pt_commit_bad_args),
 	KUNIT_CASE_PARAM(vxe_pt_leaf_size, leaf_gen_params),
 	KUNIT_CASE(vxe_pt_read_only_and_devmem),
+	KUNIT_CASE(vxe_pt_runs_stop_at_protocol),
 	KUNIT_CASE(vxe_pt_null_leaves),
 	KUNIT_CASE(vxe_pt_tlb_hit_miss_fault),
 	KUNIT_CASE(vxe_pt_tlb_stale_without_invalidation),

@@ -268,18 +268,28 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
 			unsigned long npages, u64 bits, u32 flags, bool dry)
 {
 	unsigned long i, j;
+	u64 size;
 	int err;
 
 	if (bits & VXE_PTE_NULL)
 		return vxe_pt_write_null(pt, start, npages, bits, dry);
 
-	for (i = 0, j = 0; i < npages; i += 1UL << addrs[j++].order) {
+	for (i = 0, j = 0; i < npages; i += size >> PAGE_SHIFT) {
 		const struct drm_pagemap_addr *a = &addrs[j];
-		u64 size = (u64)PAGE_SIZE << a->order;
 		u64 va = start + ((u64)i << PAGE_SHIFT);
 		u64 pte_bits = bits;
 		u64 off = 0;
 
+		/*
+		 * Entries whose addresses follow on make one run, as Xe's
+		 * resource cursor merges DMA segments: the device pages of one
+		 * VRAM allocation (an entry each) map with 2M leaves.
+		 */
+		size = (u64)PAGE_SIZE << a->order;
+		for (j++; i + (size >> PAGE_SHIFT) < npages &&
+		     addrs[j].proto == a->proto &&
+		     addrs[j].addr == a->addr + size; j++)
+			size += (u64)PAGE_SIZE << addrs[j].order;
 		if (a->proto != DRM_INTERCONNECT_SYSTEM)
 			pte_bits |= VXE_PTE_DM;
 		if (flags & (pte_bits & VXE_PTE_DM ? VXE_PT_NO_ATOMIC_DM :
@@ -314,10 +324,12 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
  *	reads as zeros and drops writes, as Xe's NULL PTEs),
  *	%VXE_PT_NO_ATOMIC_SYS, %VXE_PT_NO_ATOMIC_DM, or 0
  *
- * Picks the largest leaf (2M, 64K, 4K) that the alignment of both the
- * virtual and the device address allows.  Entries with a protocol other
- * than %DRM_INTERCONNECT_SYSTEM are mapped as device memory.  Leaves allow
- * GPU atomics (%VXE_PTE_AE), unless @flags say otherwise for their kind of
+ * Entries whose device addresses follow on (same protocol) are one run, as
+ * Xe's resource cursor merges DMA segments; in a run, picks the largest
+ * leaf (2M, 64K, 4K) that the alignment of both the virtual and the device
+ * address allows.  Entries with a protocol other than
+ * %DRM_INTERCONNECT_SYSTEM are mapped as device memory.  Leaves allow GPU
+ * atomics (%VXE_PTE_AE), unless @flags say otherwise for their kind of
  * memory (a GPU atomic through them faults, as on Xe).  All or
  * nothing: nothing is written when any leaf cannot be.  Translations
  * cached in the TLB are not touched: replacing a valid mapping needs a
