@@ -36,8 +36,15 @@
  * calls otherwise.  Nothing here fails on a timing: a section fails only
  * when an ioctl fails or the GPU wrote wrong data.
  *
- *   svm_bench [-q] [-s SECTION[,SECTION...]] [-r REPS]
+ *   svm_bench [-q] [-s SECTION[,SECTION...]] [-c CHUNK[,CHUNK]] [-w WHERE[,WHERE]]
+ *             [-r REPS]
  *     -q   quick: sizes up to 64 MiB, 3 repetitions
+ *     -s   only these sections (fault, dmirror, migrate, memcpy, invalidate,
+ *          ratio)
+ *     -c   the fault section for these chunk sizes only (4K, 64K, 2M)
+ *     -w   the fault section for these placements only (sysmem, vram): with
+ *          -c, one path alone, to profile it (perf record -a)
+ *     -r   repetitions of every measurement (1 to 15)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -80,6 +87,8 @@ struct fig {
 static struct fig figs[MAX_FIGS];
 static int nfigs;
 static bool quick;
+static const char *chunks_only;
+static const char *where_only;
 static int reps_override;
 static char section_error[256];
 /* The section needs a device this machine does not have: a skip */
@@ -191,6 +200,22 @@ static int set_max_chunk(unsigned long chunk)
 static const char *chunk_name(unsigned long chunk)
 {
 	return chunk == 4 * KIB ? "4K" : chunk == 64 * KIB ? "64K" : "2M";
+}
+
+/* Is @name in the comma-separated @list (all are when there is no list)? */
+static bool wanted(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	if (!list)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+		p += len;
+	}
+	return false;
 }
 
 /* A snapshot of debugfs gt0/stats ("name: value" lines) */
@@ -395,20 +420,45 @@ static const unsigned long fault_sizes[] = {
 };
 
 /*
- * One measurement: fresh memory, one store per page; the pages per
- * second by the kernel's fault time (svm_{4K,64K,2M}_pagefault_us) and by the
- * wall time from EXEC to the user fence.
+ * One measurement of a fault series: the pages per second by the kernel's
+ * fault time (svm_{4K,64K,2M}_pagefault_us) and by the wall time from EXEC
+ * to the user fence; the faults; and where the fault time went, in µs per
+ * fault: collecting the pages (svm_*_get_pages_us), binding them
+ * (svm_*_bind_us), migrating (svm_*_migrate_us) and the rest (the range
+ * lookup and insertion, the garbage collector, the checks).
  */
+struct fault_sample {
+	double kernel, wall, faults;
+	double get_pages, bind, migrate, other;
+};
+
+/* The sum of an svm_{4K,64K,2M}_<what> statistic between two snapshots */
+static long long stats_sized(const struct stats *a, const struct stats *b,
+			     const char *what)
+{
+	static const char *const sz[] = { "4K", "64K", "2M" };
+	long long sum = 0;
+	char name[64];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "svm_%s_%s", sz[i], what);
+		sum += stats_delta(a, b, name);
+	}
+	return sum;
+}
+
+/* Fresh memory (or memory the CPU wrote first), one GPU store per page */
 static int fault_once(struct gpu *g, unsigned long size,
-		      const unsigned long *order, bool populate, double *kernel,
-		      double *wall, double *faults)
+		      const unsigned long *order, bool populate,
+		      struct fault_sample *out)
 {
 	unsigned long npages = size / PAGE, i, bad = 0;
+	long long us, gp, bind, mig;
 	struct stats s0, s1;
 	uint32_t *data, *batch;
-	long long us;
 	size_t blen;
-	double t0, t1;
+	double t0, t1, n;
 	int ret = -1;
 
 	data = map_aligned(size);
@@ -434,16 +484,22 @@ static int fault_once(struct gpu *g, unsigned long size,
 	 * elsewhere the range is 4K (as Xe's), so the first fault of each 2M
 	 * of fresh memory makes 4K ranges (and faults in a THP).
 	 */
-	us = stats_delta(&s0, &s1, "svm_4K_pagefault_us") +
-	     stats_delta(&s0, &s1, "svm_64K_pagefault_us") +
-	     stats_delta(&s0, &s1, "svm_2M_pagefault_us");
-	*faults = stats_delta(&s0, &s1, "svm_pagefault_count");
-	if (*faults < 1) {
+	us = stats_sized(&s0, &s1, "pagefault_us");
+	gp = stats_sized(&s0, &s1, "get_pages_us");
+	bind = stats_sized(&s0, &s1, "bind_us");
+	mig = stats_sized(&s0, &s1, "migrate_us");
+	out->faults = stats_delta(&s0, &s1, "svm_pagefault_count");
+	if (out->faults < 1) {
 		fail("no GPU fault counted for %lu MiB of fresh memory", size / MIB);
 		goto out_batch;
 	}
-	*kernel = npages / (us > 0 ? us * 1e-6 : 1e-6);
-	*wall = npages / (t1 - t0);
+	n = out->faults;
+	out->kernel = npages / (us > 0 ? us * 1e-6 : 1e-6);
+	out->wall = npages / (t1 - t0);
+	out->get_pages = gp / n;
+	out->bind = bind / n;
+	out->migrate = mig / n;
+	out->other = (us - gp - bind - mig) / n;
 	for (i = 0; i < npages; i++)
 		bad += data[i * (PAGE / 4)] != i;
 	if (bad) {
@@ -458,12 +514,19 @@ out:
 	return ret;
 }
 
+/* The size whose fault time is broken down (in the quick run too) */
+#define FAULT_BREAKDOWN_SIZE	(64 * MIB)
+
 static int fault_series(unsigned long chunk, unsigned long size, bool rand,
 			bool populate, bool sysmem)
 {
-	int reps = reps_for(size), i, ret = 0;
+	static const char *const part[] = {
+		"get_pages", "bind", "migrate", "other",
+	};
+	int reps = reps_for(size), i, p, ret = 0;
 	unsigned long *order = NULL;
-	double kern[16], wall[16], nfaults[16];
+	struct fault_sample smp[16];
+	double kern[16], wall[16], nfaults[16], parts[4][16];
 	const char *where = sysmem ? "sysmem" : "vram";
 	const char *how = populate ? "populated" : rand ? "rand" : "seq";
 	struct gpu g;
@@ -477,9 +540,18 @@ static int fault_series(unsigned long chunk, unsigned long size, bool rand,
 			goto out;
 		}
 	}
-	for (i = 0; i < reps && !ret; i++)
-		ret = fault_once(&g, size, order, populate, &kern[i],
-				 &wall[i], &nfaults[i]);
+	for (i = 0; i < reps && !ret; i++) {
+		ret = fault_once(&g, size, order, populate, &smp[i]);
+		if (ret)
+			break;
+		kern[i] = smp[i].kernel;
+		wall[i] = smp[i].wall;
+		nfaults[i] = smp[i].faults;
+		parts[0][i] = smp[i].get_pages;
+		parts[1][i] = smp[i].bind;
+		parts[2][i] = smp[i].migrate;
+		parts[3][i] = smp[i].other;
+	}
 	if (!ret) {
 		figure("pages/s", kern, reps, "fault.%s.%s.%luM.%s.kernel",
 		       chunk_name(chunk), how, size / MIB, where);
@@ -487,6 +559,12 @@ static int fault_series(unsigned long chunk, unsigned long size, bool rand,
 		       chunk_name(chunk), how, size / MIB, where);
 		figure("faults", nfaults, reps, "fault.%s.%s.%luM.%s.faults",
 		       chunk_name(chunk), how, size / MIB, where);
+		for (p = 0; size == FAULT_BREAKDOWN_SIZE && p < 4; p++)
+			if (!sysmem || p != 2)	/* no migration to sysmem */
+				figure("us/fault", parts[p], reps,
+				       "fault.%s.%s.%luM.%s.%s",
+				       chunk_name(chunk), how, size / MIB,
+				       where, part[p]);
 	}
 out:
 	free(order);
@@ -509,7 +587,9 @@ static int section_fault(void)
 	for (c = 0; c < 3; c++)
 		for (mode = 0; mode < 3; mode++)
 			for (s = 0; s < sizeof(fault_sizes) / sizeof(*fault_sizes); s++) {
-				if (fault_sizes[s] > max_size())
+				if (fault_sizes[s] > max_size() ||
+				    !wanted(chunks_only, chunk_name(chunks[c])) ||
+				    !wanted(where_only, "sysmem"))
 					break;
 				if (fault_series(chunks[c], fault_sizes[s], mode == 1,
 						 mode == 2, true))
@@ -517,7 +597,9 @@ static int section_fault(void)
 			}
 	/* The default placement: the first GPU fault migrates to VRAM */
 	for (c = 0; c < 3; c++)
-		if (fault_series(chunks[c], 64 * MIB, false, false, false))
+		if (wanted(chunks_only, chunk_name(chunks[c])) &&
+		    wanted(where_only, "vram") &&
+		    fault_series(chunks[c], 64 * MIB, false, false, false))
 			return -1;
 	return set_max_chunk(2 * MIB);
 }
@@ -1051,34 +1133,25 @@ static const struct {
 
 #define NSECTIONS (sizeof(sections) / sizeof(*sections))
 
-static bool wanted(const char *list, const char *name)
-{
-	size_t len = strlen(name);
-	const char *p = list;
-
-	if (!list)
-		return true;
-	while ((p = strstr(p, name))) {
-		if ((p == list || p[-1] == ',') && (p[len] == ',' || !p[len]))
-			return true;
-		p += len;
-	}
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
 	unsigned int i, n = 0;
 	int opt, failed = 0;
 
-	while ((opt = getopt(argc, argv, "qs:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "qs:c:w:r:h")) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = true;
 			break;
 		case 's':
 			only = optarg;
+			break;
+		case 'c':
+			chunks_only = optarg;
+			break;
+		case 'w':
+			where_only = optarg;
 			break;
 		case 'r':
 			reps_override = atoi(optarg);
@@ -1089,7 +1162,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: svm_bench [-q] [-s fault,dmirror,migrate,memcpy,invalidate,ratio] [-r REPS]\n");
+				"usage: svm_bench [-q] [-s fault,dmirror,migrate,memcpy,invalidate,ratio]\n\t\t [-c 4K,64K,2M] [-w sysmem,vram] [-r REPS]\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}

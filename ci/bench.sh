@@ -5,7 +5,8 @@
 # and memcpy in the same guest.  Not a test: nothing here fails on a timing.
 #
 #   BENCH_ARGS     svm_bench's options (-q: sizes up to 64 MiB, 3 repetitions;
-#                  -s SECTION,...; -r REPS)
+#                  -s SECTION,...; -c 4K,64K,2M and -w sysmem,vram: fault
+#                  paths; -r REPS)
 #   BENCH_MEM      the guest's memory in MiB (default 4096: 1 GiB of touched
 #                  memory, its batch, and dmirror's and vxe's device memory)
 #   BENCH_TIMEOUT  seconds for the svm_bench boot (default 5400)

@@ -3,7 +3,9 @@
  * A micro-benchmark of drm_gpusvm alone: drm_gpusvm_range_find_or_insert()
  * and drm_gpusvm_get_pages() on the KUnit mock driver
  * (drm_gpusvm_mock.c), so that the library's own cost shows without vxe's
- * command interpreter, page tables and fault path.  "make bench" runs it
+ * command interpreter, page tables and fault path; and what the kernel's
+ * primitives (a timestamp, a lock, an allocation, a page copy) cost in
+ * the same guest.  "make bench" runs it
  * in the benchmark kernel (ci/configs/bench.config).
  *
  * Each figure is timed with ktime over all the ranges of a 32 MiB mapping,
@@ -191,9 +193,130 @@ static void drm_gpusvm_bench_get_pages(struct kunit *test)
 	}
 }
 
+/* Loops of one primitive in drm_gpusvm_bench_primitives() */
+#define BENCH_PRIM_LOOPS	20000
+
+enum bench_prim {
+	BENCH_PRIM_KTIME_GET,
+	BENCH_PRIM_SPIN_LOCK,
+	BENCH_PRIM_RWSEM_READ,
+	BENCH_PRIM_RWSEM_WRITE,
+	BENCH_PRIM_ATOMIC64_ADD,
+	BENCH_PRIM_KMALLOC_256,
+	BENCH_PRIM_MEMCPY_4K,
+	BENCH_PRIM_CLEAR_PAGE,
+	BENCH_PRIM_NUM
+};
+
+static const char *const bench_prim_names[BENCH_PRIM_NUM] = {
+	[BENCH_PRIM_KTIME_GET] = "ktime_get",
+	[BENCH_PRIM_SPIN_LOCK] = "spin_lock_unlock",
+	[BENCH_PRIM_RWSEM_READ] = "down_up_read",
+	[BENCH_PRIM_RWSEM_WRITE] = "down_up_write",
+	[BENCH_PRIM_ATOMIC64_ADD] = "atomic64_add",
+	[BENCH_PRIM_KMALLOC_256] = "kmalloc_kfree_256",
+	[BENCH_PRIM_MEMCPY_4K] = "memcpy_4K",
+	[BENCH_PRIM_CLEAR_PAGE] = "clear_page_4K",
+};
+
+/* Where the timestamps go, so that the compiler keeps them */
+static u64 bench_sink;
+
+/* BENCH_PRIM_LOOPS of primitive @p: ns per one */
+static u64 bench_prim_run(struct kunit *test, enum bench_prim p, void *src,
+			  void *dst)
+{
+	static DEFINE_SPINLOCK(lock);
+	static DECLARE_RWSEM(sem);
+	atomic64_t counter = ATOMIC64_INIT(0);
+	u64 sink = 0, ns;
+	ktime_t t0;
+	int i;
+
+	t0 = ktime_get();
+	for (i = 0; i < BENCH_PRIM_LOOPS; i++) {
+		switch (p) {
+		case BENCH_PRIM_KTIME_GET:
+			sink += ktime_get();
+			break;
+		case BENCH_PRIM_SPIN_LOCK:
+			spin_lock(&lock);
+			spin_unlock(&lock);
+			break;
+		case BENCH_PRIM_RWSEM_READ:
+			down_read(&sem);
+			up_read(&sem);
+			break;
+		case BENCH_PRIM_RWSEM_WRITE:
+			down_write(&sem);
+			up_write(&sem);
+			break;
+		case BENCH_PRIM_ATOMIC64_ADD:
+			atomic64_add(i, &counter);
+			break;
+		case BENCH_PRIM_KMALLOC_256: {
+			void *p256 = kmalloc(256, GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, p256);
+			kfree(p256);
+			break;
+		}
+		case BENCH_PRIM_MEMCPY_4K:
+			memcpy(dst, src, PAGE_SIZE);
+			break;
+		case BENCH_PRIM_CLEAR_PAGE:
+			clear_page(dst);
+			break;
+		default:
+			break;
+		}
+		barrier();
+	}
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	WRITE_ONCE(bench_sink, sink);
+
+	/* The work was done */
+	if (p == BENCH_PRIM_ATOMIC64_ADD)
+		KUNIT_EXPECT_EQ(test, atomic64_read(&counter),
+				(s64)BENCH_PRIM_LOOPS * (BENCH_PRIM_LOOPS - 1) / 2);
+	if (p == BENCH_PRIM_MEMCPY_4K)
+		KUNIT_EXPECT_EQ(test, memcmp(dst, src, PAGE_SIZE), 0);
+	if (p == BENCH_PRIM_CLEAR_PAGE)
+		KUNIT_EXPECT_TRUE(test, !memchr_inv(dst, 0, PAGE_SIZE));
+	return div_u64(ns, BENCH_PRIM_LOOPS);
+}
+
+/*
+ * What the kernel's primitives cost in this guest, ns each, next to a copy
+ * and a clear of one page: a GPU fault of a 4K range pays a few dozen of
+ * the former (timestamps for the statistics, locks, atomics, allocations),
+ * dmirror's read of a page mostly two copies.  QEMU's TCG prices the two
+ * kinds differently from hardware: these are the prices here.
+ */
+static void drm_gpusvm_bench_primitives(struct kunit *test)
+{
+	u64 v[BENCH_REPS];
+	void *src, *dst;
+	unsigned int p;
+	int i;
+
+	src = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	dst = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	memset(src, 0x5a, PAGE_SIZE);
+
+	for (p = 0; p < BENCH_PRIM_NUM; p++) {
+		for (i = 0; i < BENCH_REPS; i++)
+			v[i] = bench_prim_run(test, p, src, dst);
+		bench_report(test, "primitive", bench_prim_names[p], "ns/op",
+			     v, BENCH_REPS);
+	}}
+
 static struct kunit_case drm_gpusvm_bench_cases[] = {
 	KUNIT_CASE_SLOW(drm_gpusvm_bench_find_or_insert),
 	KUNIT_CASE_SLOW(drm_gpusvm_bench_get_pages),
+	KUNIT_CASE_SLOW(drm_gpusvm_bench_primitives),
 	{}
 };
 
