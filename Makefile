@@ -38,7 +38,7 @@ help:
 	@echo "make selftests       the kselftest target gpusvm in the x86_64 test kernel (vm-run)"
 	@echo "make igt             upstream IGT (igt-tests/*.testlist) and our IGT tests on vxe (IGT_DIR=,"
 	@echo "                     IGT_TARGET=host: a lab's IGT on this machine's Xe GPU)"
-	@echo "make igt-full        all 1932 subtests of upstream xe_exec_system_allocator on vxe"
+	@echo "make igt-full        all 1944 subtests of upstream xe_exec_system_allocator on vxe"
 	@echo "make hmm-tests       6.12's HMM selftests (lib/test_hmm) in the x86_64 test kernel"
 	@echo "make bench           benchmarks: GPU faults, migration, invalidation vs test_hmm and memcpy"
 	@echo "                     (BENCH_ARGS=-q: quick); ci/bench-compare OLD.json NEW.json compares runs"

@@ -106,7 +106,7 @@ norm_uapi() {
 	sed -e 's/_UAPI_XE_DRM_H_/_XE_DRM_H_/g; s/__user //g' -e '/^#define DRM_XE_MAX_SYNCS 1024$/d' |
 		sed -e :a -e '/\\$/N; s/\\\n/ /; ta' | tr -s ' \t' '  ' | sed 's/ *$//'
 }
-igt=${IGT_TARBALL:-$TOP/../shared/vendor/igt-gpu-tools-b3d809d5.tar.xz}
+igt=${IGT_TARBALL:-$TOP/../shared/vendor/igt-gpu-tools-${IGT_SNAPSHOT:-731d4d56}.tar.xz}
 if [ -f "$igt" ]; then
 	out=$(diff <(norm_uapi <"$TREE/include/uapi/drm/xe_drm.h") \
 		<(tar -xJOf "$igt" --wildcards '*/include/drm-uapi/xe_drm.h' | norm_uapi) 2>&1)

@@ -25,6 +25,9 @@ igt=(
 	meson ninja-build pkg-config libdrm-dev libpciaccess-dev libkmod-dev
 	libproc2-dev libdw-dev libpixman-1-dev libcairo2-dev libudev-dev
 	libglib2.0-dev flex bison libunwind-dev libjson-c-dev python3
+	# since IGT of 2026-04: lib/ needs libpci, igt_runner jansson (without
+	# it meson silently builds no runner)
+	libpci-dev libjansson-dev
 )
 
 groups=("$@")

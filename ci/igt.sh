@@ -11,8 +11,10 @@
 #          (in a guest with two copy engines), with igt_runner (default)
 #   full   build, then all subtests of xe_exec_system_allocator
 #
-# IGT comes from IGT_DIR (a checkout, never written) or the pinned snapshot
-# ../shared/vendor/igt-gpu-tools-b3d809d5.tar.xz, unpacked into build/.
+# IGT comes from IGT_DIR (a checkout, never written) or a pinned snapshot,
+# ../shared/vendor/igt-gpu-tools-$IGT_SNAPSHOT.tar.xz, unpacked into build/:
+# IGT_SNAPSHOT=731d4d56 (upstream of 2026-04-22, the default) or b3d809d5
+# (2025-10-17, what the lists were first triaged on).
 # With neither, it says where to get IGT and counts one skipped test.
 #
 # IGT_TARGET=vm (default): igt_runner runs as root in the x86_64 test
@@ -37,7 +39,8 @@ set -uo pipefail
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 VENDOR=${VENDOR:-$TOP/../shared/vendor}
-TARBALL=$VENDOR/igt-gpu-tools-b3d809d5.tar.xz
+IGT_SNAPSHOT=${IGT_SNAPSHOT:-731d4d56}
+TARBALL=$VENDOR/igt-gpu-tools-$IGT_SNAPSHOT.tar.xz
 TARGET=${IGT_TARGET:-vm}
 IGTB=$BUILD/igt
 LOGS=$BUILD/logs
@@ -69,10 +72,10 @@ if [ -n "${IGT_DIR:-}" ]; then
 	[ -f "$SRC/meson.build" ] && [ -f "$SRC/lib/igt_core.c" ] ||
 		die "IGT_DIR=$IGT_DIR is no IGT GPU Tools source tree"
 elif [ -f "$TARBALL" ]; then
-	SRC=$BUILD/igt-gpu-tools-b3d809d5
+	SRC=$BUILD/igt-gpu-tools-$IGT_SNAPSHOT
 	# Its version, not the enclosing repository's HEAD that IGT's "git log"
 	# would find from build/ (and then rebuild libigt.so at every commit).
-	MESON_OPTS="$MESON_OPTS -Dversion_hash=gb3d809d5"
+	MESON_OPTS="$MESON_OPTS -Dversion_hash=g$IGT_SNAPSHOT"
 	sum=$(sha256sum "$TARBALL" | cut -d' ' -f1)
 	if [ "$(cat "$SRC/.gpusvm-unpacked" 2>/dev/null)" != "$sum" ]; then
 		echo "  UNPACK  ${TARBALL#"$TOP"/}"
@@ -83,9 +86,9 @@ elif [ -f "$TARBALL" ]; then
 else
 	cat >&2 <<EOF
 ci/igt.sh: no IGT: skipped.
-  IGT GPU Tools is the pinned snapshot ../shared/vendor/igt-gpu-tools-b3d809d5.tar.xz
-  (upstream commit b3d809d537febc23792ab8d0eb6d13cf80d626c8, see that directory's
-  README.md), or a checkout of upstream IGT (the drm/igt-gpu-tools project on
+  IGT GPU Tools is the pinned snapshot ../shared/vendor/igt-gpu-tools-$IGT_SNAPSHOT.tar.xz
+  (731d4d56: upstream commit 731d4d56fcb40355ce9d65cb088d4b4773dd8b85, see that
+  directory's README.md), or a checkout of upstream IGT (the drm/igt-gpu-tools project on
   freedesktop.org's GitLab) named with IGT_DIR=/path/to/igt-gpu-tools.
 EOF
 	echo "passed=0 failed=0 skipped=1 crashed=0 errors=0" >"$STATS"

@@ -36,6 +36,19 @@
 #include "xe/xe_query.h"
 #include "xe_drm.h"
 
+/*
+ * IGT of 2026 made igt_main and igt_fixture function-like macros
+ * (GPUSVM_IGT_FN_MACROS, from meson.build); the 2025 snapshot has them
+ * object-like.  One spelling for both.
+ */
+#ifdef GPUSVM_IGT_FN_MACROS
+#define gpusvm_igt_main		igt_main()
+#define gpusvm_igt_fixture	igt_fixture()
+#else
+#define gpusvm_igt_main		igt_main
+#define gpusvm_igt_fixture	igt_fixture
+#endif
+
 #define UFENCE_VALUE	0xdeadbeefdeadbeefull
 #define WAIT_NS		(5ll * NSEC_PER_SEC)
 #define ATOMIC_INC	(MI_ATOMIC | (5 << 8))	/* MI_ATOMIC_INC, 32 bit */
@@ -1051,13 +1064,13 @@ static const struct {
 	{ "hugetlb", HUGETLB },
 };
 
-igt_main
+gpusvm_igt_main
 {
 	struct svm s;
 	int fd = -1;
 	int i;
 
-	igt_fixture {
+	gpusvm_igt_fixture {
 		fd = drm_open_driver(DRIVER_XE);
 		igt_require_f(!xe_supports_faults(fd),
 			      "no fault-mode VMs: the device has no GPU page faults\n");
@@ -1182,7 +1195,7 @@ igt_main
 	igt_subtest("device-query-errors")
 		device_query_errors(fd);
 
-	igt_fixture {
+	gpusvm_igt_fixture {
 		svm_close_vm(&s);
 		drm_close_driver(fd);
 	}

@@ -640,9 +640,13 @@ TEST_F(uapi, madvise_splits_bo_binding)
 	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC;
 		 bad.preferred_mem_loc.devmem_fd = 0;
 		 bad.preferred_mem_loc.migration_policy = 2);
+	/* A region instance only with a device's fd */
 	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC;
-		 bad.preferred_mem_loc.devmem_fd = 0;
-		 bad.preferred_mem_loc.pad = 1);
+		 bad.preferred_mem_loc.devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE;
+		 bad.preferred_mem_loc.region_instance = 1);
+	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC;
+		 bad.preferred_mem_loc.devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM;
+		 bad.preferred_mem_loc.region_instance = 1);
 	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PAT;
 		 bad.pat_index.val = 28);
 	MADV_ERR(-EINVAL, bad.type = DRM_XE_MEM_RANGE_ATTR_PAT;

@@ -1543,7 +1543,9 @@ static bool vxe_madvise_args_ok(struct vxe_device *vxe,
 				  DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM) ||
 		    VXE_IOCTL_DBG(vxe, args->preferred_mem_loc.migration_policy >
 				  DRM_XE_MIGRATE_ONLY_SYSTEM_PAGES) ||
-		    VXE_IOCTL_DBG(vxe, args->preferred_mem_loc.pad) ||
+		    VXE_IOCTL_DBG(vxe, (s32)args->preferred_mem_loc.devmem_fd <=
+				  DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE &&
+				  args->preferred_mem_loc.region_instance) ||
 		    VXE_IOCTL_DBG(vxe, args->preferred_mem_loc.reserved))
 			return false;
 		break;
