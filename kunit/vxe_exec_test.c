@@ -360,12 +360,39 @@ static void vxe_exec_fault_retries_then_gives_up(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vxe_vm_validate_should_retry(-ENOMEM, &end));
 }
 
+/*
+ * GPU accesses the fault handler cannot serve (nothing bound there) fail
+ * with -EFAULT and each leaves a fault in the VM's list
+ * (DRM_IOCTL_XE_VM_GET_PROPERTY), of which the VM keeps the first
+ * VXE_VM_MAX_FAULTS, as Xe; a served access leaves none.
+ */
+static void vxe_exec_failed_faults_kept(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = gk_create_vram(test, NULL, EX_VRAM);
+	struct vxe_vm *vm = ex_vm(test, gk);
+	struct vxe_bo *bo = ex_bo(test, gk, vm, EX_BO, BIT(VXE_MEM_REGION_VRAM));
+	u32 word = 0x5eed;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, ex_bind(vm, bo, EX_GVA), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(vm, EX_GVA, &word, 4, true), 0);
+	KUNIT_EXPECT_EQ(test, vxe_vm_faults_count(&vm->faults), 0);
+	for (i = 0; i < VXE_VM_MAX_FAULTS + 10; i++) {
+		KUNIT_EXPECT_EQ(test, vxe_gpu_access(vm, EX_GVA + EX_BO +
+						     i * SZ_4K, &word, 4,
+						     i & 1), -EFAULT);
+		KUNIT_EXPECT_EQ(test, vxe_vm_faults_count(&vm->faults),
+				min(i + 1, VXE_VM_MAX_FAULTS));
+	}
+}
+
 static struct kunit_case vxe_exec_cases[] = {
 	KUNIT_CASE(vxe_exec_rebinds_evicted_bo),
 	KUNIT_CASE(vxe_exec_fence_in_external_bo),
 	KUNIT_CASE(vxe_exec_move_waits_for_job),
 	KUNIT_CASE(vxe_exec_two_vms_take_turns),
 	KUNIT_CASE(vxe_exec_fault_retries_then_gives_up),
+	KUNIT_CASE(vxe_exec_failed_faults_kept),
 	{}
 };
 

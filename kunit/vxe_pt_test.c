@@ -279,6 +279,25 @@ static void vxe_pt_runs_stop_at_protocol(struct kunit *test)
 	}
 }
 
+/*
+ * The level a walk stops at, as a GPU reports a page fault's: the 4K
+ * table of a mapped 2M block, the 2M entry of a block without one, the
+ * root's entry of an address nothing was prepared for, and a 2M leaf.
+ */
+static void vxe_pt_fault_levels(struct kunit *test)
+{
+	struct vxe_pt_test *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, map(t, SZ_1G, SZ_1M, SZ_4K, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, vxe_pt_fault_level(&t->pt, SZ_1G + SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, vxe_pt_fault_level(&t->pt, SZ_1G + SZ_2M), 1);
+	KUNIT_EXPECT_EQ(test, vxe_pt_fault_level(&t->pt, (u64)SZ_1G + SZ_1G), 2);
+	KUNIT_EXPECT_EQ(test, vxe_pt_fault_level(&t->pt, 1ull << 40),
+			VXE_PT_LEVELS - 1);
+	KUNIT_ASSERT_EQ(test, map(t, SZ_2G, SZ_2M, SZ_2M, 9, 0), 0);
+	KUNIT_EXPECT_EQ(test, vxe_pt_fault_level(&t->pt, SZ_2G + SZ_4K), 1);
+}
+
 /* A memory port that must not be reached: counts its calls. */
 static int vxe_pt_count_copy(void *priv, const struct vxe_pt_xlate *x,
 			     void *buf, size_t len, bool write)
@@ -594,6 +613,7 @@ static struct kunit_case vxe_pt_cases[] = {
 	KUNIT_CASE_PARAM(vxe_pt_leaf_size, leaf_gen_params),
 	KUNIT_CASE(vxe_pt_read_only_and_devmem),
 	KUNIT_CASE(vxe_pt_runs_stop_at_protocol),
+	KUNIT_CASE(vxe_pt_fault_levels),
 	KUNIT_CASE(vxe_pt_null_leaves),
 	KUNIT_CASE(vxe_pt_tlb_hit_miss_fault),
 	KUNIT_CASE(vxe_pt_tlb_stale_without_invalidation),

@@ -437,6 +437,7 @@ TEST_F(uapi, exec_queue_and_exec_checks)
 		.value = 1000,
 	};
 	struct drm_xe_exec_queue_get_property gp = { .exec_queue_id = self->q };
+	struct drm_xe_exec_queue_set_property sp = { 0 };
 	struct drm_xe_exec_queue_destroy d = { .exec_queue_id = 0xdead };
 	struct drm_xe_exec e = { .exec_queue_id = self->q, .num_batch_buffer = 1 };
 	struct drm_xe_engine_class_instance bind_eci = {
@@ -524,6 +525,20 @@ TEST_F(uapi, exec_queue_and_exec_checks)
 	gp.exec_queue_id = self->q;
 	EXPECT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &gp));
 	EXPECT_EQ(0, gp.value);
+
+	/* SET_PROPERTY: only a multi-queue group's priority, and vxe has no groups */
+	sp.exec_queue_id = self->q;
+	sp.property = DRM_XE_EXEC_QUEUE_SET_PROPERTY_PRIORITY;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_SET_PROPERTY, &sp));
+	sp.property = DRM_XE_EXEC_QUEUE_SET_PROPERTY_MULTI_QUEUE_PRIORITY;
+	sp.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_SET_PROPERTY, &sp));
+	sp.reserved[1] = 0;
+	sp.exec_queue_id = 0xdead;
+	EXPECT_EQ(-ENOENT, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_SET_PROPERTY, &sp));
+	sp.exec_queue_id = self->q;
+	sp.value = 1;
+	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC_QUEUE_SET_PROPERTY, &sp));
 
 	e.extensions = 1;
 	EXPECT_EQ(-EINVAL, xe_ioctl(self->fd, DRM_IOCTL_XE_EXEC, &e));
@@ -928,6 +943,79 @@ TEST_F(uapi, userptr_unmapped_memory_faults)
 	ASSERT_EQ(0, xe_wait_ufence(self->fd, q, ufence, XE_WAIT_NS));
 	EXPECT_EQ(0x900d, batch[1000]);
 	xe_queue_destroy(self->fd, q);
+	munmap(ufence, 4096);
+	free(batch);
+}
+
+/*
+ * DRM_IOCTL_XE_VM_GET_PROPERTY: every argument check with upstream Xe's
+ * errno, and the fault list: a GPU store to memory the process unmapped
+ * fails, and the VM keeps the fault (its page, a 4K precision, a write,
+ * nothing present); the size query, a copy of part of the list, and the
+ * size checks.
+ */
+TEST_F(uapi, vm_get_property_faults)
+{
+	struct drm_xe_vm_get_property gp = {
+		.vm_id = self->vm, .property = DRM_XE_VM_GET_PROPERTY_FAULTS,
+	};
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = malloc(4096);
+	struct xe_vm_fault f[2];
+	uint64_t gone;
+	void *p;
+	int q, err;
+
+	ASSERT_NE(NULL, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+#define GP_ERR(err, stmt) do {						\
+		struct drm_xe_vm_get_property bad = gp;			\
+		stmt;							\
+		EXPECT_EQ(err, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_GET_PROPERTY, &bad)); \
+	} while (0)
+	GP_ERR(-EINVAL, bad.extensions = 1);
+	GP_ERR(-EINVAL, bad.pad = 1);
+	GP_ERR(-EINVAL, bad.reserved[2] = 1);
+	GP_ERR(-ENOENT, bad.vm_id = 0xdead);
+	GP_ERR(-EINVAL, bad.property = 1);
+	/* No fault yet: an empty list */
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_GET_PROPERTY, &gp));
+	EXPECT_EQ(0, gp.size);
+	GP_ERR(-EINVAL, bad.size = sizeof(f[0]));
+
+	/* A store to a page the process unmapped: the fault fails */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	gone = (uintptr_t)p;
+	ASSERT_EQ(0, munmap(p, 4096));
+	q = xe_queue_create(self->fd, self->vm, DRM_XE_ENGINE_CLASS_RENDER, 0);
+	ASSERT_LT(0, q);
+	xe_emit_end(xe_emit_store(batch, gone + 8, 0xbad));
+	ASSERT_EQ(0, xe_exec(self->fd, q, batch, ufence));
+	err = xe_wait_ufence(self->fd, q, ufence, XE_WAIT_NS);
+	EXPECT_TRUE(err == -EIO || err == -ETIME) TH_LOG("wait: %d", err);
+	xe_queue_destroy(self->fd, q);
+
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_GET_PROPERTY, &gp));
+	ASSERT_EQ(sizeof(f[0]), gp.size);
+	GP_ERR(-EINVAL, bad.size = sizeof(f[0]) - 1);
+	GP_ERR(-EINVAL, bad.size = 2 * sizeof(f[0]));
+	GP_ERR(-EFAULT, bad.data = 8);
+	memset(f, 0xa5, sizeof(f));
+	gp.data = (uintptr_t)f;
+	ASSERT_EQ(0, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_GET_PROPERTY, &gp));
+	EXPECT_EQ(gone, f[0].address);
+	EXPECT_EQ(4096, f[0].address_precision);
+	EXPECT_EQ(FAULT_ACCESS_TYPE_WRITE, f[0].access_type);
+	EXPECT_EQ(FAULT_TYPE_NOT_PRESENT, f[0].fault_type);
+	EXPECT_GE(FAULT_LEVEL_PML4, f[0].fault_level);
+	EXPECT_EQ(0, f[0].pad);
+	EXPECT_EQ(0, f[0].reserved[0] | f[0].reserved[3]);
+	/* Only what was asked for was written */
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ull, f[1].address);
+#undef GP_ERR
 	munmap(ufence, 4096);
 	free(batch);
 }

@@ -252,6 +252,10 @@ static const struct drm_ioctl_desc vxe_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XE_MADVISE, vxe_vm_madvise_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(XE_VM_QUERY_MEM_RANGE_ATTRS,
 			  vxe_vm_query_mem_range_attrs_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_EXEC_QUEUE_SET_PROPERTY,
+			  vxe_exec_queue_set_property_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XE_VM_GET_PROPERTY, vxe_vm_get_property_ioctl,
+			  DRM_RENDER_ALLOW),
 };
 
 static int vxe_open(struct drm_device *drm, struct drm_file *file)

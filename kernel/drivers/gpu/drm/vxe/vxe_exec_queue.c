@@ -824,6 +824,44 @@ int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
 }
 
 /**
+ * vxe_exec_queue_set_property_ioctl() - DRM_IOCTL_XE_EXEC_QUEUE_SET_PROPERTY
+ * @dev: the DRM device
+ * @data: the &struct drm_xe_exec_queue_set_property
+ * @file: the DRM file owning the queue
+ *
+ * As upstream Xe: the only property is
+ * %DRM_XE_EXEC_QUEUE_SET_PROPERTY_MULTI_QUEUE_PRIORITY, of a queue of a
+ * multi-queue group.  vxe has no multi-queue groups (its queries say so),
+ * so a well-formed call ends where Xe's does for a queue of no group.
+ *
+ * Return: -EINVAL for reserved fields not zero, another property, a
+ * priority above high, or a queue of no multi-queue group (all of vxe's);
+ * -ENOENT for an unknown queue.
+ */
+int vxe_exec_queue_set_property_ioctl(struct drm_device *dev, void *data,
+				      struct drm_file *file)
+{
+	struct vxe_device *vxe = to_vxe_device(dev);
+	struct drm_xe_exec_queue_set_property *args = data;
+	struct vxe_exec_queue *q;
+
+	if (VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]) ||
+	    VXE_IOCTL_DBG(vxe, args->property !=
+			  DRM_XE_EXEC_QUEUE_SET_PROPERTY_MULTI_QUEUE_PRIORITY))
+		return -EINVAL;
+
+	q = vxe_exec_queue_lookup(file->driver_priv, args->exec_queue_id);
+	if (VXE_IOCTL_DBG(vxe, !q))
+		return -ENOENT;
+	/* Xe's priorities: low 0, normal 1, high 2 */
+	if (!VXE_IOCTL_DBG(vxe, args->value > 2))
+		drm_dbg(&vxe->drm, "vxe: exec queue %u is in no multi-queue group\n",
+			args->exec_queue_id);
+	vxe_exec_queue_put(q);
+	return -EINVAL;
+}
+
+/**
  * vxe_exec_ioctl() - DRM_IOCTL_XE_EXEC
  * @dev: the DRM device
  * @data: the &struct drm_xe_exec

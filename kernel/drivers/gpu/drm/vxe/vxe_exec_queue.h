@@ -117,6 +117,8 @@ int vxe_exec_queue_destroy_ioctl(struct drm_device *dev, void *data,
 				 struct drm_file *file);
 int vxe_exec_queue_get_property_ioctl(struct drm_device *dev, void *data,
 				      struct drm_file *file);
+int vxe_exec_queue_set_property_ioctl(struct drm_device *dev, void *data,
+				      struct drm_file *file);
 int vxe_exec_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
 int vxe_gt_reset(struct vxe_device *vxe, bool wait);
 int vxe_wait_user_fence_ioctl(struct drm_device *dev, void *data,

@@ -444,6 +444,38 @@ unsigned long vxe_pt_zap(struct vxe_pt *pt, u64 start, u64 end)
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_pt_zap);
 
+/**
+ * vxe_pt_fault_level() - the level at which a walk to an address stops
+ * @pt: the page tables
+ * @va: GPU virtual address
+ *
+ * What a GPU reports as the level of a page fault: 0 when the walk reaches
+ * the 4K table (its entry is missing, or the leaf refused the access), 1
+ * at a 2M entry that is neither a leaf nor a table (or a 2M leaf), and so
+ * on up to the root.
+ *
+ * Context: takes &vxe_pt.lock.
+ * Return: 0 to %VXE_PT_LEVELS - 1.
+ */
+unsigned int vxe_pt_fault_level(struct vxe_pt *pt, u64 va)
+{
+	struct vxe_pt_node *node;
+	unsigned int level = VXE_PT_LEVELS - 1;
+
+	spin_lock(&pt->lock);
+	for (node = pt->root; node && level > 0; level--) {
+		unsigned int i = vxe_pt_index(va, level);
+
+		if ((level == 1 && (node->pte[i] & VXE_PTE_PRESENT)) ||
+		    !node->child[i])
+			break;
+		node = node->child[i];
+	}
+	spin_unlock(&pt->lock);
+	return level;
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_pt_fault_level);
+
 /* Walk the tables for @va; fills @x with the leaf normalised to its page. */
 static int vxe_pt_walk(struct vxe_pt *pt, u64 va, struct vxe_pt_xlate *x)
 {
@@ -589,7 +621,7 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_pt_translate);
  * @write: write rather than read
  * @copy: moves the bytes of one translated piece (never crossing a 4K page)
  * @priv: passed to @copy
- * @fault_va: on -ENOENT, the address that faulted
+ * @fault_va: on -ENOENT or -EACCES, the address that faulted
  *
  * Every piece is translated like vxe_pt_translate() (TLB first) and
  * copied with &vxe_pt.lock held, so a TLB invalidation waits for the
@@ -622,7 +654,7 @@ int vxe_pt_access(struct vxe_pt *pt, u64 va, void *buf, size_t len,
 		}
 		spin_unlock(&pt->lock);
 		if (err) {
-			if (err == -ENOENT && fault_va)
+			if ((err == -ENOENT || err == -EACCES) && fault_va)
 				*fault_va = va;
 			return err;
 		}

@@ -154,6 +154,7 @@ int vxe_pt_commit(struct vxe_pt *pt, u64 start,
 		  const struct drm_pagemap_addr *addrs,
 		  unsigned long npages, u32 flags);
 unsigned long vxe_pt_zap(struct vxe_pt *pt, u64 start, u64 end);
+unsigned int vxe_pt_fault_level(struct vxe_pt *pt, u64 va);
 int vxe_pt_lookup(struct vxe_pt *pt, u64 va, struct vxe_pt_xlate *x);
 int vxe_pt_translate(struct vxe_pt *pt, u64 va, bool write,
 		     struct vxe_pt_xlate *x);

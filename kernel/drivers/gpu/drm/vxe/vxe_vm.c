@@ -36,6 +36,7 @@ static void vxe_vm_free(struct drm_gpuvm *gpuvm)
 	list_del(&vm->link);
 	mutex_unlock(&vm->vxe->vms_lock);
 	vxe_pt_fini(&vm->pt);
+	vxe_vm_faults_fini(&vm->faults);
 	WARN_ON(!list_empty(&vm->bind.jobs));
 	dma_fence_put(vm->bind.last_fence);
 	atomic_dec(&vm->vxe->nr_vms);
@@ -63,6 +64,7 @@ static struct vxe_vm *__vxe_vm_create(struct vxe_device *vxe, u32 flags,
 	vm->flags = flags;
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->userptr_invalidated);
+	vxe_vm_faults_init(&vm->faults);
 	vm->svm.cfg = cfg ? *cfg : vxe_svm_default_config;
 	INIT_LIST_HEAD(&vm->bind.jobs);
 	vm->bind.fence_context = dma_fence_context_alloc(1);
@@ -358,6 +360,18 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_vm_tlb_invalidate);
  * vxe_gpu_access_fn().  An @atomic access faults as one (Xe's fault access
  * type): the SVM fault handler may move the memory to VRAM for it.
  */
+/*
+ * A GPU page fault that could not be served: into the VM's fault list
+ * (DRM_IOCTL_XE_VM_GET_PROPERTY), as Xe saves a failed fault to its VM.
+ */
+static void vxe_gpu_fault_failed(struct vxe_vm *vm, u64 va, bool write,
+				 bool atomic, int err)
+{
+	vxe_vm_fault_record(vm, va, atomic ? VXE_VM_FAULT_ATOMIC :
+			    write ? VXE_VM_FAULT_WRITE : VXE_VM_FAULT_READ,
+			    err, vxe_pt_fault_level(&vm->pt, va));
+}
+
 static int __vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 			    bool write, bool atomic, vxe_pt_copy_fn copy,
 			    void *priv)
@@ -371,6 +385,8 @@ static int __vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 			return -EIO;
 		err = vxe_pt_access(&vm->pt, gva, buf, len, write, copy, priv,
 				    &fault_va);
+		if (err == -EACCES)	/* a write through a read-only leaf */
+			vxe_gpu_fault_failed(vm, fault_va, write, atomic, err);
 		if (err != -ENOENT)
 			return err;
 
@@ -380,8 +396,11 @@ static int __vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 		gva = fault_va;
 		if (fault_va != last_fault)
 			faults = 0;
-		if (++faults > VXE_ACCESS_MAX_FAULTS)
+		if (++faults > VXE_ACCESS_MAX_FAULTS) {
+			vxe_gpu_fault_failed(vm, fault_va, write, atomic,
+					     -EFAULT);
 			return -EFAULT;
+		}
 		last_fault = fault_va;
 
 		/*
@@ -405,8 +424,10 @@ static int __vxe_gpu_access(struct vxe_vm *vm, u64 gva, void *buf, size_t len,
 				return 0;
 			continue;
 		}
-		if (err)
+		if (err) {
+			vxe_gpu_fault_failed(vm, fault_va, write, atomic, err);
 			return err;
+		}
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <drm/drm_gpuvm.h>
 
 #include "vxe_pt.h"
+#include "vxe_vm_fault.h"
 
 struct dma_fence;
 struct drm_device;
@@ -105,6 +106,8 @@ struct vxe_vm_stats {
  *	binds them again (the notifier lock of @svm.gpusvm)
  * @stats: counters
  * @nr_ranges: live ranges (for leak checks)
+ * @faults: the GPU page faults that failed, for DRM_IOCTL_XE_VM_GET_PROPERTY
+ *	(vxe_vm_fault.c; its lock is taken alone)
  * @link: in &vxe_device.vms (its vms_lock)
  * @bind: bind jobs (see vxe_bind_job.c); all under @lock
  * @bind.jobs: bind jobs of the VM not done yet (&vxe_bind_job.link)
@@ -135,6 +138,7 @@ struct vxe_vm {
 	bool closed;
 	struct vxe_vm_stats stats;
 	atomic_t nr_ranges;
+	struct vxe_vm_faults faults;
 	struct list_head link;
 	struct {
 		struct list_head jobs;
