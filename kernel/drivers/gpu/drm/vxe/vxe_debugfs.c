@@ -15,6 +15,7 @@
 #include <drm/ttm/ttm_resource.h>
 
 #include "vxe_device.h"
+#include "vxe_pat.h"
 #include "vxe_exec_queue.h"
 #include "vxe_vm.h"
 
@@ -33,11 +34,13 @@
  * - ``gt0/force_reset``, ``gt0/force_reset_sync``: a write resets the GT,
  *   as on Xe: the jobs running then fail and their queues are banned; the
  *   second returns once they have stopped (vxe_gt_reset());
+ * - ``gt0/pat_sw_config``: the PAT table, in the lines of Xe's (vxe_pat.c):
+ *   IGT takes the PAT indices of every Xe test from it;
  * - ``svm``: every VM of the device, its VMAs, and its SVM ranges with
  *   their state (bound, pages valid, unmapped) and where their pages live
  *   (``sysmem`` or ``vram``);
- * - ``vram0_mm`` (with VRAM): TTM's VRAM manager, its buddy allocator's
- *   free blocks; ``gtt_mm``: TTM's manager of GPU-mapped system memory
+ * - ``vram0_mm`` and ``tile0/vram_mm`` (with VRAM): TTM's VRAM manager,
+ *   its buddy allocator's free blocks; ``gtt_mm``: TTM's manager of GPU-mapped system memory
  *   (%TTM_PL_TT), as Xe names them;
  * - ``info``: the lines of Xe's ``info`` that apply to vxe (device and
  *   revision ids, discrete, tiles, page-table levels, page faults);
@@ -277,6 +280,13 @@ static int vxe_objects_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(vxe_objects);
 
+static int vxe_pat_sw_config_show(struct seq_file *m, void *data)
+{
+	vxe_pat_dump_sw_config(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vxe_pat_sw_config);
+
 /**
  * vxe_debugfs_init() - the &drm_driver.debugfs_init hook
  * @minor: the primary minor of a vxe device
@@ -284,7 +294,7 @@ DEFINE_SHOW_ATTRIBUTE(vxe_objects);
 void vxe_debugfs_init(struct drm_minor *minor)
 {
 	struct vxe_device *vxe = to_vxe_device(minor->dev);
-	struct dentry *gt;
+	struct dentry *gt, *tile;
 
 	gt = debugfs_create_dir("gt0", minor->debugfs_root);
 	debugfs_create_file("stats", 0644, gt, vxe, &vxe_gt_stats_fops);
@@ -292,6 +302,8 @@ void vxe_debugfs_init(struct drm_minor *minor)
 			    &vxe_force_reset_fops);
 	debugfs_create_file("force_reset_sync", 0200, gt, vxe,
 			    &vxe_force_reset_sync_fops);
+	debugfs_create_file("pat_sw_config", 0444, gt, vxe,
+			    &vxe_pat_sw_config_fops);
 	debugfs_create_file("svm", 0444, minor->debugfs_root, vxe,
 			    &vxe_svm_fops);
 	debugfs_create_file("objects", 0444, minor->debugfs_root, vxe,
@@ -306,7 +318,12 @@ void vxe_debugfs_init(struct drm_minor *minor)
 	ttm_resource_manager_create_debugfs(ttm_manager_type(&vxe->ttm,
 							     TTM_PL_TT),
 					    minor->debugfs_root, "gtt_mm");
-	if (vxe->vram)
+	/* Xe's tile directory: its VRAM manager again, as Xe's tile0/vram_mm */
+	tile = debugfs_create_dir("tile0", minor->debugfs_root);
+	if (vxe->vram) {
 		ttm_resource_manager_create_debugfs(&vxe->vram_mgr.manager,
 						    minor->debugfs_root, "vram0_mm");
+		ttm_resource_manager_create_debugfs(&vxe->vram_mgr.manager,
+						    tile, "vram_mm");
+	}
 }

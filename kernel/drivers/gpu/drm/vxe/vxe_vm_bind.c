@@ -17,6 +17,7 @@
 #include "vxe_bind_job.h"
 #include "vxe_bo.h"
 #include "vxe_device.h"
+#include "vxe_pat.h"
 #include "vxe_exec_queue.h"
 #include "vxe_sync.h"
 #include "vxe_vm.h"
@@ -53,27 +54,6 @@
  * around linking a VMA to its BO and writing its page-table entries (TTM
  * moves the BO, and vxe_vm_bo_invalidate() zaps them, under that lock).
  */
-
-/* PAT indices of Battlemage: 28 (CLOS3 disabled), 16-19 reserved. */
-#define VXE_PAT_ENTRIES		28
-
-/* Those of Xe2's PAT table with 1-way or 2-way coherency (snooped) */
-#define VXE_PAT_COHERENT	(BIT(1) | BIT(2) | BIT(4) | BIT(5) | BIT(7) | \
-				 BIT(22) | BIT(23) | BIT(26) | BIT(27))
-
-static bool vxe_pat_reserved(u16 pat_index)
-{
-	return pat_index >= 16 && pat_index <= 19;
-}
-
-/*
- * A PAT index without coherency with the CPU's caches (Xe's XE_COH_NONE):
- * refused for memory the CPU may have cached (userptrs, WB BOs).
- */
-static bool vxe_pat_coh_none(u16 pat_index)
-{
-	return !(VXE_PAT_COHERENT & BIT(pat_index));
-}
 
 /* Write a BO VMA's page-table entries, in chunks of this many pages. */
 #define VXE_BIND_CHUNK		512
