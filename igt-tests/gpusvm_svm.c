@@ -42,7 +42,7 @@
  * object-like.  One spelling for both.
  */
 #ifdef GPUSVM_IGT_FN_MACROS
-#define gpusvm_igt_main		igt_main()
+#define gpusvm_igt_main		int igt_main()
 #define gpusvm_igt_fixture	igt_fixture()
 #else
 #define gpusvm_igt_main		igt_main
@@ -336,7 +336,7 @@ static void *map_aligned(size_t size, size_t align, void **base, size_t *len)
 	return p;
 }
 
-static bool have_hugepages(void)
+static bool hugepage_maps(void)
 {
 	void *p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
@@ -345,6 +345,62 @@ static bool have_hugepages(void)
 		return false;
 	munmap(p, SZ_2M);
 	return true;
+}
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+static long nr_hugepages_saved = -1;
+
+static long nr_hugepages(void)
+{
+	FILE *f = fopen(NR_HUGEPAGES, "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static void set_nr_hugepages(long n)
+{
+	FILE *f = fopen(NR_HUGEPAGES, "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", n);
+		fclose(f);
+	}
+}
+
+static void restore_nr_hugepages(int sig)
+{
+	if (nr_hugepages_saved >= 0)
+		set_nr_hugepages(nr_hugepages_saved);
+}
+
+/*
+ * A 2M huge page to map, reserving two more (as root) when the pool is
+ * empty: IGT's xe_exec_system_allocator of 2026 sets nr_hugepages for its
+ * hugetlb subtests and resets it to 0 after them.  The old count comes
+ * back at exit.
+ */
+static bool have_hugepages(void)
+{
+	long n;
+
+	if (hugepage_maps())
+		return true;
+	n = nr_hugepages();
+	if (n < 0)
+		return false;
+	if (nr_hugepages_saved < 0) {
+		nr_hugepages_saved = n;
+		igt_install_exit_handler(restore_nr_hugepages);
+	}
+	set_nr_hugepages(n + 2);
+	return hugepage_maps();
 }
 
 /* ----------------------------------------------------------- memories */

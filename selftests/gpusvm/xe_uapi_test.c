@@ -1021,6 +1021,82 @@ TEST_F(uapi, vm_get_property_faults)
 }
 
 /*
+ * debugfs gt0/pat_sw_config (what IGT takes its PAT indices from) says
+ * what VM_BIND does: binding a write-back BO with each index of the table
+ * succeeds exactly where the entry is neither reserved ("*") nor
+ * non-coherent (coh_mode 0, the last field), as IGT's pat-index-all
+ * expects; one past the table is -EINVAL.  The cache-level indices are
+ * entries of the table; the tile directory has the VRAM manager.
+ */
+TEST_F(uapi, pat_sw_config_matches_binds)
+{
+	FILE *f = debugfs_open(self->fd, "gt0/pat_sw_config");
+	unsigned int n = 0, i, fields[6], value;
+	int idx_none = -1, idx_wt = -1, idx_wb = -1, rsvd = 0;
+	bool reserved[64] = { false }, coherent[64] = { false };
+	char line[256];
+	uint32_t bo;
+
+	if (!f)
+		SKIP(return, "no debugfs gt0/pat_sw_config (not vxe, or an older Xe)");
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "PAT[", 4)) {
+			int nr = sscanf(line, "PAT[%u] = [ %u, %u, %u, %u, %u, %u ]  (%x)",
+					&i, &fields[0], &fields[1], &fields[2],
+					&fields[3], &fields[4], &fields[5], &value);
+
+			ASSERT_EQ(8, nr) TH_LOG("%s", line);
+			ASSERT_EQ(n, i);
+			ASSERT_GT(64, n);
+			reserved[n] = strchr(line, '*');
+			coherent[n] = fields[5] != 0;
+			EXPECT_EQ(fields[5], value & 3);
+			rsvd += reserved[n];
+			n++;
+		}
+		if (sscanf(line, "IDX[XE_CACHE_NONE] = %d", &idx_none) == 1 ||
+		    sscanf(line, "IDX[XE_CACHE_WT] = %d", &idx_wt) == 1 ||
+		    sscanf(line, "IDX[XE_CACHE_WB] = %d", &idx_wb) == 1)
+			continue;
+	}
+	fclose(f);
+	ASSERT_LT(0, n);
+	EXPECT_LT(idx_none, (int)n);
+	EXPECT_LT(idx_wt, (int)n);
+	EXPECT_LT(idx_wb, (int)n);
+	EXPECT_LE(0, idx_none);
+	EXPECT_LE(0, idx_wt);
+	EXPECT_TRUE(idx_wb >= 0 && coherent[idx_wb]);
+	TH_LOG("%u PAT entries, %d reserved; uc %d wt %d wb %d", n, rsvd,
+	       idx_none, idx_wt, idx_wb);
+
+	ASSERT_EQ(0, bo_create(self->fd, self->plain_vm, 0x1000, &bo));
+	for (i = 0; i <= n; i++) {
+		struct drm_xe_vm_bind b = {
+			.vm_id = self->plain_vm, .num_binds = 1,
+			.bind = { .op = DRM_XE_VM_BIND_OP_MAP, .obj = bo,
+				  .addr = BO_ADDR, .range = 0x1000,
+				  .pat_index = i },
+		};
+		int want = i < n && !reserved[i] && coherent[i] ? 0 : -EINVAL;
+
+		EXPECT_EQ(want, xe_ioctl(self->fd, DRM_IOCTL_XE_VM_BIND, &b))
+			TH_LOG("pat_index %u", i);
+		if (!want)
+			ASSERT_EQ(0, bind_bo(self->fd, self->plain_vm,
+					     DRM_XE_VM_BIND_OP_UNMAP, 0, 0,
+					     BO_ADDR, 0x1000));
+	}
+	gem_close(self->fd, bo);
+
+	f = debugfs_open(self->fd, "tile0/vram_mm");
+	if (f) {
+		EXPECT_TRUE(fgets(line, sizeof(line), f));
+		fclose(f);
+	}
+}
+
+/*
  * A read-only userptr (DRM_XE_VM_BIND_FLAG_READONLY) of read-only process
  * memory: the GPU reads it (copies a word out of it) but a write through
  * it is refused with a ban, and the memory is unchanged.
