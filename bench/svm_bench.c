@@ -752,10 +752,8 @@ static int migrate_series(unsigned long chunk)
 		}
 		if (stats_read(g.fd, &s1))
 			goto out_data;
-		kb = stats_get(&s1, "svm_device_copy_kb") -
-		     stats_get(&s0, "svm_device_copy_kb");
-		us = stats_get(&s1, "svm_device_copy_us") -
-		     stats_get(&s0, "svm_device_copy_us");
+		kb = stats_delta(&s0, &s1, "svm_device_copy_kb");
+		us = stats_delta(&s0, &s1, "svm_device_copy_us");
 		if (kb * KIB != MIGRATE_SIZE) {
 			fail("PREFETCH to VRAM copied %lld KiB of %lu", kb,
 			     MIGRATE_SIZE / KIB);
@@ -790,8 +788,7 @@ static int migrate_series(unsigned long chunk)
 		}
 		if (stats_read(g.fd, &s1))
 			goto out_data;
-		kb = stats_get(&s1, "svm_cpu_copy_kb") -
-		     stats_get(&s0, "svm_cpu_copy_kb");
+		kb = stats_delta(&s0, &s1, "svm_cpu_copy_kb");
 		if (kb * KIB != MIGRATE_SIZE) {
 			fail("PREFETCH to system memory copied %lld KiB of %lu",
 			     kb, MIGRATE_SIZE / KIB);
@@ -992,10 +989,9 @@ static int inval_once(struct gpu *g, unsigned long chunk, size_t size,
 			    vxe_objects(g->fd, "svm_ranges"), before - (long)nranges);
 	if (stats_read(g->fd, &s1))
 		return -1;
-	*tlb_us = stats_get(&s1, "svm_tlb_inval_us") -
-		  stats_get(&s0, "svm_tlb_inval_us");
-	*gc_us = (double)(stats_get(&s1, "svm_garbage_collector_us") -
-			  stats_get(&s0, "svm_garbage_collector_us")) / nranges;
+	*tlb_us = stats_delta(&s0, &s1, "svm_tlb_inval_us");
+	*gc_us = (double)stats_delta(&s0, &s1, "svm_garbage_collector_us") /
+		 nranges;
 	*gc_latency_us = (t2 - t1) * 1e6;
 	return 0;
 }
