@@ -110,14 +110,22 @@ TEST_F(xe, config)
 }
 
 /*
- * The engines of vxe.engines, when it names a render engine and then only
- * copy engines (as the default "rcs,bcs" and ci/selftests.sh's
- * "rcs,bcs,bcs" do): their number, else -1.
+ * The engines vxe.engines names ("rcs,bcs" by default, ci/selftests.sh's
+ * "rcs,bcs,bcs,vcs,vcs"), in order, as class and instance: their number,
+ * or -1 when the parameter cannot be read or names an unknown engine.
  */
-static int vxe_engines_param(void)
+static int vxe_engines_param(struct drm_xe_engine_class_instance *eng, int max)
 {
+	static const char *const names[] = {
+		[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
+		[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
+		[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
+		[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
+		[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
+	};
+	int count[5] = { 0 };
 	char buf[128], *name, *save;
-	int n = 0;
+	int n = 0, c;
 	FILE *f = fopen("/sys/module/vxe/parameters/engines", "r");
 
 	if (!f)
@@ -128,16 +136,24 @@ static int vxe_engines_param(void)
 	}
 	fclose(f);
 	buf[strcspn(buf, "\n")] = 0;
-	for (name = strtok_r(buf, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save), n++)
-		if (strcmp(name, n ? "bcs" : "rcs"))
+	for (name = strtok_r(buf, ",", &save); name && n < max;
+	     name = strtok_r(NULL, ",", &save), n++) {
+		for (c = 0; c < 5 && strcmp(name, names[c]); c++)
+			;
+		if (c == 5)
 			return -1;
+		eng[n] = (struct drm_xe_engine_class_instance){
+			.engine_class = c, .engine_instance = count[c]++,
+		};
+	}
 	return n;
 }
 
 TEST_F(xe, engines)
 {
 	struct drm_xe_query_engines *e;
+	struct drm_xe_engine_class_instance want[8];
+	int n;
 	__u32 size, i;
 	void *buf;
 
@@ -147,13 +163,13 @@ TEST_F(xe, engines)
 	EXPECT_EQ(sizeof(*e) + e->num_engines * sizeof(e->engines[0]), size);
 	for (i = 0; i < e->num_engines; i++)
 		EXPECT_LE(e->engines[i].instance.engine_class, DRM_XE_ENGINE_CLASS_COMPUTE);
-	/* vxe.engines: "rcs,bcs" by default, ci/selftests.sh adds a bcs */
-	if (self->vxe && vxe_engines_param() > 0) {
-		ASSERT_EQ(vxe_engines_param(), e->num_engines);
-		EXPECT_EQ(DRM_XE_ENGINE_CLASS_RENDER, e->engines[0].instance.engine_class);
-		for (i = 1; i < e->num_engines; i++) {
-			EXPECT_EQ(DRM_XE_ENGINE_CLASS_COPY, e->engines[i].instance.engine_class);
-			EXPECT_EQ(i - 1, e->engines[i].instance.engine_instance);
+	/* Those of vxe.engines, in its order, all on GT 0 */
+	n = self->vxe ? vxe_engines_param(want, 8) : -1;
+	if (n > 0) {
+		ASSERT_EQ((__u32)n, e->num_engines);
+		for (i = 0; i < e->num_engines; i++) {
+			EXPECT_EQ(want[i].engine_class, e->engines[i].instance.engine_class);
+			EXPECT_EQ(want[i].engine_instance, e->engines[i].instance.engine_instance);
 			EXPECT_EQ(0, e->engines[i].instance.gt_id);
 		}
 	}

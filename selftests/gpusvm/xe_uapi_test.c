@@ -1496,14 +1496,22 @@ TEST_F(uapi, null_binding_reads_zero)
 	free(batch);
 }
 
-/* Two engines of one class, instances 0 and 1, into @eng; 0 if none */
-static int two_of_a_class(int fd, struct drm_xe_engine_class_instance *eng)
+/*
+ * Two engines of one class, instances 0 and 1, into @eng: of a video class
+ * (those that run parallel queues) when @multi_lrc, of another otherwise;
+ * 0 if none.
+ */
+static int two_of_a_class(int fd, struct drm_xe_engine_class_instance *eng,
+			  bool multi_lrc)
 {
 	struct drm_xe_engine_class_instance all[8];
 	int n = query_engines(fd, all, 8), i;
 
 	for (i = 0; i < n; i++) {
-		if (all[i].engine_instance != 1)
+		bool video = all[i].engine_class == DRM_XE_ENGINE_CLASS_VIDEO_DECODE ||
+			     all[i].engine_class == DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE;
+
+		if (all[i].engine_instance != 1 || video != multi_lrc)
 			continue;
 		eng[0] = all[i];
 		eng[0].engine_instance = 0;
@@ -1545,8 +1553,11 @@ TEST_F(uapi, parallel_queue)
 	uint32_t *flags;
 	int pq;
 
-	if (!two_of_a_class(self->fd, eng))
-		SKIP(return, "no engine class with two instances (vxe.engines=rcs,bcs,bcs)");
+	if (!two_of_a_class(self->fd, eng, true))
+		SKIP(return, "no video engine class with two instances (vxe.engines=...,vcs,vcs)");
+	/* Only video decode and enhance engines run parallel queues (Battlemage) */
+	if (two_of_a_class(self->fd, eci, false))
+		EXPECT_EQ(-EINVAL, parallel_queue(self->fd, self->vm, eci, 1));
 	ASSERT_NE(MAP_FAILED, ufence);
 	ASSERT_NE(NULL, mem);
 	flags = mem + 2 * 1024;		/* page 2: flags, page 3: results */

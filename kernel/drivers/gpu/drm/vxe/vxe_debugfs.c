@@ -146,6 +146,18 @@ static const struct file_operations vxe_force_reset_sync_fops = {
 	.llseek = noop_llseek,
 };
 
+/* The engine classes that run parallel queues, by their short names */
+static void vxe_info_multi_lrc(struct seq_file *m)
+{
+	u16 class;
+
+	seq_puts(m, "multi_lrc_engine_classes");
+	for (class = 0; class < VXE_NR_ENGINE_CLASSES; class++)
+		if (VXE_MULTI_LRC_CLASSES & BIT(class))
+			seq_printf(m, " %s", vxe_engine_class_name(class));
+	seq_putc(m, '\n');
+}
+
 /* The lines of Xe's debugfs info that vxe has answers for */
 static int vxe_info_show(struct seq_file *m, void *data)
 {
@@ -161,6 +173,7 @@ static int vxe_info_show(struct seq_file *m, void *data)
 	seq_printf(m, "vm_max_level %d\n", VXE_PT_LEVELS - 1);
 	seq_puts(m, "has_flat_ccs no\n");
 	seq_puts(m, "has_usm yes\n");
+	vxe_info_multi_lrc(m);
 	seq_printf(m, "gt0 force wake %d\n", atomic_read(&vxe->forcewake));
 	return 0;
 }

@@ -155,6 +155,13 @@ struct vxe_gt_reset {
 /* Engine classes of the uAPI: render, copy, video decode and enhance, compute */
 #define VXE_NR_ENGINE_CLASSES	(DRM_XE_ENGINE_CLASS_COMPUTE + 1)
 
+/*
+ * The engine classes that run parallel (multi-LRC) queues on Battlemage, as
+ * Xe's multi_lrc_mask: video decode and video enhance.
+ */
+#define VXE_MULTI_LRC_CLASSES	(BIT(DRM_XE_ENGINE_CLASS_VIDEO_DECODE) | \
+				 BIT(DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE))
+
 /**
  * struct vxe_device - one virtual Xe GPU
  * @drm: the DRM device
@@ -286,6 +293,7 @@ struct vxe_engine_group *vxe_engine_group(struct vxe_device *vxe,
 int vxe_register_devices(void);
 void vxe_unregister_devices(void);
 int vxe_parse_engines(const char *list, struct vxe_info *info);
+bool vxe_is_vxe_file(const struct file *file);
 bool vxe_device_has_engine(const struct vxe_device *vxe,
 			   const struct drm_xe_engine_class_instance *eci);
 u64 vxe_engine_timestamp(void);

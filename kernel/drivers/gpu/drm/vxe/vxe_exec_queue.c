@@ -609,6 +609,7 @@ static int vxe_exec_queue_user_extensions(struct vxe_device *vxe,
  * so no placement is busier than another).  A parallel queue (@width > 1)
  * runs each job's @width batches at once on engines that must be logically
  * contiguous: the instances of column i are those of column 0 plus i.
+ * Parallel queues are for the classes of %VXE_MULTI_LRC_CLASSES only.
  */
 static bool vxe_placements_valid(struct vxe_device *vxe,
 				 const struct drm_xe_engine_class_instance *eci,
@@ -617,6 +618,10 @@ static bool vxe_placements_valid(struct vxe_device *vxe,
 	u32 prev_mask = 0;
 	int i, j;
 
+	if (width > 1 &&
+	    VXE_IOCTL_DBG(vxe, eci[0].engine_class >= VXE_NR_ENGINE_CLASSES ||
+			  !(VXE_MULTI_LRC_CLASSES & BIT(eci[0].engine_class))))
+		return false;
 	for (i = 0; i < width; i++) {
 		u32 mask = 0;
 
