@@ -54,9 +54,10 @@ done
 exit \$rc"
 echo "  RUN     ${#progs[@]} program(s) in the x86_64 kernel (console: ${LOGS#"$TOP"/}/selftests.log)"
 ci_rc=0
-# Two copy and two video decode engines: parallel exec queues (width 2)
-# need two engines of a video class (uapi.parallel_queue).
-VM_APPEND="${VM_APPEND:-} vxe.engines=rcs,bcs,bcs,vcs,vcs" \
+# Two devices (xe_mgpu_test), each with two copy and two video decode
+# engines: parallel exec queues (width 2) need two engines of a video class
+# (uapi.parallel_queue).
+VM_APPEND="${VM_APPEND:-} vxe.num_devices=2 vxe.engines=rcs,bcs,bcs,vcs,vcs" \
 	"$TOP/ci/vm-run" --gcov selftests -c "$cmd" >"$LOGS/selftests.out" 2>&1 || ci_rc=$?
 cp "$BUILD/logs/vm-run.log" "$LOGS/selftests.log"
 "$KTAP" parse --fail-strays --stats "$LOGS/selftests-builtin.stats" "$LOGS/selftests.log"

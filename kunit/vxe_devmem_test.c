@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/dma-direct.h>
 #include <linux/kthread.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -800,31 +801,163 @@ static void devmem_second_vm_maps_vram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 37), 0);
 }
 
-/* Another device cannot map these pages: they come back to system memory. */
-static void devmem_other_device(struct kunit *test)
+/* A second vxe device with VRAM, on the interconnect, and a VM of it */
+static struct vxe_vm *dm_peer_vm(struct kunit *test, struct vxe_device **vxe2)
+{
+	struct device *dev = kunit_device_register(test, "vxe-kunit-peer");
+	struct vxe_vm *vm2;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	*vxe2 = vxe_device_create(dev, DM_VRAM);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *vxe2);
+	vm2 = vxe_vm_create(*vxe2, current->mm, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vm2));
+	return vm2;
+}
+
+/* The first DMA address of the range of @vm at @addr (valid pages) */
+static struct drm_pagemap_addr dm_vm_addr(struct vxe_vm *vm, unsigned long addr,
+					  struct drm_pagemap **dpagemap)
+{
+	struct drm_pagemap_addr a = { .addr = DMA_MAPPING_ERROR };
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *r = NULL;
+
+	mutex_lock(&vm->lock);
+	notifier = drm_gpusvm_notifier_find(&vm->svm.gpusvm, addr, addr + 1);
+	if (notifier)
+		r = drm_gpusvm_range_find(notifier, addr, addr + 1);
+	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
+	if (r && drm_gpusvm_pages_valid(&vm->svm.gpusvm,
+					&to_vxe_svm_range(r)->pages)) {
+		a = to_vxe_svm_range(r)->pages.dma_addr[(addr - drm_gpusvm_range_start(r)) >>
+							PAGE_SHIFT];
+		*dpagemap = to_vxe_svm_range(r)->pages.dpagemap;
+	}
+	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
+	mutex_unlock(&vm->lock);
+	return a;
+}
+
+/*
+ * Devices on the interconnect share a device-private page owner: a VM of
+ * the peer that prefers system memory (no migration) maps the pages where
+ * they are, in this device's VRAM, at the DMA address of their backing
+ * memory (%VXE_INTERCONNECT_P2P), and its engine reads them through it.
+ */
+static void devmem_peer_maps_in_place(struct kunit *test)
 {
 	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
-	struct vxe_device *vxe2;
-	struct vxe_vm *vm2;
-	struct device *dev;
 	u32 *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct drm_pagemap *dpagemap = NULL;
+	struct drm_pagemap_addr a;
+	struct vxe_device *vxe2;
+	struct vxe_vram *vram;
+	struct vxe_vm *vm2;
+	struct page *page;
+	u64 copies;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	gk_mmap(gk, GK_BASE, SZ_2M, RW);
 	dm_fill_migrate(gk, GK_BASE, SZ_2M, 38);
+	vm2 = dm_peer_vm(test, &vxe2);
+	KUNIT_EXPECT_PTR_EQ(test, vxe_svm_owner(vm2), vxe_svm_owner(gk->vm));
+	mutex_lock(&vm2->lock);
+	to_vxe_vma(drm_gpuva_find_first(&vm2->gpuvm, GK_BASE, 1))->attr.devmem_fd =
+		DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM;
+	mutex_unlock(&vm2->lock);
+	copies = atomic64_read(&gk->vxe->vram->copies);
 
-	dev = kunit_device_register(test, "vxe-kunit-peer");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	vxe2 = vxe_device_create(dev, DM_VRAM);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vxe2);
-	vm2 = vxe_vm_create(vxe2, current->mm, NULL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(vm2));
-	KUNIT_EXPECT_EQ(test, vxe_gpu_access(vm2, GK_BASE, buf, PAGE_SIZE,
-					     false), 0);
-	KUNIT_EXPECT_EQ(test, buf[0], gk_pattern(GK_BASE, 38));
-	KUNIT_EXPECT_EQ(test, dm_vram_used(gk), 0);
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(vm2, GK_BASE + PAGE_SIZE, buf,
+					     PAGE_SIZE, false), 0);
+	KUNIT_EXPECT_EQ(test, buf[7], gk_pattern(GK_BASE + PAGE_SIZE + 28, 38));
+	a = dm_vm_addr(vm2, GK_BASE + PAGE_SIZE, &dpagemap);
+	page = dm_device_page(gk, GK_BASE + PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	vram = vxe_vram_of_page(page);
+	KUNIT_EXPECT_PTR_EQ(test, vram, gk->vxe->vram);
+	KUNIT_EXPECT_EQ(test, (int)a.proto, VXE_INTERCONNECT_P2P);
+	KUNIT_EXPECT_EQ(test, dma_to_phys(vxe2->drm.dev, a.addr),
+			vxe_vram_peer_address(vram, vxe_vram_page_offset(vram, page)));
+	KUNIT_EXPECT_PTR_EQ(test, dpagemap, gk->vm->svm.dpagemap);
+	put_page(page);
+	/* Nothing moved: no copy, still all in this device's VRAM */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&gk->vxe->vram->copies), copies);
+	KUNIT_EXPECT_EQ(test, dm_vram_used(gk), SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vm2->stats.vram_pages), 0);
 	vxe_vm_destroy(vm2);
 	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 38), 0);
+}
+
+/*
+ * A VM of the peer that prefers its own VRAM (the default) pulls the range
+ * in: a migration from VRAM to VRAM, copied by the source device straight
+ * into the peer's VRAM (source_peer_migrates), with no copy of the peer's
+ * own and no page of system memory on the way.
+ */
+static void devmem_peer_migrates_directly(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	u32 *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct drm_pagemap *dpagemap = NULL;
+	struct drm_pagemap_addr a;
+	struct vxe_device *vxe2;
+	struct vxe_vm *vm2;
+	u64 copies, copies2;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	dm_fill_migrate(gk, GK_BASE, SZ_2M, 39);
+	vm2 = dm_peer_vm(test, &vxe2);
+	copies = atomic64_read(&gk->vxe->vram->copies);
+	copies2 = atomic64_read(&vxe2->vram->copies);
+
+	KUNIT_EXPECT_EQ(test, vxe_gpu_access(vm2, GK_BASE, buf, PAGE_SIZE,
+					     false), 0);
+	KUNIT_EXPECT_EQ(test, buf[0], gk_pattern(GK_BASE, 39));
+	KUNIT_EXPECT_EQ(test, atomic_read(&vm2->stats.vram_pages), 512);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&gk->vxe->vram->copies), copies + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vxe2->vram->copies), copies2);
+	a = dm_vm_addr(vm2, GK_BASE, &dpagemap);
+	KUNIT_EXPECT_EQ(test, (int)a.proto, VXE_INTERCONNECT_VRAM);
+	KUNIT_EXPECT_PTR_EQ(test, dpagemap, vm2->svm.dpagemap);
+	KUNIT_EXPECT_EQ(test, dm_vram_used(gk), 0);
+	/* The first device maps it in the peer's VRAM now. */
+	dm_expect_gpu(gk, GK_BASE, SZ_2M, 39);
+	vxe_vm_destroy(vm2);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 39), 0);
+}
+
+/*
+ * A VMA whose preferred location is the peer's VRAM: this device's faults
+ * put the range there and map it in place (MADVISE with the peer's fd).
+ */
+static void devmem_preferred_peer(struct kunit *test)
+{
+	struct gpusvm_kunit *gk = dm_create(test, DM_VRAM);
+	struct drm_pagemap *dpagemap = NULL;
+	struct drm_pagemap_addr a;
+	struct vxe_device *vxe2;
+	struct vxe_vma *vma;
+	struct vxe_vm *vm2;
+
+	gk_mmap(gk, GK_BASE, SZ_2M, RW);
+	gk_cpu_fill(gk, GK_BASE, SZ_2M, 40);
+	vm2 = dm_peer_vm(test, &vxe2);
+	vma = gk_mirror(gk, GK_BASE);
+	mutex_lock(&gk->vm->lock);
+	vma->attr.devmem_fd = 1000;	/* a file of the peer, as MADVISE keeps it */
+	vma->attr.dpagemap = drm_pagemap_get(vm2->svm.dpagemap);
+	mutex_unlock(&gk->vm->lock);
+
+	dm_expect_gpu(gk, GK_BASE, SZ_2M, 40);
+	a = dm_vm_addr(gk->vm, GK_BASE, &dpagemap);
+	KUNIT_EXPECT_EQ(test, (int)a.proto, VXE_INTERCONNECT_P2P);
+	KUNIT_EXPECT_PTR_EQ(test, dpagemap, vm2->svm.dpagemap);
+	KUNIT_EXPECT_EQ(test, dm_vram_used(gk), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&gk->vm->stats.vram_pages), 512);
+	vxe_vm_destroy(vm2);
+	KUNIT_EXPECT_EQ(test, gk_cpu_check(gk, GK_BASE, SZ_2M, 40), 0);
 }
 
 /* drm_pagemap refuses an allocation smaller than the range, and releases it. */
@@ -1110,7 +1243,9 @@ static struct kunit_case vxe_devmem_cases[] = {
 	KUNIT_CASE(devmem_shared_memory_stays),
 	KUNIT_CASE(devmem_thp_source),
 	KUNIT_CASE(devmem_second_vm_maps_vram),
-	KUNIT_CASE(devmem_other_device),
+	KUNIT_CASE(devmem_peer_maps_in_place),
+	KUNIT_CASE(devmem_peer_migrates_directly),
+	KUNIT_CASE(devmem_preferred_peer),
 	KUNIT_CASE(devmem_allocation_too_small),
 	KUNIT_CASE(devmem_slow_copy_engine),
 	KUNIT_CASE(devmem_atomic_faults_into_vram),

@@ -443,25 +443,31 @@ static int vxe_unload_wait(void)
 }
 
 /*
- * Load vxe again: from the file $VXE_KO names (a guest without the
- * module installed, as ci/selftests.sh runs it), else with modprobe.
+ * Load vxe again, with module parameters @params ("" for the defaults):
+ * from the file $VXE_KO names (a guest without the module installed, as
+ * ci/selftests.sh runs it), else with modprobe.
  */
-static int vxe_load(void)
+static int vxe_load_params(const char *params)
 {
 	const char *ko = getenv("VXE_KO");
-	char cmd[96];
+	char cmd[160];
 	int fd, ret;
 
 	if (!ko) {
-		snprintf(cmd, sizeof(cmd), "modprobe %s", vxe_module());
+		snprintf(cmd, sizeof(cmd), "modprobe %s %s", vxe_module(), params);
 		return system(cmd) ? -EIO : 0;
 	}
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int vxe_load(void)
+{
+	return vxe_load_params("");
 }
 
 /* Unbind every vxe platform device; their names into @names: how many */
@@ -650,6 +656,88 @@ TEST(module_unload_after_exit)
 	EXPECT_EQ(-1, xe_open_card());
 	ASSERT_EQ(0, vxe_load());
 	expect_device_empty(_metadata);
+}
+
+#define IC_DWORDS	4096
+#define IC_SIZE		(IC_DWORDS * 4)
+#define IC_BATCH	(IC_DWORDS * 5 * 4 + 4096)
+
+/*
+ * Without the fast interconnect (vxe.fast_interconnect=0), two devices: a
+ * preferred location on the peer's VRAM is refused (-ENOLINK, as Xe
+ * without a fast link), the device's own is not; what GPU 0 wrote into its
+ * VRAM reaches GPU 1 through system memory, never mapped in GPU 0's VRAM,
+ * every dword intact.  The module is loaded again with its defaults.
+ */
+TEST(interconnect_off)
+{
+	/* mmap'd: unmapped at the end, so that no page is left in VRAM */
+	uint32_t *data = mmap(NULL, IC_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t *copy = mmap(NULL, IC_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t *batch = mmap(NULL, IC_BATCH, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *b;
+	uint64_t *ufence = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct drm_xe_engine_class_instance eng;
+	int fd[2], vm[2], q[2], i, g;
+
+	if (vxe_param("vram_size") < 0 || getuid() || !vxe_modular())
+		SKIP(return, "not vxe as a module, or not root");
+	ASSERT_NE(MAP_FAILED, data);
+	ASSERT_NE(MAP_FAILED, copy);
+	ASSERT_NE(MAP_FAILED, batch);
+	ASSERT_NE(MAP_FAILED, ufence);
+	TH_LOG("seed %#x", SEED);
+	ASSERT_EQ(0, vxe_unload_wait());
+	ASSERT_EQ(0, vxe_load_params("num_devices=2 fast_interconnect=0"));
+	ASSERT_EQ(2, open_xe_cards(fd, 2));
+	for (g = 0; g < 2; g++) {
+		vm[g] = xe_vm_create_fault(fd[g]);
+		ASSERT_LT(0, vm[g]);
+		ASSERT_EQ(0, xe_mirror(fd[g], vm[g], 0, MIRROR_RANGE));
+		ASSERT_EQ(1, query_engines(fd[g], &eng, 1));
+		q[g] = xe_queue_create(fd[g], vm[g], eng.engine_class,
+				       eng.engine_instance);
+		ASSERT_LT(0, q[g]);
+	}
+
+	EXPECT_EQ(-ENOLINK, xe_madvise_loc(fd[0], vm[0], (uintptr_t)data,
+					   IC_SIZE, fd[1], 1));
+	ASSERT_EQ(0, xe_madvise_loc(fd[0], vm[0], (uintptr_t)data,
+				    IC_SIZE, fd[0], 1));
+	b = batch;
+	for (i = 0; i < IC_DWORDS; i++)
+		b = xe_emit_store(b, (uintptr_t)&data[i], pattern(SEED, i));
+	xe_emit_end(b);
+	*ufence = 0;
+	ASSERT_EQ(0, xe_exec(fd[0], q[0], batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(fd[0], q[0], ufence, XE_WAIT_NS));
+	EXPECT_EQ(1, svm_range_state(fd[0], (uintptr_t)data, " vram"));
+
+	b = batch;
+	for (i = 0; i < IC_DWORDS; i++)
+		b = xe_emit_copy(b, (uintptr_t)&copy[i], (uintptr_t)&data[i]);
+	xe_emit_end(b);
+	*ufence = 0;
+	ASSERT_EQ(0, xe_exec(fd[1], q[1], batch, ufence));
+	ASSERT_EQ(0, xe_wait_ufence(fd[1], q[1], ufence, XE_WAIT_NS));
+	EXPECT_EQ(0, svm_range_state(fd[1], (uintptr_t)data, "peer vram"));
+	for (i = 0; i < IC_DWORDS; i++)
+		if (copy[i] != pattern(SEED, i) || data[i] != pattern(SEED, i))
+			break;
+	EXPECT_EQ(IC_DWORDS, i) TH_LOG("dword %d: %#x, copied %#x", i,
+				       data[i], copy[i]);
+
+	for (g = 0; g < 2; g++)
+		close(fd[g]);
+	munmap(data, IC_SIZE);
+	munmap(copy, IC_SIZE);
+	munmap(batch, IC_BATCH);
+	munmap(ufence, 4096);
+	ASSERT_EQ(0, vxe_unload_wait());
+	ASSERT_EQ(0, vxe_load());
 }
 
 #define BIG_SIZE	(32ul << 20)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -40,6 +41,35 @@ static inline int xe_open_node(const char *prefix, int first)
 static inline int xe_open_card(void)
 {
 	return xe_open_node("/dev/dri/card", 0);
+}
+
+/*
+ * The "xe" primary nodes (/dev/dri/cardN), in order, into @fds: how many
+ * were opened, at most @max.
+ */
+static inline int open_xe_cards(int *fds, int max)
+{
+	int n = 0, next = 0;
+
+	while (n < max) {
+		struct stat a, b;
+		char path[32];
+		int i, fd;
+
+		fd = xe_open_node("/dev/dri/card", next);
+		if (fd < 0)
+			break;
+		/* The node it found: the next search starts after it. */
+		for (i = next; i < next + 16; i++) {
+			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+			if (!stat(path, &a) && !fstat(fd, &b) &&
+			    a.st_rdev == b.st_rdev)
+				break;
+		}
+		next = i + 1;
+		fds[n++] = fd;
+	}
+	return n;
 }
 
 /* Write @s to the (sysfs) file @path: 0 or -errno */

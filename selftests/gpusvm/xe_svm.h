@@ -23,6 +23,7 @@
 #define MI_BATCH_BUFFER_END	(0x0a << 23)
 #define MI_STORE_DWORD_IMM	((0x20 << 23) | 2)	/* + addr lo, hi, dword */
 #define MI_ATOMIC_INC		((0x2f << 23) | (5 << 8) | 1)	/* + addr lo, hi */
+#define MI_COPY_MEM_MEM		((0x2e << 23) | 3)	/* + dst lo, hi, src lo, hi */
 /* MI_SEMAPHORE_WAIT, polling, until the dword at addr == data; + data, addr lo, hi */
 #define MI_SEMAPHORE_WAIT_EQ	((0x1c << 23) | (1 << 15) | (4 << 12) | 2)
 
@@ -183,6 +184,17 @@ static inline uint32_t *xe_emit_atomic_inc(uint32_t *b, uint64_t addr)
 	return b;
 }
 
+/* Append "copy the dword at @src to @dst" (MI_COPY_MEM_MEM) to a batch */
+static inline uint32_t *xe_emit_copy(uint32_t *b, uint64_t dst, uint64_t src)
+{
+	*b++ = MI_COPY_MEM_MEM;
+	*b++ = (uint32_t)dst;
+	*b++ = (uint32_t)(dst >> 32);
+	*b++ = (uint32_t)src;
+	*b++ = (uint32_t)(src >> 32);
+	return b;
+}
+
 /* Append "wait until the dword at @addr is @value" to a batch */
 static inline uint32_t *xe_emit_wait_eq(uint32_t *b, uint64_t addr,
 					uint32_t value)
@@ -316,6 +328,20 @@ static inline int xe_madvise(int fd, uint32_t vm, uint64_t start,
 		m.atomic.val = val;
 	else
 		m.pat_index.val = val;
+	return xe_ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
+}
+
+/* MADVISE a preferred location: a device's fd and region, or a default */
+static inline int xe_madvise_loc(int fd, uint32_t vm, uint64_t start,
+				 uint64_t range, int devmem_fd, uint32_t region)
+{
+	struct drm_xe_madvise m = {
+		.vm_id = vm, .start = start, .range = range,
+		.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+		.preferred_mem_loc.devmem_fd = devmem_fd,
+		.preferred_mem_loc.region_instance = region,
+	};
+
 	return xe_ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
 }
 

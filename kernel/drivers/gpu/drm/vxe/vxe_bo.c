@@ -434,8 +434,10 @@ static int vxe_svm_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
 
 /*
  * Both copy directions: device pages, and the addresses of the system
- * pages on the other side (0: a page the CPU never populated, zeroes).
- * vxe devices reach no other device's memory: a peer's address is refused.
+ * pages on the other side (0: a page the CPU never populated, zeroes):
+ * DMA addresses of system pages, or of a peer's VRAM pages over the
+ * interconnect (%VXE_INTERCONNECT_P2P), which the copy engine reaches as it
+ * does system memory.
  */
 static int vxe_svm_copy(struct page **pages, struct drm_pagemap_addr *addr,
 			unsigned long npages, bool to_vram)
@@ -468,7 +470,8 @@ static int vxe_svm_copy(struct page **pages, struct drm_pagemap_addr *addr,
 		copied += !!pages[i];
 		if (!pages[i] || !addr[i].addr)
 			continue;
-		if (addr[i].proto != DRM_INTERCONNECT_SYSTEM) {
+		if (addr[i].proto != DRM_INTERCONNECT_SYSTEM &&
+		    addr[i].proto != VXE_INTERCONNECT_P2P) {
 			err = -EOPNOTSUPP;
 			goto out;
 		}

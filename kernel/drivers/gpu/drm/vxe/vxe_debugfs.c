@@ -38,7 +38,8 @@
  *   IGT takes the PAT indices of every Xe test from it;
  * - ``svm``: every VM of the device, its VMAs, and its SVM ranges with
  *   their state (bound, pages valid, unmapped) and where their pages live
- *   (``sysmem`` or ``vram``);
+ *   (``sysmem``, ``vram``, or ``peer vram`` in the VRAM of a peer on the
+ *   interconnect);
  * - ``vram0_mm`` and ``tile0/vram_mm`` (with VRAM): TTM's VRAM manager,
  *   its buddy allocator's free blocks; ``gtt_mm``: TTM's manager of GPU-mapped system memory
  *   (%TTM_PL_TT), as Xe names them;
@@ -235,7 +236,9 @@ static void vxe_debugfs_vm(struct seq_file *m, struct vxe_vm *vm)
 			seq_printf(m, "  range [%#lx, %#lx) %s%s%s%s\n",
 				   drm_gpusvm_range_start(r),
 				   drm_gpusvm_range_end(r),
-				   range->pages.flags.has_devmem_pages ? "vram" : "sysmem",
+				   !range->pages.flags.has_devmem_pages ? "sysmem" :
+				   range->pages.dpagemap == vm->svm.dpagemap ? "vram" :
+				   "peer vram",
 				   range->bound ? " bound" : "",
 				   range->pages.flags.has_dma_mapping ? " pages" : "",
 				   r->flags.unmapped ? " unmapped" : "");

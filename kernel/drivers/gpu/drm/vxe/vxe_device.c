@@ -232,6 +232,18 @@ static const struct file_operations vxe_fops = {
 	.show_fdinfo = drm_show_fdinfo,
 };
 
+/**
+ * vxe_is_vxe_file() - is a file one of a vxe device?
+ * @file: an open file
+ *
+ * Return: true for a file opened on a vxe device node, as Xe's
+ * xe_is_xe_file().
+ */
+bool vxe_is_vxe_file(const struct file *file)
+{
+	return file->f_op == &vxe_fops;
+}
+
 static const struct drm_ioctl_desc vxe_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XE_DEVICE_QUERY, vxe_query_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(XE_VM_CREATE, vxe_vm_create_ioctl, DRM_RENDER_ALLOW),

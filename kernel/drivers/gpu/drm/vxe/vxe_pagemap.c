@@ -3,7 +3,10 @@
  * Copyright © 2026 The gpusvm authors
  */
 
+#include <linux/dma-mapping.h>
+#include <linux/file.h>
 #include <drm/drm_drv.h>
+#include <drm/drm_file.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_util.h>
 #include <drm/drm_print.h>
@@ -33,7 +36,10 @@
  * jobs still running fault and continue from system memory.
  *
  * The device maps its own VRAM pages at their VRAM offsets
- * (%DRM_INTERCONNECT_DRIVER); no other device reaches them.
+ * (%VXE_INTERCONNECT_VRAM), a peer on the interconnect at the DMA address
+ * of their backing memory (%VXE_INTERCONNECT_P2P, vxe_vram.c); a migration
+ * from a peer's VRAM is the peer's copy into this VRAM.  Another device's
+ * file and region name its pagemap (vxe_pagemap_from_fd(), MADVISE).
  */
 
 #if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
@@ -44,25 +50,48 @@ static struct vxe_device *vxe_pagemap_device(struct drm_pagemap *dpagemap)
 	return to_vxe_device(dpagemap->drm);
 }
 
+/*
+ * The device maps its own VRAM pages at their VRAM offsets; a peer on the
+ * interconnect maps them at the DMA address of their backing memory, as Xe
+ * maps a peer's VRAM through its PCIe BAR (dma_map_resource()).
+ */
 static struct drm_pagemap_addr
 vxe_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 		       struct page *page, unsigned int order,
 		       enum dma_data_direction dir)
 {
 	struct vxe_vram *vram = vxe_vram_of_page(page);
+	u64 offset = vxe_vram_page_offset(vram, page);
+	dma_addr_t addr;
 
-	/* No peer access: only the device itself reaches its VRAM. */
-	if (dev != dpagemap->drm->dev)
-		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
-					       DRM_INTERCONNECT_DRIVER, order,
-					       dir);
-	return drm_pagemap_addr_encode(vxe_vram_page_offset(vram, page),
-				       DRM_INTERCONNECT_DRIVER, order, dir);
+	if (dev == dpagemap->drm->dev)
+		return drm_pagemap_addr_encode(offset, VXE_INTERCONNECT_VRAM,
+					       order, dir);
+	/* Device pages are 4K (6.12 has no device-private folios). */
+	if (WARN_ON_ONCE(order))
+		addr = DMA_MAPPING_ERROR;
+	else
+		addr = dma_map_resource(dev, vxe_vram_peer_address(vram, offset),
+					PAGE_SIZE, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	return drm_pagemap_addr_encode(addr, VXE_INTERCONNECT_P2P, order, dir);
+}
+
+static void vxe_pagemap_device_unmap(struct drm_pagemap *dpagemap,
+				     struct device *dev,
+				     struct drm_pagemap_addr addr)
+{
+	if (addr.proto != VXE_INTERCONNECT_P2P)
+		return;
+	dma_unmap_resource(dev, addr.addr, PAGE_SIZE << addr.order, addr.dir,
+			   DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /*
- * Migrate [@start, @end) of @mm into a new SVM allocation.  Lock order:
- * the mmap lock (held), then the allocation's reservation.
+ * Migrate [@start, @end) of @mm into a new SVM allocation.  Pages in a
+ * peer's VRAM are copied by the peer, straight into this device's VRAM
+ * over the interconnect (&drm_pagemap_migrate_details.source_peer_migrates),
+ * as Xe has its source GPU write to the destination.  Lock order: the mmap
+ * lock (held), then the allocation's reservation.
  */
 static int vxe_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 				   unsigned long start, unsigned long end,
@@ -71,6 +100,7 @@ static int vxe_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 {
 	const struct drm_pagemap_migrate_details mdetails = {
 		.timeslice_ms = timeslice_ms,
+		.source_peer_migrates = 1,
 	};
 	struct vxe_device *vxe = vxe_pagemap_device(dpagemap);
 	struct vxe_bo *bo;
@@ -96,6 +126,7 @@ out:
 
 static const struct drm_pagemap_ops vxe_pagemap_ops = {
 	.device_map = vxe_pagemap_device_map,
+	.device_unmap = vxe_pagemap_device_unmap,
 	.populate_mm = vxe_pagemap_populate_mm,
 };
 
@@ -135,6 +166,55 @@ struct drm_pagemap *vxe_pagemap_get(struct vxe_device *vxe)
 	return dpagemap;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_pagemap_get);
+
+/**
+ * vxe_pagemap_from_fd() - the pagemap of a device memory region, named by
+ *	a file of its device
+ * @fd: a file descriptor of a vxe device, in the calling process
+ * @region_instance: the instance of a VRAM region of that device
+ *
+ * As Xe's xe_drm_pagemap_from_fd(): how MADVISE names a preferred
+ * location on any device, this one or a peer.
+ *
+ * Context: process context; may sleep.
+ * Return: the pagemap, with a reference (drm_pagemap_put() it);
+ * ERR_PTR(-EINVAL) for an @fd of 0 or less; ERR_PTR(-ENOENT) when @fd is
+ * not open, is not a vxe device's file, or @region_instance is not VRAM of
+ * that device; ERR_PTR(-ENODEV) when the device is gone (unbound);
+ * ERR_PTR(-ENOMEM) or ERR_PTR(-EINTR).
+ */
+struct drm_pagemap *vxe_pagemap_from_fd(int fd, u32 region_instance)
+{
+	struct drm_pagemap *dpagemap;
+	struct drm_file *fpriv;
+	struct vxe_device *vxe;
+	struct file *file;
+	int idx;
+
+	if (fd <= 0)
+		return ERR_PTR(-EINVAL);
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-ENOENT);
+	if (!vxe_is_vxe_file(file)) {
+		dpagemap = ERR_PTR(-ENOENT);
+		goto out;
+	}
+	fpriv = file->private_data;
+	vxe = to_vxe_device(fpriv->minor->dev);
+	if (!drm_dev_enter(&vxe->drm, &idx)) {
+		dpagemap = ERR_PTR(-ENODEV);
+		goto out;
+	}
+	if (region_instance != VXE_MEM_REGION_VRAM || !vxe->vram)
+		dpagemap = ERR_PTR(-ENOENT);
+	else
+		dpagemap = vxe_pagemap_get(vxe);
+	drm_dev_exit(idx);
+out:
+	fput(file);
+	return dpagemap;
+}
 
 /*
  * The device goes (unbind, module unload, or the end of a KUnit test):
@@ -188,6 +268,11 @@ struct drm_pagemap *vxe_pagemap_get(struct vxe_device *vxe)
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_pagemap_get);
+
+struct drm_pagemap *vxe_pagemap_from_fd(int fd, u32 region_instance)
+{
+	return ERR_PTR(fd <= 0 ? -EINVAL : -ENOENT);
+}
 
 int vxe_pagemap_init(struct vxe_device *vxe)
 {

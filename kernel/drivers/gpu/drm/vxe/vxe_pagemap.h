@@ -11,5 +11,6 @@ struct vxe_device;
 
 int vxe_pagemap_init(struct vxe_device *vxe);
 struct drm_pagemap *vxe_pagemap_get(struct vxe_device *vxe);
+struct drm_pagemap *vxe_pagemap_from_fd(int fd, u32 region_instance);
 
 #endif

@@ -23,7 +23,7 @@
  * 4K (level 0), 64K (16 consecutive level-0 entries with %VXE_PTE_PS64,
  * the 64K block aligned in both spaces) or 2M (a level-1 entry with
  * %VXE_PDE_PS_2M).  Leaves hold device addresses: DMA addresses for system
- * memory, VRAM offsets (%VXE_PTE_DM) for device memory.
+ * memory (and a peer's VRAM), VRAM offsets (%VXE_PTE_DM) for device memory.
  *
  * Every GPU access goes through the TLB model first.  It caches a leaf's
  * translation on first use and keeps serving it until vxe_pt_tlb_invalidate()
@@ -290,7 +290,7 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
 		     addrs[j].proto == a->proto &&
 		     addrs[j].addr == a->addr + size; j++)
 			size += (u64)PAGE_SIZE << addrs[j].order;
-		if (a->proto != DRM_INTERCONNECT_SYSTEM)
+		if (a->proto == DRM_INTERCONNECT_DRIVER)
 			pte_bits |= VXE_PTE_DM;
 		if (flags & (pte_bits & VXE_PTE_DM ? VXE_PT_NO_ATOMIC_DM :
 					       VXE_PT_NO_ATOMIC_SYS))
@@ -327,8 +327,9 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
  * Entries whose device addresses follow on (same protocol) are one run, as
  * Xe's resource cursor merges DMA segments; in a run, picks the largest
  * leaf (2M, 64K, 4K) that the alignment of both the virtual and the device
- * address allows.  Entries with a protocol other than
- * %DRM_INTERCONNECT_SYSTEM are mapped as device memory.  Leaves allow GPU
+ * address allows.  Entries of protocol %DRM_INTERCONNECT_DRIVER (the
+ * device's VRAM offsets) are mapped as device memory; others (system
+ * pages, a peer's VRAM over the interconnect) are DMA addresses.  Leaves allow GPU
  * atomics (%VXE_PTE_AE), unless @flags say otherwise for their kind of
  * memory (a GPU atomic through them faults, as on Xe).  All or
  * nothing: nothing is written when any leaf cannot be.  Translations

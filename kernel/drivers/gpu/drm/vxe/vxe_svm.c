@@ -15,6 +15,7 @@
 #include "vxe_gt_stats.h"
 #include "vxe_pagemap.h"
 #include "vxe_vm.h"
+#include "vxe_vram.h"
 
 /**
  * DOC: vxe SVM
@@ -363,11 +364,13 @@ static void vxe_svm_gc_work(struct work_struct *work)
  * @mm: the process address space to mirror (fault-mode VMs), or NULL:
  *	then the VM's drm_gpusvm only serves the pages of its userptrs
  *
- * A VM mirroring a process on a device with VRAM holds the VRAM's pagemap
- * for its life, and takes its device-private page owner.
+ * A VM mirroring a process joins its device's interconnect group, whose
+ * device-private page owner it takes (as Xe's VM does): the VRAM pages of
+ * the device and of its peers on the interconnect are mapped where they
+ * are.  On a device with VRAM it holds the VRAM's pagemap for its life.
  *
- * Return: 0 or a negative errno from drm_gpusvm_init() or
- * vxe_pagemap_get().
+ * Return: 0 or a negative errno from drm_gpusvm_init(),
+ * vxe_pagemap_get() or vxe_vram_acquire_owner().
  */
 int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm)
 {
@@ -383,21 +386,30 @@ int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm)
 		return drm_gpusvm_init(&vm->svm.gpusvm, "vxe (userptr)", NULL,
 				       0, 0, 0, NULL, NULL, 0);
 
+	err = vxe_vram_acquire_owner(&vm->svm.peer, vm->vxe);
+	if (err)
+		return err;
 	dpagemap = vxe_pagemap_get(vm->vxe);
-	if (IS_ERR(dpagemap))
-		return PTR_ERR(dpagemap);
+	if (IS_ERR(dpagemap)) {
+		err = PTR_ERR(dpagemap);
+		goto err_owner;
+	}
 	err = drm_gpusvm_init(&vm->svm.gpusvm, "vxe", mm, cfg->mirror_start,
 			      cfg->mirror_end - cfg->mirror_start,
 			      cfg->notifier_size, &vxe_svm_ops,
 			      cfg->chunk_sizes, cfg->num_chunks);
-	if (err) {
-		drm_pagemap_put(dpagemap);
-		return err;
-	}
+	if (err)
+		goto err_pagemap;
 	drm_gpusvm_driver_set_lock(&vm->svm.gpusvm, &vm->lock);
 	vm->svm.dpagemap = dpagemap;
-	vm->svm.owner = dpagemap ? dpagemap->pagemap->owner : NULL;
+	vm->svm.owner = vm->svm.peer.owner;
 	return 0;
+
+err_pagemap:
+	drm_pagemap_put(dpagemap);
+err_owner:
+	drm_pagemap_release_owner(&vm->svm.peer);
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_init);
 
@@ -405,20 +417,22 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_svm_init);
  * vxe_svm_owner() - the device-private page owner of a VM
  * @vm: the VM
  *
- * Return: the owner of its device's VRAM pages for a fault-mode VM on a
- * device with VRAM (they are left in place, and mapped), NULL otherwise.
+ * Return: the owner of its interconnect group's VRAM pages for a fault-mode
+ * VM (they are left in place, and mapped), NULL otherwise.
  */
 void *vxe_svm_owner(struct vxe_vm *vm)
 {
 	return vm->svm.owner;
 }
+EXPORT_SYMBOL_IF_KUNIT(vxe_svm_owner);
 
 /**
  * vxe_svm_close() - tear down a VM's shared virtual memory
  * @vm: the VM
  *
  * Zaps and removes every range, finalizes the drm_gpusvm, stops the
- * garbage collector and drops the VRAM's pagemap.
+ * garbage collector, drops the VRAM's pagemap and leaves the interconnect
+ * group.
  */
 void vxe_svm_close(struct vxe_vm *vm)
 {
@@ -432,6 +446,8 @@ void vxe_svm_close(struct vxe_vm *vm)
 	cancel_work_sync(&vm->svm.gc.work);
 	drm_pagemap_put(vm->svm.dpagemap);
 	vm->svm.dpagemap = NULL;
+	vm->svm.owner = NULL;
+	drm_pagemap_release_owner(&vm->svm.peer);
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_close);
 
@@ -478,17 +494,18 @@ static bool vxe_svm_range_unmapped(struct drm_gpusvm_range *r)
 }
 
 /*
- * Move a range into VRAM: unless its pages are all there already, the
- * pagemap populates it (a VRAM BO of its size, and drm_pagemap migrates
- * the pages).  A migration that finds pages elsewhere (busy, another
- * device's) evicts the range to system memory and tries once more, as Xe
- * does.  Lock order: VM lock, mmap lock, BO reservation.
+ * Move a range into the VRAM of @dpagemap (this device's or a peer's):
+ * unless its pages are all there already, the pagemap populates it (a
+ * VRAM BO of its size, and drm_pagemap migrates the pages).  A migration
+ * that finds pages elsewhere (busy, another device's) evicts the range to
+ * system memory and tries once more, as Xe does.  Lock order: VM lock,
+ * mmap lock, BO reservation.
  */
 static int vxe_svm_alloc_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
+			      struct drm_pagemap *dpagemap,
 			      const struct drm_gpusvm_ctx *ctx)
 {
 	struct drm_gpusvm_range *r = &range->base;
-	struct drm_pagemap *dpagemap = vm->svm.dpagemap;
 	int err, retries = 1;
 
 	if (drm_gpusvm_scan_mm(r, ctx->device_private_page_owner,
@@ -508,24 +525,28 @@ static int vxe_svm_alloc_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
 	return err;
 }
 
-/* Are all the range's pages in this device's VRAM (a hint)? */
-static bool vxe_svm_range_in_vram(struct vxe_vm *vm, struct vxe_svm_range *range)
+/* Are all the range's pages in the VRAM of  (a hint)? */
+static bool vxe_svm_range_in_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
+				  const struct drm_pagemap *dpagemap)
 {
 	bool in;
 
 	drm_gpusvm_notifier_lock(&vm->svm.gpusvm);
 	in = drm_gpusvm_pages_valid(&vm->svm.gpusvm, &range->pages) &&
-	     range->pages.flags.has_devmem_pages;
+	     range->pages.flags.has_devmem_pages &&
+	     range->pages.dpagemap == dpagemap;
 	drm_gpusvm_notifier_unlock(&vm->svm.gpusvm);
 	return in;
 }
 
 /*
- * Put the range where @place says before its pages are collected.
+ * Put the range where @place says before its pages are collected: VRAM is
+ * that of @dpagemap.
  * Return: whether a migration to VRAM was tried.
  */
 static bool vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
 				enum vxe_svm_place place,
+				struct drm_pagemap *dpagemap,
 				const struct drm_gpusvm_ctx *ctx)
 {
 	struct drm_gpusvm_range *r = &range->base;
@@ -541,11 +562,11 @@ static bool vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
 			return false;
 		fallthrough;
 	case VXE_SVM_PLACE_VRAM:
-		if (!r->flags.migrate_devmem || !vm->svm.dpagemap ||
-		    vxe_svm_range_in_vram(vm, range))
+		if (!r->flags.migrate_devmem || !dpagemap ||
+		    vxe_svm_range_in_vram(vm, range, dpagemap))
 			return false;
 		range->skip_migrate = true;
-		err = vxe_svm_alloc_vram(vm, range, ctx);
+		err = vxe_svm_alloc_vram(vm, range, dpagemap, ctx);
 		migrated = true;
 		break;
 	default:
@@ -560,17 +581,24 @@ static bool vxe_svm_place_range(struct vxe_vm *vm, struct vxe_svm_range *range,
 }
 
 /*
- * Where the ranges of a mirror VMA go on a GPU fault: VRAM when the device
- * has some and the VMA prefers device memory (a file descriptor of another
- * device counts as system memory: no peer access).
+ * The VRAM the ranges of a mirror VMA go to, as Xe's
+ * xe_vma_resolve_pagemap(): the pagemap MADVISE named by a device's file
+ * (this device's or a peer's), this device's by default (when it has
+ * VRAM), none when the VMA prefers system memory.
  */
-static enum vxe_svm_place vxe_svm_fault_place(struct vxe_vm *vm,
-					      const struct vxe_vma *vma)
+static struct drm_pagemap *vxe_svm_vma_pagemap(struct vxe_vm *vm,
+					       const struct vxe_vma *vma)
 {
-	if (!vm->vxe->vram || !vma ||
-	    vma->attr.devmem_fd != DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE)
-		return VXE_SVM_PLACE_ANY;
-	return VXE_SVM_PLACE_FAULT;
+	if (!vma)
+		return NULL;
+	switch (vma->attr.devmem_fd) {
+	case DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM:
+		return NULL;
+	case DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE:
+		return vm->svm.dpagemap;
+	default:
+		return vma->attr.dpagemap;
+	}
 }
 
 /*
@@ -670,6 +698,8 @@ static bool vxe_svm_range_is_valid(struct vxe_vm *vm,
  * @vma: the mirror VMA: ranges stay inside it, and are mapped with its
  *	attributes
  * @place: where to put the range
+ * @dpagemap: the VRAM it goes to when @place says so (not referenced: the
+ *	VM's, or the VMA's, which holds it)
  * @devmem_only: an atomic needs the range in VRAM
  * @fault: a GPU fault, counted in the GT statistics
  * @range_end: set to the end of the range (the next address a prefetch
@@ -679,6 +709,7 @@ static bool vxe_svm_range_is_valid(struct vxe_vm *vm,
 struct vxe_svm_request {
 	struct vxe_vma *vma;
 	enum vxe_svm_place place;
+	struct drm_pagemap *dpagemap;
 	bool devmem_only;
 	bool fault;
 	u64 range_end;
@@ -700,7 +731,7 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr,
 	struct drm_gpusvm_ctx ctx = {
 		.device_private_page_owner = vxe_svm_owner(vm),
 		.check_pages_threshold = vm->svm.cfg.check_pages_threshold,
-		.devmem_possible = !!vm->svm.dpagemap,
+		.devmem_possible = vm->svm.dpagemap || req->dpagemap,
 		.devmem_only = devmem_only,
 		.timeslice_ms = devmem_only ?
 			READ_ONCE(vm->vxe->atomic_svm_timeslice_ms) : 0,
@@ -764,6 +795,8 @@ static int vxe_svm_populate(struct vxe_vm *vm, u64 addr,
 			start = ktime_get();
 			if (vxe_svm_place_range(vm, range, devmem_only ?
 						VXE_SVM_PLACE_VRAM : req->place,
+						devmem_only ? vm->svm.dpagemap :
+						req->dpagemap,
 						&ctx) && req->fault) {
 				vxe_gt_stats_incr_sized(stats,
 							VXE_GT_STATS_ID_SVM_4K_MIGRATE_COUNT,
@@ -835,13 +868,14 @@ int vxe_svm_handle_fault(struct vxe_vm *vm, struct vxe_vma *vma, u64 addr,
 {
 	struct vxe_svm_request req = {
 		.vma = vma,
-		.place = vxe_svm_fault_place(vm, vma),
+		.dpagemap = vxe_svm_vma_pagemap(vm, vma),
 		.fault = true,
 	};
 	ktime_t start = ktime_get();
 	int err;
 
 	lockdep_assert_held(&vm->lock);
+	req.place = req.dpagemap ? VXE_SVM_PLACE_FAULT : VXE_SVM_PLACE_ANY;
 	atomic_inc(&vm->stats.faults);
 	vxe_gt_stats_incr(&vm->vxe->stats, VXE_GT_STATS_ID_SVM_PAGEFAULT_COUNT,
 			  1);
@@ -894,10 +928,14 @@ int vxe_svm_prefetch(struct vxe_vm *vm, struct vxe_vma *vma, u64 start,
 	lockdep_assert_held(&vm->lock);
 	if (region == VXE_MEM_REGION_SYS)
 		req.place = VXE_SVM_PLACE_SYS;
-	else if (region == VXE_MEM_REGION_VRAM && vm->vxe->vram)
+	else if (region == VXE_MEM_REGION_VRAM)
+		req.dpagemap = vm->svm.dpagemap;
+	else
+		req.dpagemap = vxe_svm_vma_pagemap(vm, vma);
+	if (req.dpagemap)
 		req.place = VXE_SVM_PLACE_VRAM;
-	else if (vxe_svm_fault_place(vm, vma) != VXE_SVM_PLACE_ANY)
-		req.place = VXE_SVM_PLACE_VRAM;
+	else if (region == (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC)
+		req.place = VXE_SVM_PLACE_SYS;
 
 	while (addr < end) {
 		u64 next;

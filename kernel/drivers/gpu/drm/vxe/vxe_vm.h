@@ -11,6 +11,7 @@
 #include <linux/workqueue.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_gpuvm.h>
+#include <drm/drm_pagemap_util.h>
 
 #include "vxe_pt.h"
 #include "vxe_vm_fault.h"
@@ -90,8 +91,10 @@ struct vxe_vm_stats {
  * @svm.cfg: the configuration it was created with
  * @svm.dpagemap: (fault mode, with VRAM) the pagemap of the device's VRAM,
  *	referenced: where ranges migrate to
- * @svm.owner: the device-private page owner of @svm.dpagemap's pages, or
- *	NULL: what the VM's SVM ranges and userptrs map in place
+ * @svm.peer: (fault mode) the VM in its device's interconnect group
+ *	(vxe_vram_acquire_owner())
+ * @svm.owner: (fault mode) the device-private page owner of the group
+ *	(@svm.peer's), or NULL: what the VM's SVM ranges map in place
  * @svm.gc: the garbage collector of unmapped ranges
  * @svm.gc.lock: protects @svm.gc.ranges; taken in the invalidation
  *	callback, inside the notifier lock
@@ -125,6 +128,7 @@ struct vxe_vm {
 		struct drm_gpusvm gpusvm;
 		struct vxe_svm_config cfg;
 		struct drm_pagemap *dpagemap;
+		struct drm_pagemap_peer peer;
 		void *owner;
 		struct {
 			spinlock_t lock; /* protects ranges */
@@ -212,7 +216,11 @@ static inline struct vxe_vm *gpusvm_to_vm(struct drm_gpusvm *gpusvm)
 /**
  * struct vxe_vma_attr - memory attributes of a VMA (MADVISE sets them)
  * @devmem_fd: preferred location: %DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE,
- *	%DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM, or a device's fd
+ *	%DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM, or a device's fd (as MADVISE got
+ *	it, for DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS)
+ * @dpagemap: with a device's fd in @devmem_fd, the pagemap of the VRAM it
+ *	named (this device's or a peer's on the interconnect), referenced by
+ *	the VMA; NULL otherwise
  * @migration_policy: %DRM_XE_MIGRATE_ALL_PAGES or _ONLY_SYSTEM_PAGES
  * @atomic: %DRM_XE_ATOMIC_UNDEFINED, _DEVICE, _GLOBAL or _CPU
  * @pat_index: the PAT index in use
@@ -220,6 +228,7 @@ static inline struct vxe_vm *gpusvm_to_vm(struct drm_gpusvm *gpusvm)
  */
 struct vxe_vma_attr {
 	s32 devmem_fd;
+	struct drm_pagemap *dpagemap;
 	u16 migration_policy;
 	u32 atomic;
 	u16 pat_index;

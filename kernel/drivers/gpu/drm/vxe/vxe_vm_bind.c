@@ -17,6 +17,7 @@
 #include "vxe_bind_job.h"
 #include "vxe_bo.h"
 #include "vxe_device.h"
+#include "vxe_pagemap.h"
 #include "vxe_pat.h"
 #include "vxe_exec_queue.h"
 #include "vxe_sync.h"
@@ -406,15 +407,21 @@ static struct vxe_vma *vxe_vma_alloc(u32 flags, const struct vxe_vma_attr *attr)
 	if (vma) {
 		vma->gpuva.flags = flags;
 		vma->attr = *attr;
+		if (attr->dpagemap)
+			drm_pagemap_get(attr->dpagemap);
 		INIT_LIST_HEAD(&vma->undo_link);
 	}
 	return vma;
 }
 
-/* Free a VMA out of the tree; a userptr VMA releases its process memory. */
+/*
+ * Free a VMA out of the tree; a userptr VMA releases its process memory,
+ * and the VMA its preferred location's pagemap.
+ */
 static void vxe_vma_free(struct vxe_vm *vm, struct vxe_vma *vma)
 {
 	vxe_userptr_destroy(vm, vma);
+	drm_pagemap_put(vma->attr.dpagemap);
 	kfree(vma);
 }
 
@@ -1482,9 +1489,14 @@ static int vxe_vm_madvise_split(struct vxe_vm *vm, u64 start, u64 end)
 	return 0;
 }
 
-/* Set one attribute; true when it changed (the mappings must go). */
+/*
+ * Set one attribute; true when it changed (the mappings must go).  A
+ * preferred location on a device's VRAM is @dpagemap, referenced by the
+ * VMA from here on.
+ */
 static bool vxe_vma_madvise(struct vxe_vma *vma,
-			    const struct drm_xe_madvise *args)
+			    const struct drm_xe_madvise *args,
+			    struct drm_pagemap *dpagemap)
 {
 	struct vxe_vma_attr old = vma->attr;
 
@@ -1496,6 +1508,10 @@ static bool vxe_vma_madvise(struct vxe_vma *vma,
 		vma->attr.devmem_fd = args->preferred_mem_loc.devmem_fd;
 		vma->attr.migration_policy =
 			args->preferred_mem_loc.migration_policy;
+		if (dpagemap)
+			drm_pagemap_get(dpagemap);
+		vma->attr.dpagemap = dpagemap;
+		drm_pagemap_put(old.dpagemap);
 		break;
 	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
 		vma->attr.atomic = args->atomic.val;
@@ -1550,6 +1566,33 @@ static bool vxe_madvise_args_ok(struct vxe_device *vxe,
 	return !VXE_IOCTL_DBG(vxe, args->reserved[0] || args->reserved[1]);
 }
 
+/*
+ * The pagemap a preferred location names by a device's file descriptor, as
+ * Xe's xe_madvise_details_init(): NULL for the default locations (and other
+ * attributes), the VRAM of the device otherwise, which must be on the VM's
+ * interconnect (-ENOLINK).
+ */
+static struct drm_pagemap *vxe_madvise_pagemap(struct vxe_vm *vm,
+					       const struct drm_xe_madvise *args)
+{
+	struct vxe_device *vxe = vm->vxe;
+	struct drm_pagemap *dpagemap;
+
+	if (args->type != DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC ||
+	    (s32)args->preferred_mem_loc.devmem_fd <= 0)
+		return NULL;
+	dpagemap = vxe_pagemap_from_fd(args->preferred_mem_loc.devmem_fd,
+				       args->preferred_mem_loc.region_instance);
+	if (VXE_IOCTL_DBG(vxe, IS_ERR(dpagemap)))
+		return dpagemap;
+	/* No placement on a device this VM cannot reach directly */
+	if (VXE_IOCTL_DBG(vxe, dpagemap->pagemap->owner != vm->svm.owner)) {
+		drm_pagemap_put(dpagemap);
+		return ERR_PTR(-ENOLINK);
+	}
+	return dpagemap;
+}
+
 /**
  * vxe_vm_madvise_ioctl() - DRM_IOCTL_XE_MADVISE
  * @dev: the DRM device
@@ -1561,12 +1604,16 @@ static bool vxe_madvise_args_ok(struct vxe_device *vxe,
  * are split first, then every VMA in it gets the attribute, and the GPU
  * mappings of those whose attribute changed are zapped (SVM ranges keep
  * their pages; BO bindings are bound again on the next fault).  Ranges
- * with no VMA are left alone.  vxe has no VRAM yet: the preferred location
- * and atomic policy are recorded (and reported by
- * DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS), not acted upon.
+ * with no VMA are left alone.  A preferred location on a device's VRAM is
+ * named by a file descriptor of that device (this one or a peer) and its
+ * VRAM region instance, as Xe's xe_madvise_details_init(): the device must
+ * share this VM's interconnect group, or the placement is refused with
+ * -ENOLINK (a peer's VRAM is not reachable without a fast interconnect).
  *
  * Return: 0; -EINVAL for a bad argument or VM id; -ENOENT for a closed
- * VM; -ENOMEM; -EINTR.
+ * VM, or a preferred location's file that is not a vxe device's or region
+ * that is not its VRAM; -ENODEV for a preferred device that is gone;
+ * -ENOLINK for one not on the VM's interconnect; -ENOMEM; -EINTR.
  */
 int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *file)
@@ -1574,6 +1621,7 @@ int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
 	struct vxe_device *vxe = to_vxe_device(dev);
 	struct drm_xe_madvise *args = data;
 	u64 start = args->start, end = args->start + args->range;
+	struct drm_pagemap *dpagemap = NULL;
 	struct drm_gpuva *va;
 	struct vxe_vm *vm;
 	int err;
@@ -1583,6 +1631,12 @@ int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
 		return -EINVAL;
 	if (!vxe_madvise_args_ok(vxe, args)) {
 		err = -EINVAL;
+		goto put_vm;
+	}
+	dpagemap = vxe_madvise_pagemap(vm, args);
+	if (IS_ERR(dpagemap)) {
+		err = PTR_ERR(dpagemap);
+		dpagemap = NULL;
 		goto put_vm;
 	}
 
@@ -1599,7 +1653,7 @@ int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
 	drm_gpuvm_for_each_va_range(va, &vm->gpuvm, start, end) {
 		struct vxe_vma *vma = to_vxe_vma(va);
 
-		if (!vxe_vma_madvise(vma, args))
+		if (!vxe_vma_madvise(vma, args, dpagemap))
 			continue;
 		if (vxe_vma_is_mirror(vma))
 			vxe_svm_zap_range(vm, vma_start(vma), vma_end(vma));
@@ -1609,6 +1663,7 @@ int vxe_vm_madvise_ioctl(struct drm_device *dev, void *data,
 unlock:
 	mutex_unlock(&vm->lock);
 put_vm:
+	drm_pagemap_put(dpagemap);
 	vxe_vm_put(vm);
 	return err;
 }

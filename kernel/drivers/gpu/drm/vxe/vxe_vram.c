@@ -28,7 +28,9 @@
  * %MEMORY_DEVICE_PRIVATE over a free physical address range of the same
  * size (request_free_mem_region()), with drm_pagemap's &dev_pagemap_ops,
  * owned by the device's interconnect group (drm_pagemap_acquire_owner():
- * a group of one device, vxe devices share no interconnect).  Process
+ * every vxe device, or the device alone with vxe.fast_interconnect=0).
+ * Peers reach a VRAM page at the physical address of its backing page
+ * (vxe_vram_peer_address()), as PCIe peer-to-peer reaches a BAR.  Process
  * memory migrated to VRAM is mapped by the CPU as device-private entries;
  * a CPU access migrates it back.  The &struct drm_pagemap of this memory
  * is vxe_pagemap.c's.
@@ -39,31 +41,65 @@
  * after an injectable delay, and can be made to fail (%VXE_INJECT_COPY).
  */
 
-#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
-
 /*
- * Devices joined by a fast interconnect share a device-private page owner.
- * vxe devices have none between them: each is a group of its own.
+ * vxe devices are joined by a fast interconnect (as Xe GPUs that reach
+ * each other's VRAM over PCIe peer-to-peer): they share a device-private
+ * page owner, so a GPU maps a peer's VRAM pages where they are and
+ * migrates them to its own VRAM directly.  Off, each device is a group of
+ * its own: a peer's pages reach it through system memory, and a preferred
+ * location on a peer is refused (-ENOLINK), as Xe without a fast link.
  */
+static bool vxe_fast_interconnect = true;
+module_param_named(fast_interconnect, vxe_fast_interconnect, bool, 0444);
+MODULE_PARM_DESC(fast_interconnect, "vxe devices share a fast interconnect: peer VRAM is mapped and migrated directly (default: on)");
+
 static DRM_PAGEMAP_OWNER_LIST_DEFINE(vxe_vram_owner_list);
 
+/* &drm_pagemap_peer.private is the device of the peer. */
 static bool vxe_vram_has_interconnect(struct drm_pagemap_peer *peer1,
 				      struct drm_pagemap_peer *peer2)
 {
-	return peer1->private == peer2->private;
+	return peer1->private == peer2->private || vxe_fast_interconnect;
 }
 
-/*
- * Join @peer to the interconnect group of @vxe: 0 (&drm_pagemap_peer.owner
- * is the device's VRAM owner), or -ENOMEM.
+/**
+ * vxe_vram_acquire_owner() - join a device's interconnect group
+ * @peer: the peer to join: a device's VRAM, or a VM of the device
+ * @vxe: the device
+ *
+ * @peer gets the device-private page owner of @vxe's group: that of every
+ * vxe device while the interconnect is on (vxe.fast_interconnect), of
+ * @vxe alone otherwise.  Released with drm_pagemap_release_owner().
+ *
+ * Return: 0 or -ENOMEM.
  */
-static int vxe_vram_acquire_owner(struct drm_pagemap_peer *peer,
-				  struct vxe_device *vxe)
+int vxe_vram_acquire_owner(struct drm_pagemap_peer *peer,
+			   struct vxe_device *vxe)
 {
 	peer->private = vxe;
 	return drm_pagemap_acquire_owner(peer, &vxe_vram_owner_list,
 					 vxe_vram_has_interconnect);
 }
+EXPORT_SYMBOL_IF_KUNIT(vxe_vram_acquire_owner);
+
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
+
+/**
+ * vxe_vram_peer_address() - the address at which peers reach a VRAM page
+ * @vram: the VRAM
+ * @offset: a VRAM offset
+ *
+ * vxe's "BAR": the physical address of the page's backing memory, which a
+ * peer maps with dma_map_resource() and its engines then read and write as
+ * they do system memory.
+ *
+ * Return: the physical address.
+ */
+phys_addr_t vxe_vram_peer_address(struct vxe_vram *vram, u64 offset)
+{
+	return page_to_phys(vxe_vram_backing(vram, offset));
+}
+EXPORT_SYMBOL_IF_KUNIT(vxe_vram_peer_address);
 
 /*
  * One job of the copy engine: @npages pages between VRAM offsets and

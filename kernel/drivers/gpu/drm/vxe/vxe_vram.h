@@ -93,6 +93,17 @@ static inline struct vxe_vram *vxe_vram_of_page(struct page *page)
 	return container_of(page->pgmap, struct vxe_vram, pagemap);
 }
 
+/*
+ * How a device reaches VRAM pages (&drm_pagemap_addr.proto): its own at
+ * their VRAM offsets, a peer's at the DMA address of their backing memory
+ * (vxe_vram_peer_address()), which its engines access as system memory.
+ */
+#define VXE_INTERCONNECT_VRAM	DRM_INTERCONNECT_DRIVER
+#define VXE_INTERCONNECT_P2P	(VXE_INTERCONNECT_VRAM + 1)
+
+int vxe_vram_acquire_owner(struct drm_pagemap_peer *peer,
+			   struct vxe_device *vxe);
+phys_addr_t vxe_vram_peer_address(struct vxe_vram *vram, u64 offset);
 int vxe_vram_init(struct vxe_device *vxe, u64 size);
 int vxe_vram_copy(struct vxe_vram *vram, const u64 *vram_off,
 		  struct page **sys, unsigned long npages, bool to_vram);
