@@ -7,9 +7,12 @@
 #   build  IGT into build/igt (lib, igt_runner, the upstream Xe tests our
 #          lists name) and our tests (igt-tests/) into build/igt/gpusvm
 #   run    build, then igt-tests/upstream.testlist, igt-tests/xe.testlist,
-#          every subtest of our tests, and igt-tests/xe-engines.testlist
-#          (in a guest with two copy engines), with igt_runner (default)
-#   full   build, then all subtests of xe_exec_system_allocator
+#          every subtest of our tests, and the lists that need a guest of
+#          their own: igt-tests/xe-engines.testlist (two video engines),
+#          xe-vram.testlist (2.5 GiB of VRAM) and xe-multigpu.testlist
+#          (IGT's device filters), with igt_runner (default)
+#   full   build, then all subtests of xe_exec_system_allocator and
+#          xe_svm_usrptr_madvise
 #
 # IGT comes from IGT_DIR (a checkout, never written) or a pinned snapshot,
 # ../shared/vendor/igt-gpu-tools-$IGT_SNAPSHOT.tar.xz, unpacked into build/:
@@ -20,7 +23,7 @@
 # IGT_TARGET=vm (default): igt_runner runs as root in the x86_64 test
 #   kernel through ci/vm-run (VM_OUT, QEMU_MEM honoured; 2 vxe devices, 128
 #   huge pages); IGT_TARGET=host: on this machine's own GPU (a lab; root).
-# IGT_LISTS: the test lists of "run" (default: the two above).
+# IGT_LISTS: the test lists of "run" (default: the five above).
 # IGT_TIMEOUT: seconds for the whole run (run: 2700, full: 21600).
 # IGT_TEST_TIMEOUT: seconds for one subtest (run: 300; full: 3000, for the
 #   two prefetch-*benchmark subtests: 128 rounds of 64 MiB to VRAM and back
@@ -99,7 +102,7 @@ fi
 "$TOP/ci/deps.sh" igt || die "IGT's build dependencies are missing"
 
 # The upstream tests the lists name, and our tests.
-read -r -a lists <<<"${IGT_LISTS:-$TOP/igt-tests/upstream.testlist $TOP/igt-tests/xe.testlist $TOP/igt-tests/xe-engines.testlist}"
+read -r -a lists <<<"${IGT_LISTS:-$TOP/igt-tests/upstream.testlist $TOP/igt-tests/xe.testlist $TOP/igt-tests/xe-engines.testlist $TOP/igt-tests/xe-vram.testlist $TOP/igt-tests/xe-multigpu.testlist}"
 mapfile -t upstream < <({ echo xe_exec_system_allocator
 	sed -n 's/^igt@\([a-z0-9_]*\).*/\1/p' "${lists[@]}" 2>/dev/null; } | sort -u)
 mapfile -t ours < <(cd "$TOP/igt-tests" && ls -1 *.c | sed "s/\.c$//")
@@ -151,18 +154,23 @@ LIST=$IGTB/results/$mode.testlist
 # A list with a "# guest-params: PARAMS" line needs a device set up another
 # way (vxe.engines=...): in a guest, its entries run in a guest of their
 # own booted with PARAMS added, once the first of the other guests is done
-# (results merged); on a host, with the others.
+# (results merged); on a host, with the others.  A "# guest-env: VAR=VALUE"
+# line (IGT_DEVICE=... device filters) runs its entries in a guest of their
+# own too, with VAR set for IGT.
 extra_lists=()
 extra_params=()
+extra_env=()
 if [ "$mode" = run ]; then
 	: >"$LIST"
 	for l in "${lists[@]}"; do
 		p=$(sed -n 's/^# guest-params:[[:space:]]*//p' "$l" | head -1)
-		if [ -n "$p" ] && [ "$TARGET" = vm ]; then
+		e=$(sed -n 's/^# guest-env:[[:space:]]*//p' "$l" | head -1)
+		if [ -n "$p$e" ] && [ "$TARGET" = vm ]; then
 			x=$LIST.x${#extra_lists[@]}
 			grep '^igt@' "$l" | sed 's/[[:space:]].*//' >"$x"
 			extra_lists+=("$x")
 			extra_params+=("$p")
+			extra_env+=("$e")
 		else
 			grep '^igt@' "$l" | sed 's/[[:space:]].*//' >>"$LIST"
 		fi
@@ -171,8 +179,11 @@ if [ "$mode" = run ]; then
 	timeout=${IGT_TIMEOUT:-2700}
 	test_timeout=${IGT_TEST_TIMEOUT:-300}
 else
-	"$IGTB/tests/xe_exec_system_allocator" --list-subtests |
-		sed 's/^/igt@xe_exec_system_allocator@/' >"$LIST"
+	# (xe_svm_usrptr_madvise is new in snapshot 731d4d56)
+	for t in xe_exec_system_allocator xe_svm_usrptr_madvise; do
+		[ -x "$IGTB/tests/$t" ] || continue
+		"$IGTB/tests/$t" --list-subtests | sed "s/^/igt@$t@/"
+	done >"$LIST"
 	timeout=${IGT_TIMEOUT:-21600}
 	test_timeout=${IGT_TEST_TIMEOUT:-3000}
 	# A process per subtest, as for the lists: igt_runner's multiple mode
@@ -191,10 +202,12 @@ runner=("$IGTB/runner/igt_runner" --overwrite --per-test-timeout "$test_timeout"
 # shellcheck disable=SC2206 # the options are words
 runner+=(${IGT_RUNNER_OPTS:-})
 # The command of one guest (or of the host) running the entries of list $1
-# into results directory $2.
+# into results directory $2, with the environment variable assignment $3
+# (VAR=VALUE, an extra list's guest-env) if any.
 runner_cmd() {
 	local c
 	printf -v c '%q ' "${runner[@]}" --test-list "$1" "$BIN" "$2"
+	[ -z "${3:-}" ] || c="env $(printf '%q' "$3") $c"
 	# The test kernel reserves huge pages for the *-huge sections (a host
 	# keeps its own setting: they skip unless the lab reserved some).
 	[ "$TARGET" = host ] || c="echo 128 > /proc/sys/vm/nr_hugepages; $c"
@@ -203,7 +216,7 @@ runner_cmd() {
 
 # One guest running list $1 into $2; console $3, output $4; $5: more
 # kernel parameters (an extra list's, also after a VM_APPEND of the
-# caller's).  Guests sharing the cores with each other (shards) get a
+# caller's); $6: an environment variable for IGT (an extra list's).  Guests sharing the cores with each other (shards) get a
 # longer RCU stall timeout: under TCG a vCPU the host does not run for
 # 21 s is no kernel bug.
 guest() {
@@ -211,7 +224,7 @@ guest() {
 
 	[ "$shards" -eq 1 ] || append+=" rcupdate.rcu_cpu_stall_timeout=60"
 	QEMU_MEM=${QEMU_MEM:-4096} VM_APPEND="${VM_APPEND:-$append}${5:+ $5}" \
-		VM_LOG="$3" "$TOP/ci/vm-run" --timeout "$timeout" -c "$(runner_cmd "$1" "$2")" >"$4" 2>&1
+		VM_LOG="$3" "$TOP/ci/vm-run" --timeout "$timeout" -c "$(runner_cmd "$1" "$2" "${6:-}")" >"$4" 2>&1
 }
 
 # The extra lists, one guest each, results in $R.x0, $R.x1...
@@ -221,7 +234,7 @@ run_extras() {
 	for i in "${!extra_lists[@]}"; do
 		rm -rf "$R.x$i"
 		guest "${extra_lists[$i]}" "$R.x$i" "$LOGS/$name.console.x$i" \
-			"$LOGS/$name.out.x$i" "${extra_params[$i]}" || rc=$?
+			"$LOGS/$name.out.x$i" "${extra_params[$i]}" "${extra_env[$i]}" || rc=$?
 	done
 	return $rc
 }
@@ -243,7 +256,7 @@ merge_guests() {
 		if [ "${k#x}" = "$k" ]; then
 			echo "=== guest $k of $shards: entries $((k + 1)), $((k + 1 + shards)), ..."
 		else
-			echo "=== extra guest ${extra_params[${k#x}]}: ${extra_lists[${k#x}]##*/}"
+			echo "=== extra guest ${extra_params[${k#x}]}${extra_env[${k#x}]:+ ${extra_env[${k#x}]}}: ${extra_lists[${k#x}]##*/}"
 		fi
 		cat "$LOGS/$name.console.$k"
 	done >"$LOGS/$name.console" 2>/dev/null

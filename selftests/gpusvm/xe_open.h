@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <drm/drm.h>
+#include <drm/xe_drm.h>
 
 /* The first DRM node PREFIX<first>..PREFIX<first + 15> driven by "xe", or -1. */
 static inline int xe_open_node(const char *prefix, int first)
@@ -70,6 +71,23 @@ static inline int open_xe_cards(int *fds, int max)
 		fds[n++] = fd;
 	}
 	return n;
+}
+
+/*
+ * An engine class (DRM_XE_ENGINE_CLASS_*) as Xe names it (fdinfo keys,
+ * sysfs directories, vxe.engines), or NULL
+ */
+static inline const char *xe_class_name(unsigned int engine_class)
+{
+	static const char *const names[] = {
+		[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
+		[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
+		[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
+		[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
+		[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
+	};
+
+	return engine_class < 5 ? names[engine_class] : NULL;
 }
 
 /* Write @s to the (sysfs) file @path: 0 or -errno */

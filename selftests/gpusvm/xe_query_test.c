@@ -116,13 +116,6 @@ TEST_F(xe, config)
  */
 static int vxe_engines_param(struct drm_xe_engine_class_instance *eng, int max)
 {
-	static const char *const names[] = {
-		[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
-		[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
-		[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
-		[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
-		[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
-	};
 	int count[5] = { 0 };
 	char buf[128], *name, *save;
 	int n = 0, c;
@@ -138,7 +131,7 @@ static int vxe_engines_param(struct drm_xe_engine_class_instance *eng, int max)
 	buf[strcspn(buf, "\n")] = 0;
 	for (name = strtok_r(buf, ",", &save); name && n < max;
 	     name = strtok_r(NULL, ",", &save), n++) {
-		for (c = 0; c < 5 && strcmp(name, names[c]); c++)
+		for (c = 0; c < 5 && strcmp(name, xe_class_name(c)); c++)
 			;
 		if (c == 5)
 			return -1;

@@ -1619,15 +1619,6 @@ TEST_F(uapi, parallel_queue)
 	free(mem);
 }
 
-/* Engine classes as Xe names them (fdinfo keys, sysfs directories) */
-static const char *const xe_class_names[] = {
-	[DRM_XE_ENGINE_CLASS_RENDER] = "rcs",
-	[DRM_XE_ENGINE_CLASS_COPY] = "bcs",
-	[DRM_XE_ENGINE_CLASS_VIDEO_DECODE] = "vcs",
-	[DRM_XE_ENGINE_CLASS_VIDEO_ENHANCE] = "vecs",
-	[DRM_XE_ENGINE_CLASS_COMPUTE] = "ccs",
-};
-
 /* /proc/self/fdinfo/@fd into @buf (NUL-terminated) */
 static void fdinfo_read(int fd, char *buf, size_t size)
 {
@@ -1715,13 +1706,13 @@ TEST_F(uapi, fdinfo)
 		for (i = 0; i < n; i++)
 			count[all[i].engine_class]++;
 		for (i = 0; i < 5; i++) {
-			snprintf(key, sizeof(key), "drm-cycles-%s", xe_class_names[i]);
+			snprintf(key, sizeof(key), "drm-cycles-%s", xe_class_name(i));
 			EXPECT_EQ(count[i] ? 0 : -1, fdinfo_value(self->fd, key))
 				TH_LOG("%s", key);
-			snprintf(key, sizeof(key), "drm-total-cycles-%s", xe_class_names[i]);
+			snprintf(key, sizeof(key), "drm-total-cycles-%s", xe_class_name(i));
 			EXPECT_EQ(!!count[i], fdinfo_value(self->fd, key) > 0)
 				TH_LOG("%s", key);
-			snprintf(key, sizeof(key), "drm-engine-capacity-%s", xe_class_names[i]);
+			snprintf(key, sizeof(key), "drm-engine-capacity-%s", xe_class_name(i));
 			EXPECT_EQ(count[i] > 1 ? count[i] : -1,
 				  fdinfo_value(self->fd, key))
 				TH_LOG("%s", key);
@@ -1861,7 +1852,7 @@ TEST_F(uapi, engine_class_sysfs)
 		SKIP(return, "no engine class sysfs (tile0/gt0/engines)");
 	/* A directory for each class the device has, none for others */
 	for (i = 0; i < n; i++) {
-		EXPECT_LT(0, eclass_read(self->fd, xe_class_names[all[i].engine_class],
+		EXPECT_LT(0, eclass_read(self->fd, xe_class_name(all[i].engine_class),
 					 "job_timeout_ms"));
 	}
 
