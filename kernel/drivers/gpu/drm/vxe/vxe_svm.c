@@ -907,7 +907,8 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_svm_handle_fault);
  * @end: end (exclusive)
  * @region: the memory region instance to move the ranges to
  *	(%VXE_MEM_REGION_SYS, %VXE_MEM_REGION_VRAM), or
- *	%DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC for the VMA's preferred location
+ *	%DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC for the VMA's preferred location:
+ *	the VRAM MADVISE named (this device's or a peer's), or system memory
  *
  * Creates, places, populates and binds every range of the interval, so
  * GPU accesses there do not fault.  Addresses the CPU does not map are

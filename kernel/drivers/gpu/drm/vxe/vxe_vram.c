@@ -82,8 +82,6 @@ int vxe_vram_acquire_owner(struct drm_pagemap_peer *peer,
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vram_acquire_owner);
 
-#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
-
 /**
  * vxe_vram_peer_address() - the address at which peers reach a VRAM page
  * @vram: the VRAM
@@ -100,6 +98,8 @@ phys_addr_t vxe_vram_peer_address(struct vxe_vram *vram, u64 offset)
 	return page_to_phys(vxe_vram_backing(vram, offset));
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_vram_peer_address);
+
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
 
 /*
  * One job of the copy engine: @npages pages between VRAM offsets and
