@@ -329,9 +329,9 @@ static int vxe_pt_write(struct vxe_pt *pt, u64 start,
  * leaf (2M, 64K, 4K) that the alignment of both the virtual and the device
  * address allows.  Entries of protocol %DRM_INTERCONNECT_DRIVER (the
  * device's VRAM offsets) are mapped as device memory; others (system
- * pages, a peer's VRAM over the interconnect) are DMA addresses.  Leaves allow GPU
- * atomics (%VXE_PTE_AE), unless @flags say otherwise for their kind of
- * memory (a GPU atomic through them faults, as on Xe).  All or
+ * pages, a peer's VRAM over the interconnect) are DMA addresses.  Leaves
+ * allow GPU atomics (%VXE_PTE_AE), unless @flags say otherwise for their
+ * kind of memory (a GPU atomic through them faults, as on Xe).  All or
  * nothing: nothing is written when any leaf cannot be.  Translations
  * cached in the TLB are not touched: replacing a valid mapping needs a
  * vxe_pt_tlb_invalidate() by the caller.

@@ -218,8 +218,8 @@ static bool vxe_svm_own_migration(struct vxe_vm *vm,
 {
 	struct drm_gpusvm_range *r = NULL;
 
-	if (mmu_range->event != MMU_NOTIFY_MIGRATE || !vm->svm.owner ||
-	    mmu_range->owner != vm->svm.owner)
+	if (mmu_range->event != MMU_NOTIFY_MIGRATE || !vxe_svm_owner(vm) ||
+	    mmu_range->owner != vxe_svm_owner(vm))
 		return false;
 	drm_gpusvm_for_each_range(r, notifier, start, end)
 		if (drm_gpusvm_pages_valid(&vm->svm.gpusvm,
@@ -402,7 +402,6 @@ int vxe_svm_init(struct vxe_vm *vm, struct mm_struct *mm)
 		goto err_pagemap;
 	drm_gpusvm_driver_set_lock(&vm->svm.gpusvm, &vm->lock);
 	vm->svm.dpagemap = dpagemap;
-	vm->svm.owner = vm->svm.peer.owner;
 	return 0;
 
 err_pagemap:
@@ -422,7 +421,7 @@ EXPORT_SYMBOL_IF_KUNIT(vxe_svm_init);
  */
 void *vxe_svm_owner(struct vxe_vm *vm)
 {
-	return vm->svm.owner;
+	return vm->svm.peer.owner;
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_owner);
 
@@ -446,7 +445,6 @@ void vxe_svm_close(struct vxe_vm *vm)
 	cancel_work_sync(&vm->svm.gc.work);
 	drm_pagemap_put(vm->svm.dpagemap);
 	vm->svm.dpagemap = NULL;
-	vm->svm.owner = NULL;
 	drm_pagemap_release_owner(&vm->svm.peer);
 }
 EXPORT_SYMBOL_IF_KUNIT(vxe_svm_close);
@@ -525,7 +523,7 @@ static int vxe_svm_alloc_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
 	return err;
 }
 
-/* Are all the range's pages in the VRAM of  (a hint)? */
+/* Are all the range's pages in the VRAM of @dpagemap (a hint)? */
 static bool vxe_svm_range_in_vram(struct vxe_vm *vm, struct vxe_svm_range *range,
 				  const struct drm_pagemap *dpagemap)
 {

@@ -92,9 +92,8 @@ struct vxe_vm_stats {
  * @svm.dpagemap: (fault mode, with VRAM) the pagemap of the device's VRAM,
  *	referenced: where ranges migrate to
  * @svm.peer: (fault mode) the VM in its device's interconnect group
- *	(vxe_vram_acquire_owner())
- * @svm.owner: (fault mode) the device-private page owner of the group
- *	(@svm.peer's), or NULL: what the VM's SVM ranges map in place
+ *	(vxe_vram_acquire_owner()); its owner (vxe_svm_owner(), NULL in the
+ *	other modes) owns the device pages the VM's SVM ranges map in place
  * @svm.gc: the garbage collector of unmapped ranges
  * @svm.gc.lock: protects @svm.gc.ranges; taken in the invalidation
  *	callback, inside the notifier lock
@@ -129,7 +128,6 @@ struct vxe_vm {
 		struct vxe_svm_config cfg;
 		struct drm_pagemap *dpagemap;
 		struct drm_pagemap_peer peer;
-		void *owner;
 		struct {
 			spinlock_t lock; /* protects ranges */
 			struct list_head ranges;

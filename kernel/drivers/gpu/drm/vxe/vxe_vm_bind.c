@@ -1586,7 +1586,7 @@ static struct drm_pagemap *vxe_madvise_pagemap(struct vxe_vm *vm,
 	if (VXE_IOCTL_DBG(vxe, IS_ERR(dpagemap)))
 		return dpagemap;
 	/* No placement on a device this VM cannot reach directly */
-	if (VXE_IOCTL_DBG(vxe, dpagemap->pagemap->owner != vm->svm.owner)) {
+	if (VXE_IOCTL_DBG(vxe, dpagemap->pagemap->owner != vxe_svm_owner(vm))) {
 		drm_pagemap_put(dpagemap);
 		return ERR_PTR(-ENOLINK);
 	}
